@@ -1,0 +1,14 @@
+//! wffmt: a lossless formatter and codemod runner for GitHub Actions workflow files.
+//!
+//! One file flows one way: bytes -> CST ([`syntax`]) -> each selected rule ([`passes`]) proposes
+//! fixes ([`edit`]) -> fixes applied -> re-parse -> [`verify`] -> diff or write ([`report`]).
+
+pub mod config;
+pub mod discover;
+pub mod edit;
+pub mod finding;
+pub mod kb;
+pub mod report;
+pub mod resolve;
+pub mod verify;
+pub mod write;
