@@ -10,5 +10,6 @@ pub mod finding;
 pub mod kb;
 pub mod report;
 pub mod resolve;
+pub mod syntax;
 pub mod verify;
 pub mod write;

@@ -1,0 +1,764 @@
+//! The lexer: turns any UTF-8 text into tokens that tile it exactly.
+//!
+//! YAML cannot be tokenised without some context, so the lexer tracks what libyaml's scanner
+//! tracks: the flow depth and the stack of block indentation levels. It needs them to know where
+//! a multi-line plain scalar ends and how far a block scalar's body reaches. It never fails:
+//! text it cannot classify becomes an [`TokenKind::Error`] token with a diagnostic, and lexing goes
+//! on at a sensible point (usually the end of the line).
+//!
+//! Invariant (tested on every corpus and on random input): the tokens are contiguous, non-empty,
+//! start at 0, end at `text.len()`, and every boundary is a `char` boundary.
+
+use super::token::{Token, TokenKind, FIRST_ON_LINE, FLOW_RESET};
+
+/// A problem found while lexing, at a byte offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LexDiagnostic {
+    pub offset: usize,
+    pub message: String,
+}
+
+pub struct Lexed {
+    pub tokens: Vec<Token>,
+    pub diagnostics: Vec<LexDiagnostic>,
+}
+
+pub fn lex(text: &str) -> Lexed {
+    let mut lexer = Lexer {
+        src: text,
+        b: text.as_bytes(),
+        pos: 0,
+        line_start: 0,
+        first_pending: true,
+        tokens: Vec::with_capacity(text.len() / 4 + 8),
+        diagnostics: Vec::new(),
+        flow: 0,
+        indent: -1,
+        indents: Vec::new(),
+        key_col: None,
+        doc_open: false,
+        json_like: false,
+        pending_block: None,
+    };
+    lexer.run();
+    Lexed {
+        tokens: lexer.tokens,
+        diagnostics: lexer.diagnostics,
+    }
+}
+
+#[derive(Clone, Copy)]
+struct BlockHeader {
+    /// Explicit indentation indicator (1-9), if any.
+    explicit: Option<usize>,
+    keep: bool,
+    /// The block indentation level when the header was seen.
+    parent_indent: i64,
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    b: &'a [u8],
+    pos: usize,
+    line_start: usize,
+    /// No token other than whitespace has been emitted on the current line yet.
+    first_pending: bool,
+    tokens: Vec<Token>,
+    diagnostics: Vec<LexDiagnostic>,
+    flow: usize,
+    indent: i64,
+    indents: Vec<i64>,
+    /// Column where a possible implicit key starts on the current line (block context).
+    key_col: Option<usize>,
+    /// Document content has been seen since the start or the last `...` (directives end there).
+    doc_open: bool,
+    /// The previous content token was a quoted scalar or a flow collection end, after which
+    /// `:` is a value indicator even without a following space (JSON-like keys).
+    json_like: bool,
+    pending_block: Option<BlockHeader>,
+}
+
+fn is_ws(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+fn is_break(c: u8) -> bool {
+    c == b'\n' || c == b'\r'
+}
+
+fn is_flow_indicator(c: u8) -> bool {
+    matches!(c, b',' | b'[' | b']' | b'{' | b'}')
+}
+
+impl<'a> Lexer<'a> {
+    fn at(&self, p: usize) -> Option<u8> {
+        self.b.get(p).copied()
+    }
+
+    /// Whitespace, a line break or the end of input at `p`.
+    fn blank_or_end(&self, p: usize) -> bool {
+        match self.at(p) {
+            None => true,
+            Some(c) => is_ws(c) || is_break(c),
+        }
+    }
+
+    /// Advance `p` by one UTF-8 character.
+    fn next_char(&self, p: usize) -> usize {
+        let mut q = p + 1;
+        while q < self.b.len() && !self.src.is_char_boundary(q) {
+            q += 1;
+        }
+        q
+    }
+
+    fn push(&mut self, kind: TokenKind, start: usize, end: usize, extra_flags: u8) {
+        debug_assert!(end > start);
+        let mut flags = extra_flags;
+        if !kind.is_trivia() {
+            if self.first_pending {
+                flags |= FIRST_ON_LINE;
+                self.first_pending = false;
+            }
+            if !matches!(kind, TokenKind::DocEnd | TokenKind::Directive) {
+                self.doc_open = true;
+            }
+            if kind != TokenKind::BlockBody {
+                self.json_like = matches!(
+                    kind,
+                    TokenKind::SingleQuoted
+                        | TokenKind::DoubleQuoted
+                        | TokenKind::RBracket
+                        | TokenKind::RBrace
+                );
+            }
+        }
+        self.tokens.push(Token {
+            kind,
+            start: start as u32,
+            end: end as u32,
+            col: (start - self.line_start) as u32,
+            flags,
+        });
+        self.pos = end;
+    }
+
+    fn diag(&mut self, offset: usize, message: impl Into<String>) {
+        self.diagnostics.push(LexDiagnostic {
+            offset,
+            message: message.into(),
+        });
+    }
+
+    fn run(&mut self) {
+        if self.src.starts_with('\u{feff}') {
+            self.push(TokenKind::Bom, 0, 3, 0);
+            self.line_start = 3;
+        }
+        while self.pos < self.b.len() {
+            let c = self.b[self.pos];
+            if is_ws(c) {
+                let mut p = self.pos;
+                while p < self.b.len() && is_ws(self.b[p]) {
+                    p += 1;
+                }
+                self.push(TokenKind::Whitespace, self.pos, p, 0);
+            } else if is_break(c) {
+                self.newline();
+            } else {
+                self.content();
+            }
+        }
+    }
+
+    fn newline(&mut self) {
+        let start = self.pos;
+        let end = if self.b[start] == b'\r' && self.at(start + 1) == Some(b'\n') {
+            start + 2
+        } else {
+            start + 1
+        };
+        self.push(TokenKind::Newline, start, end, 0);
+        self.line_start = end;
+        self.first_pending = true;
+        self.key_col = None;
+        if let Some(header) = self.pending_block.take() {
+            self.block_body(header);
+        }
+    }
+
+    fn col(&self) -> usize {
+        self.pos - self.line_start
+    }
+
+    fn content(&mut self) {
+        let start = self.pos;
+        let col = self.col();
+        let c = self.b[start];
+        let first = self.first_pending;
+        let mut flags = 0;
+        if first && col == 0 {
+            if let Some(kind) = self.document_marker(start) {
+                self.flow = 0;
+                self.indent = -1;
+                self.indents.clear();
+                self.pending_block = None;
+                if kind == TokenKind::DocEnd {
+                    self.push(kind, start, start + 3, 0);
+                    self.doc_open = false;
+                } else {
+                    self.push(kind, start, start + 3, 0);
+                }
+                return;
+            }
+            if c == b'%' && !self.doc_open {
+                let end = self.line_content_end(start);
+                self.push(TokenKind::Directive, start, end, 0);
+                return;
+            }
+        }
+        if first {
+            if self.flow > 0 && (col as i64) <= self.indent && self.looks_like_block_line(start) {
+                self.diag(start, "unclosed flow collection before this line");
+                self.flow = 0;
+                flags |= FLOW_RESET;
+            }
+            if self.flow == 0 {
+                while self.indent > col as i64 {
+                    self.indent = self.indents.pop().unwrap_or(-1);
+                }
+            }
+        }
+        if self.pending_block.is_some() && c != b'#' {
+            // Content after a block scalar header on the same line.
+            let end = self.line_content_end(start);
+            self.diag(start, "unexpected text after a block scalar header");
+            self.push(TokenKind::Error, start, end, flags);
+            return;
+        }
+        let block = self.flow == 0;
+        let next_blank = self.blank_or_end(start + 1);
+        match c {
+            b'#' => {
+                let prev_ok = start == 0 || {
+                    let p = self.b[start - 1];
+                    is_ws(p) || is_break(p) || (start == 3 && self.src.starts_with('\u{feff}'))
+                };
+                if prev_ok {
+                    let end = self.line_end(start);
+                    self.push(TokenKind::Comment, start, end, flags);
+                } else {
+                    self.diag(start, "a comment must be separated from other tokens by a space");
+                    let end = self.line_end(start);
+                    self.push(TokenKind::Error, start, end, flags);
+                }
+            }
+            b'-' if next_blank => {
+                if block {
+                    self.roll_indent(col);
+                    self.key_col = None;
+                    self.push(TokenKind::Dash, start, start + 1, flags);
+                } else {
+                    self.diag(start, "a block sequence entry is not allowed inside a flow collection");
+                    self.push(TokenKind::Error, start, start + 1, flags);
+                }
+            }
+            b'?' if next_blank || (!block && self.at(start + 1).is_some_and(is_flow_indicator)) => {
+                if block {
+                    self.roll_indent(col);
+                    self.key_col = None;
+                }
+                self.push(TokenKind::Question, start, start + 1, flags);
+            }
+            b':' if next_blank
+                || (!block
+                    && (self.json_like || self.at(start + 1).is_some_and(is_flow_indicator))) =>
+            {
+                if block {
+                    let key_col = self.key_col.unwrap_or(col);
+                    self.roll_indent(key_col);
+                    self.key_col = None;
+                }
+                self.push(TokenKind::Colon, start, start + 1, flags);
+            }
+            b',' if !block => self.push(TokenKind::Comma, start, start + 1, flags),
+            b'[' | b'{' => {
+                self.note_key(col);
+                self.flow += 1;
+                let kind = if c == b'[' {
+                    TokenKind::LBracket
+                } else {
+                    TokenKind::LBrace
+                };
+                self.push(kind, start, start + 1, flags);
+            }
+            b']' | b'}' => {
+                if self.flow > 0 {
+                    self.flow -= 1;
+                } else {
+                    self.diag(start, format!("`{}` without a matching opening bracket", c as char));
+                }
+                let kind = if c == b']' {
+                    TokenKind::RBracket
+                } else {
+                    TokenKind::RBrace
+                };
+                self.push(kind, start, start + 1, flags);
+            }
+            b'&' | b'*' => {
+                self.note_key(col);
+                let end = self.name_end(start + 1);
+                let kind = if c == b'&' {
+                    TokenKind::Anchor
+                } else {
+                    TokenKind::Alias
+                };
+                if end == start + 1 {
+                    self.diag(start, "an anchor or alias needs a name");
+                }
+                self.push(kind, start, end, flags);
+            }
+            b'!' => {
+                self.note_key(col);
+                let end = if self.at(start + 1) == Some(b'<') {
+                    match self.b[start..].iter().position(|&x| x == b'>') {
+                        Some(i) if !self.b[start..start + i].iter().any(|&x| is_break(x)) => {
+                            start + i + 1
+                        }
+                        _ => self.name_end(start + 1),
+                    }
+                } else {
+                    self.name_end(start + 1)
+                };
+                self.push(TokenKind::Tag, start, end, flags);
+            }
+            b'|' | b'>' if block => self.block_header(start, flags),
+            b'\'' | b'"' => {
+                self.note_key(col);
+                self.quoted(start, flags);
+            }
+            b'@' | b'`' | b'%' | b'|' | b'>' | b',' => {
+                self.note_key(col);
+                let end = self.plain_end(start, false);
+                self.diag(
+                    start,
+                    format!(
+                        "`{}` cannot start a plain scalar; quote the value",
+                        c as char
+                    ),
+                );
+                self.push(TokenKind::Error, start, end, flags);
+            }
+            _ => {
+                self.note_key(col);
+                let end = self.plain_end(start, true);
+                self.push(TokenKind::Plain, start, end, flags);
+            }
+        }
+    }
+
+    fn note_key(&mut self, col: usize) {
+        if self.flow == 0 && self.key_col.is_none() {
+            self.key_col = Some(col);
+        }
+    }
+
+    fn roll_indent(&mut self, col: usize) {
+        if self.indent < col as i64 {
+            self.indents.push(self.indent);
+            self.indent = col as i64;
+        }
+    }
+
+    fn document_marker(&self, p: usize) -> Option<TokenKind> {
+        let rest = &self.b[p..];
+        let kind = if rest.starts_with(b"---") {
+            TokenKind::DocStart
+        } else if rest.starts_with(b"...") {
+            TokenKind::DocEnd
+        } else {
+            return None;
+        };
+        self.blank_or_end(p + 3).then_some(kind)
+    }
+
+    /// End of the line (before the line break).
+    fn line_end(&self, p: usize) -> usize {
+        let mut q = p;
+        while q < self.b.len() && !is_break(self.b[q]) {
+            q += 1;
+        }
+        q
+    }
+
+    /// End of the line's content: before ` #` comments and trailing whitespace.
+    fn line_content_end(&self, p: usize) -> usize {
+        let mut q = p;
+        let mut end = p;
+        while q < self.b.len() && !is_break(self.b[q]) {
+            let c = self.b[q];
+            if c == b'#' && q > p && is_ws(self.b[q - 1]) {
+                break;
+            }
+            q = self.next_char(q);
+            if !is_ws(c) {
+                end = q;
+            }
+        }
+        end.max(self.next_char(p).min(self.b.len()))
+    }
+
+    /// End of an anchor, alias or tag name: up to whitespace, or a flow indicator in flow context.
+    fn name_end(&self, p: usize) -> usize {
+        let mut q = p;
+        while q < self.b.len() {
+            let c = self.b[q];
+            if is_ws(c) || is_break(c) || (self.flow > 0 && is_flow_indicator(c)) {
+                break;
+            }
+            q = self.next_char(q);
+        }
+        q
+    }
+
+    fn looks_like_block_line(&self, p: usize) -> bool {
+        let c = self.b[p];
+        if c == b'-' && self.blank_or_end(p + 1) {
+            return true;
+        }
+        let mut q = p;
+        while q < self.b.len() {
+            let c = self.b[q];
+            if is_break(c) || matches!(c, b' ' | b'\t' | b',' | b'[' | b']' | b'{' | b'}' | b'#')
+            {
+                return false;
+            }
+            if c == b':' {
+                return q > p && self.blank_or_end(q + 1);
+            }
+            q = self.next_char(q);
+        }
+        false
+    }
+
+    /// Can a plain scalar continue on the line starting at `p` (after a line break)?
+    /// Returns the position of the first content character if so.
+    fn plain_continuation(&self, mut p: usize) -> Option<usize> {
+        loop {
+            let line = p;
+            while p < self.b.len() && is_ws(self.b[p]) {
+                p += 1;
+            }
+            let c = self.at(p)?;
+            if is_break(c) {
+                p += if c == b'\r' && self.at(p + 1) == Some(b'\n') {
+                    2
+                } else {
+                    1
+                };
+                continue;
+            }
+            let col = p - line;
+            if self.flow == 0 && (col as i64) <= self.indent {
+                return None;
+            }
+            if col == 0 && self.document_marker(p).is_some() {
+                return None;
+            }
+            if c == b'#' {
+                return None;
+            }
+            if c == b':' && self.blank_or_end(p + 1) {
+                return None;
+            }
+            if self.flow > 0 && is_flow_indicator(c) {
+                return None;
+            }
+            if self.flow > 0 && c == b':' && self.at(p + 1).is_some_and(is_flow_indicator) {
+                return None;
+            }
+            return Some(p);
+        }
+    }
+
+    /// End of a plain scalar starting at `start` (exclusive, trailing whitespace excluded).
+    /// With `multiline`, the scalar may continue on following, more indented lines.
+    fn plain_end(&self, start: usize, multiline: bool) -> usize {
+        let mut p = start;
+        let mut end = self.next_char(start);
+        let flow = self.flow > 0;
+        loop {
+            while p < self.b.len() {
+                let c = self.b[p];
+                if is_break(c) {
+                    break;
+                }
+                if c == b':'
+                    && p > start
+                    && (self.blank_or_end(p + 1)
+                        || (flow && self.at(p + 1).is_some_and(is_flow_indicator)))
+                {
+                    return end;
+                }
+                if c == b'#' && p > start && is_ws(self.b[p - 1]) {
+                    return end;
+                }
+                if flow && is_flow_indicator(c) && p > start {
+                    return end;
+                }
+                p = self.next_char(p);
+                if !is_ws(c) {
+                    end = p;
+                }
+            }
+            if !multiline || p >= self.b.len() {
+                return end;
+            }
+            let after_break = if self.b[p] == b'\r' && self.at(p + 1) == Some(b'\n') {
+                p + 2
+            } else {
+                p + 1
+            };
+            match self.plain_continuation(after_break) {
+                Some(q) => p = q,
+                None => return end,
+            }
+        }
+    }
+
+    fn quoted(&mut self, start: usize, flags: u8) {
+        let quote = self.b[start];
+        let mut p = start + 1;
+        let mut at_line_start = false;
+        while p < self.b.len() {
+            let c = self.b[p];
+            if at_line_start {
+                // A document marker inside a quoted scalar ends the document.
+                if self.document_marker(p).is_some() {
+                    break;
+                }
+                at_line_start = false;
+            }
+            if is_break(c) {
+                at_line_start = true;
+                p += 1;
+                continue;
+            }
+            if quote == b'\'' && c == b'\'' {
+                if self.at(p + 1) == Some(b'\'') {
+                    p += 2;
+                    continue;
+                }
+                self.push(TokenKind::SingleQuoted, start, p + 1, flags);
+                return;
+            }
+            if quote == b'"' {
+                if c == b'\\' {
+                    p += 1;
+                    if p < self.b.len() {
+                        p = self.next_char(p);
+                    }
+                    continue;
+                }
+                if c == b'"' {
+                    self.push(TokenKind::DoubleQuoted, start, p + 1, flags);
+                    return;
+                }
+            }
+            p = self.next_char(p);
+        }
+        let end = self.line_end(start);
+        self.diag(start, "unterminated quoted scalar: add the closing quote");
+        self.push(TokenKind::Error, start, end, flags);
+    }
+
+    fn block_header(&mut self, start: usize, flags: u8) {
+        let mut p = start + 1;
+        let mut explicit = None;
+        let mut chomp = None;
+        for _ in 0..2 {
+            match self.at(p) {
+                Some(d @ b'1'..=b'9') if explicit.is_none() => {
+                    explicit = Some((d - b'0') as usize);
+                    p += 1;
+                }
+                Some(m @ (b'+' | b'-')) if chomp.is_none() => {
+                    chomp = Some(m);
+                    p += 1;
+                }
+                _ => break,
+            }
+        }
+        if !self.blank_or_end(p) {
+            let end = self.plain_end(start, false);
+            self.diag(
+                start,
+                format!(
+                    "`{}` starts a block scalar here; quote the value if it is text",
+                    self.b[start] as char
+                ),
+            );
+            self.push(TokenKind::Error, start, end, flags);
+            return;
+        }
+        self.pending_block = Some(BlockHeader {
+            explicit,
+            keep: chomp == Some(b'+'),
+            parent_indent: self.indent,
+        });
+        self.push(TokenKind::BlockHeader, start, p, flags);
+        if self.pos >= self.b.len() {
+            self.pending_block = None;
+        }
+    }
+
+    /// Lex the body of a block scalar; `self.pos` is at the start of the first line after the
+    /// header's line break.
+    fn block_body(&mut self, header: BlockHeader) {
+        let base = self.pos;
+        // As libyaml: an explicit indicator is relative to the enclosing block's indentation.
+        let mut n = header
+            .explicit
+            .map(|m| header.parent_indent.max(0) as usize + m);
+        let mut p = base;
+        let mut content_end = None; // end of the last content line (incl. its break)
+        let mut last_line_end = base; // end of the last included line (incl. its break)
+        while p < self.b.len() {
+            let line = p;
+            let mut q = p;
+            while q < self.b.len() && self.b[q] == b' ' {
+                q += 1;
+            }
+            let spaces = q - line;
+            let mut r = q;
+            while r < self.b.len() && is_ws(self.b[r]) {
+                r += 1;
+            }
+            let eol = self.line_end(r);
+            let next = if eol < self.b.len() {
+                if self.b[eol] == b'\r' && self.at(eol + 1) == Some(b'\n') {
+                    eol + 2
+                } else {
+                    eol + 1
+                }
+            } else {
+                eol
+            };
+            let empty = r == eol;
+            if empty {
+                last_line_end = next;
+                p = next;
+                continue;
+            }
+            let need = match n {
+                Some(n) => n,
+                None => {
+                    let auto = spaces.max((header.parent_indent + 1).max(0) as usize);
+                    n = Some(auto);
+                    auto
+                }
+            };
+            if spaces < need || (spaces == 0 && self.document_marker(line).is_some()) {
+                break;
+            }
+            content_end = Some(next);
+            last_line_end = next;
+            p = next;
+        }
+        let end = if header.keep {
+            if content_end.is_some() || last_line_end > base {
+                last_line_end
+            } else {
+                base
+            }
+        } else {
+            content_end.unwrap_or(base)
+        };
+        if end > base {
+            self.push(TokenKind::BlockBody, base, end, 0);
+            // The body ends with a line break (or the end of input): a new line starts.
+            self.line_start = end;
+            self.first_pending = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<(TokenKind, &str)> {
+        lex(src)
+            .tokens
+            .iter()
+            .map(|t| (t.kind, t.text(src)))
+            .collect()
+    }
+
+    #[test]
+    fn multi_line_plain_scalar_is_one_token() {
+        let src = "key: first\n  second\nnext: x\n";
+        let toks = kinds(src);
+        assert!(toks.contains(&(TokenKind::Plain, "first\n  second")));
+        assert!(toks.contains(&(TokenKind::Plain, "next")));
+    }
+
+    #[test]
+    fn block_scalar_body_stops_at_dedent() {
+        let src = "a: |\n  one\n\n  two\nb: 1\n";
+        let toks = kinds(src);
+        assert!(toks.contains(&(TokenKind::BlockBody, "  one\n\n  two\n")));
+        assert!(toks.contains(&(TokenKind::Plain, "b")));
+    }
+
+    #[test]
+    fn keep_chomping_takes_trailing_empty_lines() {
+        let src = "a: |+\n  one\n\nb: 1\n";
+        assert!(kinds(src).contains(&(TokenKind::BlockBody, "  one\n\n")));
+        let src = "a: |\n  one\n\nb: 1\n";
+        assert!(kinds(src).contains(&(TokenKind::BlockBody, "  one\n")));
+    }
+
+    #[test]
+    fn explicit_indentation_indicator_is_relative_to_parent() {
+        let src = "k:\n  x: |2\n      code\n    more\n  y: 1\n";
+        assert!(kinds(src).contains(&(TokenKind::BlockBody, "      code\n    more\n")));
+    }
+
+    #[test]
+    fn glob_star_is_an_alias_and_bang_a_tag() {
+        let toks = kinds("- **/README.md\n- !docs/**\n");
+        assert!(toks.contains(&(TokenKind::Alias, "**/README.md")));
+        assert!(toks.contains(&(TokenKind::Tag, "!docs/**")));
+    }
+
+    #[test]
+    fn comments_need_preceding_space() {
+        let toks = kinds("a: b#c # real\n");
+        assert!(toks.contains(&(TokenKind::Plain, "b#c")));
+        assert!(toks.contains(&(TokenKind::Comment, "# real")));
+    }
+
+    #[test]
+    fn crlf_and_bom_are_tokens() {
+        let toks = kinds("\u{feff}a: 1\r\n");
+        assert_eq!(toks[0].0, TokenKind::Bom);
+        assert!(toks.contains(&(TokenKind::Newline, "\r\n")));
+    }
+
+    #[test]
+    fn unterminated_quote_is_an_error_to_end_of_line() {
+        let src = "a: 'oops\nb: c\n";
+        let lexed = lex(src);
+        assert!(lexed.tokens.iter().any(|t| t.kind == TokenKind::Error));
+        assert_eq!(lexed.diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn flow_collections_over_lines() {
+        let toks = kinds("a: [x,\n  y]\n");
+        assert!(toks.contains(&(TokenKind::Plain, "x")));
+        assert!(toks.contains(&(TokenKind::Plain, "y")));
+        assert!(toks.contains(&(TokenKind::RBracket, "]")));
+    }
+}

@@ -1,0 +1,516 @@
+//! The concrete syntax tree: an arena of nodes over the token list.
+//!
+//! Every node covers a contiguous run of tokens, from its first significant token (a property,
+//! an indicator or its content) to its last one. Trivia (whitespace, line breaks, comments) lies
+//! between significant tokens and therefore inside whichever node spans it; trivia after a
+//! node's last token lies in its parent. Printing concatenates the tokens, so the tree gives back
+//! its input byte for byte by construction.
+//!
+//! # Trivia ownership
+//! The tree does not move trivia around; ownership is a rule that queries apply:
+//! - a comment on the same line after a node's last token *trails* the innermost entry (mapping
+//!   entry or sequence item) that ends on that line, and so do the line break and whitespace;
+//! - own-line comments and blank lines between two entries of a block collection belong to the
+//!   *following* entry;
+//! - own-line comments after the last entry of a block collection belong to that collection
+//!   when they are indented at least as far as its entries (an end-of-block comment), otherwise
+//!   to the next entry of an enclosing collection;
+//! - trivia before the first document or after the last one belongs to the stream.
+//!
+//! [`SyntaxTree::leading_trivia`] and [`SyntaxTree::trailing_comment`] implement the rule.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use super::token::{Token, TokenKind};
+
+pub type NodeId = u32;
+const NONE: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeKind {
+    Stream,
+    Document,
+    BlockMap,
+    BlockSeq,
+    FlowMap,
+    FlowSeq,
+    /// A mapping entry: `[?] key : value` (block or flow).
+    Entry,
+    /// A block sequence item: `- value`.
+    Item,
+    /// A scalar of any style (with its properties), or an empty node carrying only properties.
+    Scalar,
+    Alias,
+    /// Tokens the parser could not place. They still print back verbatim.
+    Error,
+}
+
+/// The role of a node inside its parent entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    None,
+    Key,
+    Value,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct NodeData {
+    pub kind: NodeKind,
+    pub role: Role,
+    pub start: u32,
+    pub end: u32,
+    pub parent: u32,
+    pub first_child: u32,
+    pub last_child: u32,
+    pub next_sibling: u32,
+}
+
+/// A syntax error with its byte offset; see [`SyntaxTree::line_col`] for a position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub offset: usize,
+    pub message: String,
+}
+
+pub struct SyntaxTree {
+    pub(crate) text: String,
+    pub(crate) tokens: Vec<Token>,
+    pub(crate) nodes: Vec<NodeData>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+    line_starts: Vec<usize>,
+}
+
+impl SyntaxTree {
+    pub(crate) fn new(
+        text: String,
+        tokens: Vec<Token>,
+        nodes: Vec<NodeData>,
+        diagnostics: Vec<Diagnostic>,
+    ) -> Self {
+        let mut line_starts = vec![0];
+        for t in &tokens {
+            match t.kind {
+                TokenKind::Newline => line_starts.push(t.end as usize),
+                TokenKind::Plain
+                | TokenKind::SingleQuoted
+                | TokenKind::DoubleQuoted
+                | TokenKind::BlockBody
+                | TokenKind::Error => {
+                    let s = &text.as_bytes()[t.range()];
+                    for (i, &c) in s.iter().enumerate() {
+                        let at = t.start as usize + i;
+                        if c == b'\n' || (c == b'\r' && s.get(i + 1) != Some(&b'\n')) {
+                            line_starts.push(at + 1);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        line_starts.sort_unstable();
+        line_starts.dedup();
+        SyntaxTree {
+            text,
+            tokens,
+            nodes,
+            diagnostics,
+            line_starts,
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn tokens(&self) -> &[Token] {
+        &self.tokens
+    }
+
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// Concatenate every token: the input, byte for byte.
+    pub fn print(&self) -> String {
+        let mut out = String::with_capacity(self.text.len());
+        for t in &self.tokens {
+            out.push_str(&self.text[t.range()]);
+        }
+        out
+    }
+
+    pub fn root(&self) -> NodeId {
+        0
+    }
+
+    pub fn kind(&self, n: NodeId) -> NodeKind {
+        self.nodes[n as usize].kind
+    }
+
+    pub fn role(&self, n: NodeId) -> Role {
+        self.nodes[n as usize].role
+    }
+
+    pub fn parent(&self, n: NodeId) -> Option<NodeId> {
+        let p = self.nodes[n as usize].parent;
+        (p != NONE).then_some(p)
+    }
+
+    pub fn children(&self, n: NodeId) -> Children<'_> {
+        Children {
+            tree: self,
+            next: self.nodes[n as usize].first_child,
+        }
+    }
+
+    /// Token index range `[start, end)` of a node.
+    pub fn token_span(&self, n: NodeId) -> Range<usize> {
+        let d = &self.nodes[n as usize];
+        d.start as usize..d.end as usize
+    }
+
+    pub fn node_tokens(&self, n: NodeId) -> &[Token] {
+        &self.tokens[self.token_span(n)]
+    }
+
+    /// Byte range of a node (empty at its position if it has no tokens).
+    pub fn range(&self, n: NodeId) -> Range<usize> {
+        let span = self.token_span(n);
+        if span.is_empty() {
+            let at = self
+                .tokens
+                .get(span.start)
+                .map(|t| t.start as usize)
+                .unwrap_or(self.text.len());
+            return at..at;
+        }
+        self.tokens[span.start].start as usize..self.tokens[span.end - 1].end as usize
+    }
+
+    pub fn node_text(&self, n: NodeId) -> &str {
+        &self.text[self.range(n)]
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        line_col_in(&self.text, &self.line_starts, offset)
+    }
+
+    /// Byte offset where the line containing `offset` starts.
+    pub fn line_start(&self, offset: usize) -> usize {
+        let idx = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        self.line_starts[idx]
+    }
+
+    pub fn line_starts(&self) -> &[usize] {
+        &self.line_starts
+    }
+
+    /// The node's significant tokens after its properties (anchor, tag).
+    pub fn content_tokens(&self, n: NodeId) -> impl Iterator<Item = &Token> {
+        self.node_tokens(n)
+            .iter()
+            .filter(|t| !t.kind.is_trivia())
+            .skip_while(|t| t.kind.is_property())
+    }
+
+    /// The tag of a node, if it has one.
+    pub fn tag(&self, n: NodeId) -> Option<&str> {
+        self.node_tokens(n)
+            .iter()
+            .filter(|t| !t.kind.is_trivia())
+            .take_while(|t| t.kind.is_property())
+            .find(|t| t.kind == TokenKind::Tag)
+            .map(|t| t.text(&self.text))
+    }
+
+    /// Key node of a mapping entry.
+    pub fn entry_key(&self, entry: NodeId) -> Option<NodeId> {
+        self.children(entry).find(|&c| self.role(c) == Role::Key)
+    }
+
+    /// Value node of a mapping entry or a sequence item.
+    pub fn entry_value(&self, entry: NodeId) -> Option<NodeId> {
+        self.children(entry).find(|&c| self.role(c) == Role::Value)
+    }
+
+    /// Index of the `:` token of an entry.
+    pub fn entry_colon(&self, entry: NodeId) -> Option<usize> {
+        let span = self.token_span(entry);
+        let key_end = self
+            .entry_key(entry)
+            .map(|k| self.token_span(k).end)
+            .unwrap_or(span.start);
+        (key_end..span.end).find(|&i| self.tokens[i].kind == TokenKind::Colon)
+    }
+
+    /// The string a scalar node stands for, when it is a simple scalar (plain, quoted or block);
+    /// `None` for collections, aliases and errors. Empty nodes give `""`.
+    pub fn scalar_value(&self, n: NodeId) -> Option<Cow<'_, str>> {
+        if self.kind(n) != NodeKind::Scalar {
+            return None;
+        }
+        let mut content = self.content_tokens(n);
+        let Some(t) = content.next() else {
+            return Some(Cow::Borrowed(""));
+        };
+        let raw = t.text(&self.text);
+        match t.kind {
+            TokenKind::Plain => Some(fold_plain(raw)),
+            TokenKind::SingleQuoted => Some(unquote_single(raw)),
+            TokenKind::DoubleQuoted => Some(unquote_double(raw)),
+            TokenKind::BlockHeader => {
+                let body = content
+                    .next()
+                    .filter(|b| b.kind == TokenKind::BlockBody)
+                    .map(|b| b.text(&self.text))
+                    .unwrap_or("");
+                Some(Cow::Owned(block_value(raw, body)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Entries of a block or flow mapping.
+    pub fn map_entries(&self, map: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        let ok = matches!(self.kind(map), NodeKind::BlockMap | NodeKind::FlowMap);
+        self.children(map)
+            .filter(move |&c| ok && self.kind(c) == NodeKind::Entry)
+    }
+
+    /// The value node of `key` in a mapping (the first entry with that key).
+    pub fn map_get(&self, map: NodeId, key: &str) -> Option<NodeId> {
+        self.map_entry(map, key).and_then(|e| self.entry_value(e))
+    }
+
+    /// The entry node of `key` in a mapping.
+    pub fn map_entry(&self, map: NodeId, key: &str) -> Option<NodeId> {
+        self.map_entries(map).find(|&e| {
+            self.entry_key(e)
+                .and_then(|k| self.scalar_value(k))
+                .is_some_and(|k| k == key)
+        })
+    }
+
+    /// Items of a block or flow sequence (the value nodes, not the `- ` items).
+    pub fn seq_items(&self, seq: NodeId) -> impl Iterator<Item = NodeId> + '_ {
+        let kind = self.kind(seq);
+        self.children(seq).filter_map(move |c| match kind {
+            NodeKind::BlockSeq if self.kind(c) == NodeKind::Item => self.entry_value(c),
+            NodeKind::FlowSeq => Some(c),
+            _ => None,
+        })
+    }
+
+    /// Documents of the stream.
+    pub fn documents(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.children(self.root())
+            .filter(move |&c| self.kind(c) == NodeKind::Document)
+    }
+
+    /// Root node of a document.
+    pub fn document_root(&self, doc: NodeId) -> Option<NodeId> {
+        self.children(doc).find(|&c| self.kind(c) != NodeKind::Error)
+    }
+
+    /// The first document's root node, if any.
+    pub fn first_root(&self) -> Option<NodeId> {
+        self.documents().next().and_then(|d| self.document_root(d))
+    }
+
+    /// A comment on the same line after the node's last token, if any (its token index).
+    pub fn trailing_comment(&self, n: NodeId) -> Option<usize> {
+        let end = self.token_span(n).end;
+        for i in end..self.tokens.len() {
+            match self.tokens[i].kind {
+                TokenKind::Whitespace => continue,
+                TokenKind::Comment => return Some(i),
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// Token index range of the own-line comments and blank lines that belong to `n` and stand
+    /// before it (see the module docs): everything after the previous line's break.
+    pub fn leading_trivia(&self, n: NodeId) -> Range<usize> {
+        let start = self.token_span(n).start;
+        let mut i = start;
+        // Walk back over trivia; stop after a line break that follows significant content.
+        let mut first = start;
+        while i > 0 {
+            let t = &self.tokens[i - 1];
+            if !t.kind.is_trivia() || t.kind == TokenKind::Bom {
+                break;
+            }
+            if t.kind == TokenKind::Newline {
+                // Is the line ending here one with significant content?
+                let mut j = i - 1;
+                let mut own_line = true;
+                while j > 0 {
+                    let p = &self.tokens[j - 1];
+                    if p.kind == TokenKind::Newline {
+                        break;
+                    }
+                    if !p.kind.is_trivia() {
+                        own_line = false;
+                        break;
+                    }
+                    j -= 1;
+                }
+                if !own_line {
+                    break;
+                }
+                first = j;
+                i = j;
+                continue;
+            }
+            i -= 1;
+        }
+        first..start
+    }
+}
+
+pub struct Children<'a> {
+    tree: &'a SyntaxTree,
+    next: u32,
+}
+
+impl Iterator for Children<'_> {
+    type Item = NodeId;
+    fn next(&mut self) -> Option<NodeId> {
+        if self.next == NONE {
+            return None;
+        }
+        let n = self.next;
+        self.next = self.tree.nodes[n as usize].next_sibling;
+        Some(n)
+    }
+}
+
+pub(crate) fn line_col_in(text: &str, line_starts: &[usize], offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let idx = match line_starts.binary_search(&offset) {
+        Ok(i) => i,
+        Err(i) => i.saturating_sub(1),
+    };
+    let start = line_starts.get(idx).copied().unwrap_or(0).min(offset);
+    let mut col_end = offset;
+    while col_end > start && !text.is_char_boundary(col_end) {
+        col_end -= 1;
+    }
+    let col = text[start..col_end].chars().count() + 1;
+    (idx + 1, col)
+}
+
+/// Fold a multi-line plain scalar: line breaks become spaces, empty lines become newlines.
+fn fold_plain(raw: &str) -> Cow<'_, str> {
+    if !raw.contains(['\n', '\r']) {
+        return Cow::Borrowed(raw);
+    }
+    Cow::Owned(fold_lines(raw.split('\n').map(|l| l.trim_matches([' ', '\t', '\r']))))
+}
+
+fn fold_lines<'a>(lines: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    let mut empties = 0;
+    let mut started = false;
+    for line in lines {
+        if line.is_empty() {
+            empties += 1;
+            continue;
+        }
+        if started {
+            if empties == 0 {
+                out.push(' ');
+            } else {
+                out.extend(std::iter::repeat_n('\n', empties));
+            }
+        }
+        empties = 0;
+        started = true;
+        out.push_str(line);
+    }
+    out
+}
+
+fn unquote_single(raw: &str) -> Cow<'_, str> {
+    let inner = raw
+        .strip_prefix('\'')
+        .and_then(|s| s.strip_suffix('\''))
+        .unwrap_or(raw);
+    if !inner.contains('\'') && !inner.contains(['\n', '\r']) {
+        return Cow::Borrowed(inner);
+    }
+    let folded = if inner.contains(['\n', '\r']) {
+        fold_lines(inner.split('\n').map(|l| l.trim_matches([' ', '\t', '\r'])))
+    } else {
+        inner.to_string()
+    };
+    Cow::Owned(folded.replace("''", "'"))
+}
+
+fn unquote_double(raw: &str) -> Cow<'_, str> {
+    let inner = raw
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(raw);
+    if !inner.contains(['\\', '\n', '\r']) {
+        return Cow::Borrowed(inner);
+    }
+    let folded = if inner.contains(['\n', '\r']) {
+        fold_lines(inner.split('\n').map(|l| l.trim_matches([' ', '\t', '\r'])))
+    } else {
+        inner.to_string()
+    };
+    let mut out = String::with_capacity(folded.len());
+    let mut chars = folded.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('0') => out.push('\0'),
+            Some('"') => out.push('"'),
+            Some('\\') => out.push('\\'),
+            Some('/') => out.push('/'),
+            Some(' ') => out.push(' '),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The value of a block scalar, approximately (literal lines joined; used for reading, never
+/// for rewriting).
+fn block_value(header: &str, body: &str) -> String {
+    let indent = body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for line in body.lines() {
+        out.push_str(line.get(indent..).unwrap_or("").trim_end_matches('\r'));
+        out.push('\n');
+    }
+    if header.contains('-') {
+        while out.ends_with('\n') {
+            out.pop();
+        }
+    }
+    out
+}
