@@ -4,6 +4,7 @@
 //! original text. [`apply_fixes`] sorts them, refuses overlapping fixes (reporting them rather than
 //! merging them silently) and splices the survivors in one pass.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 /// Replace `range` (byte offsets into the original text) with `replacement`.
@@ -82,35 +83,48 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
 }
 
 /// Apply `fixes` to `text` in one pass. A fix whose edits overlap an edit of a fix already
-/// taken is skipped and reported as a [`Conflict`]; callers may retry it on the new text.
+/// taken (or each other) is skipped and reported as a [`Conflict`]; callers may retry it on the
+/// new text. Runs in O(n log n) in the number of edits.
 pub fn apply_fixes(text: &str, mut fixes: Vec<Fix>) -> Applied {
     fixes.sort_by_key(|f| f.span().map(|r| (r.start, r.end)).unwrap_or((usize::MAX, 0)));
-    let mut taken: Vec<(Range<usize>, &'static str)> = Vec::new();
+    // Taken edits by start offset: start -> (end, rule).
+    let mut taken: BTreeMap<usize, (usize, &'static str)> = BTreeMap::new();
     let mut applied = Vec::new();
     let mut conflicts = Vec::new();
     for fix in fixes {
         if fix.edits.is_empty() {
             continue;
         }
-        let clash = fix.edits.iter().find_map(|e| {
-            let own_overlap = fix
-                .edits
-                .iter()
-                .filter(|o| !std::ptr::eq(*o, e))
-                .any(|o| overlaps(&o.range, &e.range));
-            if own_overlap {
-                return Some((fix.rule, e.range.start));
-            }
-            taken
-                .iter()
-                .find(|(r, _)| overlaps(r, &e.range))
-                .map(|(_, rule)| (*rule, e.range.start))
-        });
         let in_bounds = fix.edits.iter().all(|e| {
             e.range.start <= e.range.end
                 && e.range.end <= text.len()
                 && text.is_char_boundary(e.range.start)
                 && text.is_char_boundary(e.range.end)
+        });
+        if !in_bounds {
+            conflicts.push(Conflict {
+                kept: fix.rule,
+                skipped: fix.rule,
+                at: fix.span().map(|r| r.start).unwrap_or(0),
+            });
+            continue;
+        }
+        // Edits are sorted by `Fix::new`; overlaps inside the fix are between neighbours.
+        let own = fix
+            .edits
+            .windows(2)
+            .find(|w| overlaps(&w[0].range, &w[1].range))
+            .map(|w| (fix.rule, w[1].range.start));
+        let clash = own.or_else(|| {
+            fix.edits.iter().find_map(|e| {
+                let before = taken.range(..=e.range.start).next_back();
+                let after = taken.range(e.range.start..).next();
+                [before, after]
+                    .into_iter()
+                    .flatten()
+                    .find(|(&s, &(end, _))| overlaps(&(s..end), &e.range))
+                    .map(|(_, &(_, rule))| (rule, e.range.start))
+            })
         });
         match clash {
             Some((kept, at)) => conflicts.push(Conflict {
@@ -118,13 +132,10 @@ pub fn apply_fixes(text: &str, mut fixes: Vec<Fix>) -> Applied {
                 skipped: fix.rule,
                 at,
             }),
-            None if !in_bounds => conflicts.push(Conflict {
-                kept: fix.rule,
-                skipped: fix.rule,
-                at: fix.span().map(|r| r.start).unwrap_or(0),
-            }),
             None => {
-                taken.extend(fix.edits.iter().map(|e| (e.range.clone(), fix.rule)));
+                for e in &fix.edits {
+                    taken.insert(e.range.start, (e.range.end, fix.rule));
+                }
                 applied.push(fix);
             }
         }

@@ -1,0 +1,377 @@
+//! The application: discover files, run the pipeline on each (in parallel), report, and pick
+//! the exit code. `main.rs` only parses arguments and calls [`run`].
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::cli::{Cli, ColorArg, FormatArg};
+use crate::config::{Config, ConfigFinder};
+use crate::discover::{discover, kind_for_name, Discovered, FileKind};
+use crate::finding::{Finding, Severity};
+use crate::passes::{all_rules, Rule};
+use crate::pipeline::process;
+use crate::report::{
+    colorize_diff, render, summary, unified_diff, use_color, ColorChoice, FileReport, FixSummary,
+    Format, Mode, RenderOptions,
+};
+use crate::write::write_atomic;
+
+/// Exit codes of the command-line contract.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const CHANGES: i32 = 1;
+    pub const ERROR: i32 = 2;
+    pub const NETWORK: i32 = 3;
+}
+
+/// Run the command line; returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    let mode = if cli.fix {
+        Mode::Fix
+    } else if cli.check {
+        Mode::Check
+    } else {
+        Mode::Diff
+    };
+    let rules = match select_rules(&cli.select, &cli.skip) {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("wffmt: {msg}");
+            return exit::ERROR;
+        }
+    };
+    let rule_refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
+    let explicit_config = match &cli.config {
+        Some(path) => match Config::load(path) {
+            Ok(c) => Some(Arc::new(c)),
+            Err(e) => {
+                eprintln!("wffmt: {e}");
+                return exit::ERROR;
+            }
+        },
+        None => None,
+    };
+    let format = match cli.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+        FormatArg::Github => Format::Github,
+        FormatArg::Sarif => Format::Sarif,
+    };
+    let color_choice = match cli.color {
+        ColorArg::Auto => ColorChoice::Auto,
+        ColorArg::Always => ColorChoice::Always,
+        ColorArg::Never => ColorChoice::Never,
+    };
+    let color = use_color(color_choice, std::io::stdout().is_terminal());
+    let render_opts = RenderOptions {
+        format,
+        mode,
+        color,
+        verbose: cli.verbose,
+    };
+
+    if cli.paths.len() == 1 && cli.paths[0] == Path::new("-") {
+        return run_stdin(&cli, mode, &rule_refs, explicit_config, &render_opts);
+    }
+    if cli.paths.iter().any(|p| p == Path::new("-")) {
+        eprintln!("wffmt: `-` (standard input) cannot be combined with other paths");
+        return exit::ERROR;
+    }
+
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let paths = if cli.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        cli.paths.clone()
+    };
+    let (files, discover_errors) = discover(&paths, &cwd);
+    let finder = ConfigFinder::new();
+
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(cli.jobs.unwrap_or(0))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("wffmt: cannot start worker threads: {e}");
+            return exit::ERROR;
+        }
+    };
+    let mut reports: Vec<FileReport> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|f| process_file(f, mode, &rule_refs, explicit_config.as_ref(), &finder))
+            .collect()
+    });
+    for e in discover_errors {
+        reports.push(error_report(
+            &e.path,
+            Finding::new("io", Severity::Error, 1, 1, e.message),
+        ));
+    }
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+
+    let mut out = render(&reports, &render_opts);
+    if color && format == Format::Text && mode != Mode::Fix {
+        out = colorize_diff(&out);
+    }
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    if format == Format::Text {
+        eprintln!("{}", summary(&reports, mode));
+    }
+    exit_code(&reports, mode)
+}
+
+fn exit_code(reports: &[FileReport], mode: Mode) -> i32 {
+    let has_error = reports.iter().any(|r| {
+        r.error.is_some()
+            || r.findings
+                .iter()
+                .any(|f| f.severity == Severity::Error && f.rule == "syntax")
+    });
+    if has_error {
+        return exit::ERROR;
+    }
+    if reports
+        .iter()
+        .any(|r| r.findings.iter().any(|f| f.rule == "pin-network"))
+    {
+        return exit::NETWORK;
+    }
+    if mode == Mode::Check
+        && reports.iter().any(|r| {
+            r.changed || r.findings.iter().any(|f| f.severity == Severity::Error)
+        })
+    {
+        return exit::CHANGES;
+    }
+    exit::OK
+}
+
+/// Parse `--select` / `--skip` into the rules to run, in pipeline order.
+pub fn select_rules(select: &[String], skip: &[String]) -> Result<Vec<Box<dyn Rule>>, String> {
+    let all = all_rules();
+    let known: Vec<&str> = all.iter().map(|r| r.name()).collect();
+    for name in select.iter().chain(skip) {
+        let name = name.trim();
+        if !name.is_empty() && !known.contains(&name) {
+            return Err(format!(
+                "unknown rule `{name}`; the rules are: {}",
+                known.join(", ")
+            ));
+        }
+    }
+    let selected: Vec<&str> = select.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+    Ok(all
+        .into_iter()
+        .filter(|r| {
+            let chosen = if selected.is_empty() {
+                r.default_on()
+            } else {
+                selected.contains(&r.name())
+            };
+            chosen && !skip.iter().any(|s| s.trim() == r.name())
+        })
+        .collect())
+}
+
+fn error_report(path: &str, error: Finding) -> FileReport {
+    FileReport {
+        path: path.to_string(),
+        changed: false,
+        diff: None,
+        fixes: Vec::new(),
+        findings: Vec::new(),
+        error: Some(error),
+    }
+}
+
+/// Decode file bytes as UTF-8 text, or say precisely why not.
+pub fn decode(bytes: Vec<u8>) -> Result<String, Finding> {
+    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+        let (line, column) = line_col_bytes(&bytes, pos);
+        return Err(Finding::new(
+            "io",
+            Severity::Error,
+            line,
+            column,
+            "binary file (contains a NUL byte); skipped",
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let pos = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
+        let (line, column) = line_col_bytes(&bytes, pos);
+        Finding::new(
+            "io",
+            Severity::Error,
+            line,
+            column,
+            "not valid UTF-8; skipped",
+        )
+        .with_help("wffmt reads UTF-8 only; convert the file (e.g. with iconv) and run again")
+    })
+}
+
+fn line_col_bytes(bytes: &[u8], pos: usize) -> (usize, usize) {
+    let before = &bytes[..pos.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    (line, column)
+}
+
+fn process_file(
+    file: &Discovered,
+    mode: Mode,
+    rules: &[&dyn Rule],
+    explicit_config: Option<&Arc<Config>>,
+    finder: &ConfigFinder,
+) -> FileReport {
+    let config = match explicit_config {
+        Some(c) => c.clone(),
+        None => match finder.for_file(&file.path) {
+            Ok(c) => c,
+            Err(e) => {
+                return error_report(
+                    &file.display,
+                    Finding::new("config", Severity::Error, e.line, e.column, e.to_string()),
+                )
+            }
+        },
+    };
+    let bytes = match std::fs::read(&file.path) {
+        Ok(b) => b,
+        Err(e) => {
+            return error_report(
+                &file.display,
+                Finding::new("io", Severity::Error, 1, 1, format!("cannot read: {e}")),
+            )
+        }
+    };
+    let text = match decode(bytes) {
+        Ok(t) => t,
+        Err(f) => return error_report(&file.display, f),
+    };
+    let (mut report, output) = report_for(&text, &file.display, file.kind, &config, rules);
+    if mode == Mode::Fix && report.error.is_none() && report.changed {
+        if let Err(e) = write_atomic(&file.path, output.as_bytes()) {
+            report.error = Some(Finding::new(
+                "io",
+                Severity::Error,
+                1,
+                1,
+                format!("cannot write: {e}; the file was left unchanged"),
+            ));
+        }
+    }
+    report
+}
+
+/// Process one document's text into a report (diff included when it changes) and the new text.
+pub fn report_for(
+    text: &str,
+    display: &str,
+    kind: FileKind,
+    config: &Config,
+    rules: &[&dyn Rule],
+) -> (FileReport, String) {
+    let processed = process(text, kind, display, config, rules);
+    let changed = processed.error.is_none() && processed.output != text;
+    let report = FileReport {
+        path: display.to_string(),
+        changed,
+        diff: changed.then(|| unified_diff(display, text, &processed.output)),
+        fixes: processed
+            .applied
+            .iter()
+            .map(|a| FixSummary {
+                rule: a.rule.to_string(),
+                title: a.title.clone(),
+            })
+            .collect(),
+        findings: processed.findings,
+        error: processed.error,
+    };
+    (report, processed.output)
+}
+
+fn run_stdin(
+    cli: &Cli,
+    mode: Mode,
+    rules: &[&dyn Rule],
+    explicit_config: Option<Arc<Config>>,
+    render_opts: &RenderOptions,
+) -> i32 {
+    let name = cli.stdin_filename.clone().unwrap_or_else(|| "-".to_string());
+    let kind = if cli.stdin_filename.is_some() {
+        kind_for_name(&name)
+    } else {
+        FileKind::Workflow
+    };
+    let config = match explicit_config {
+        Some(c) => c,
+        None => {
+            let finder = ConfigFinder::new();
+            let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            match finder.for_file(&base.join(&name)) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("wffmt: {e}");
+                    return exit::ERROR;
+                }
+            }
+        }
+    };
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+        eprintln!("wffmt: cannot read standard input: {e}");
+        return exit::ERROR;
+    }
+    let report = match decode(bytes) {
+        Ok(text) => {
+            let (report, output) = report_for(&text, &name, kind, &config, rules);
+            if mode == Mode::Fix {
+                // `--fix -` prints the whole fixed document; messages go to stderr.
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(output.as_bytes());
+                let _ = stdout.flush();
+                for f in report.findings.iter().chain(report.error.iter()) {
+                    eprintln!(
+                        "{name}:{}:{}: {}[{}]: {}",
+                        f.line,
+                        f.column,
+                        severity_word(f.severity),
+                        f.rule,
+                        f.message
+                    );
+                }
+                return exit_code(&[report], mode);
+            }
+            report
+        }
+        Err(f) => error_report(&name, f),
+    };
+    let reports = [report];
+    let mut out = render(&reports, render_opts);
+    if render_opts.color && render_opts.format == Format::Text {
+        out = colorize_diff(&out);
+    }
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    let _ = stdout.flush();
+    exit_code(&reports, mode)
+}
+
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}

@@ -1,0 +1,80 @@
+//! Command-line definitions (clap). The contract is in the README: flags, modes, exit codes.
+
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wffmt",
+    version,
+    about = "Format and migrate GitHub Actions workflow files without losing a byte",
+    after_help = "Exit codes: 0 ok; 1 --check found changes or errors; 2 a file could not be read, parsed or verified, or the command line was wrong; 3 pin could not resolve a ref (network or authentication)."
+)]
+pub struct Cli {
+    /// Files or directories to process (default: `.`); `-` reads standard input.
+    pub paths: Vec<PathBuf>,
+
+    /// Write nothing; exit 1 if any file would change or has an error-level finding.
+    #[arg(long, conflicts_with = "fix")]
+    pub check: bool,
+
+    /// Rewrite files in place (atomically) and print one line per changed file.
+    #[arg(long)]
+    pub fix: bool,
+
+    /// Comma-separated rules to run (default: every rule that is on by default).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Comma-separated rules not to run.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub skip: Vec<String>,
+
+    /// Never touch the network: `pin` uses only its cache.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Check every pinned SHA against its version comment (with `pin`).
+    #[arg(long)]
+    pub verify_pins: bool,
+
+    /// How findings and changes are reported.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+
+    /// Colour the output (`NO_COLOR` turns `auto` off).
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Configuration file (default: the nearest wffmt.toml or .wffmt.toml upward from each file).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Name of the file read from standard input (for messages and to tell a workflow from an action).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+
+    /// Explain each finding in more detail (e.g. the reasons behind permissions).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Github,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}

@@ -1,0 +1,346 @@
+//! Target indentation for every line.
+//!
+//! Block collections get their indentation from the structure: the root at 0, a collection
+//! under a key at the key's indentation plus `indent` (sequences may stay at the key's column
+//! with `sequence-indent = "indentless"`), a mapping inside `- ` at the dash plus 2. Lines that
+//! continue a multi-line scalar or flow collection move by the same amount as the line where
+//! it starts (never to or left of that line's column); block scalar bodies move with their
+//! header's line; own-line comments take the indentation of the entry they belong to (see the
+//! trivia-ownership rule in `syntax::tree`).
+
+use super::lines::{LineKind, Lines};
+use crate::config::SequenceIndent;
+use crate::syntax::{NodeId, NodeKind, SyntaxTree, TokenKind};
+
+pub struct Style {
+    pub indent: usize,
+    pub sequence_indent: SequenceIndent,
+}
+
+/// A block collection's indentation before and after, and the lines it spans.
+#[derive(Debug, Clone, Copy)]
+pub struct Collection {
+    pub old: usize,
+    pub new: usize,
+    pub first_line: usize,
+    pub last_line: usize,
+}
+
+/// Structural targets: the new column of lines that start an entry or a value, the block
+/// collections, and for each block scalar body (by token index) the new column of its content.
+pub struct Targets {
+    pub lines: Vec<Option<usize>>,
+    pub collections: Vec<Collection>,
+    pub bodies: Vec<(usize, usize)>,
+}
+
+/// New column for each line (`None`: leave the line's leading whitespace alone).
+pub fn target_columns(
+    tree: &SyntaxTree,
+    lines: &Lines,
+    verbatim: &[bool],
+    fixed_spacing: &[bool],
+    style: &Style,
+) -> Targets {
+    let mut target: Vec<Option<usize>> = vec![None; lines.len()];
+    let mut collections = Vec::new();
+    let mut bodies = Vec::new();
+    let w = style.indent;
+    let set = |target: &mut Vec<Option<usize>>, tok: usize, col: usize| {
+        let t = &tree.tokens()[tok];
+        if t.first_on_line() {
+            let l = lines.line_of(t.start as usize);
+            if !verbatim[l] {
+                target[l] = Some(col);
+            }
+        }
+    };
+    // Explicit stack: (collection node, its new indentation).
+    let mut stack: Vec<(NodeId, usize)> = Vec::new();
+    for doc in tree.documents() {
+        for root in tree.children(doc) {
+            match tree.kind(root) {
+                NodeKind::BlockMap | NodeKind::BlockSeq => stack.push((root, 0)),
+                NodeKind::Error => {}
+                _ => set(&mut target, tree.token_span(root).start, 0),
+            }
+        }
+    }
+    while let Some((coll, wanted)) = stack.pop() {
+        let old = old_indent(tree, coll);
+        let ni = if frozen(tree, lines, verbatim, coll) {
+            old
+        } else {
+            wanted
+        };
+        let range = tree.range(coll);
+        collections.push(Collection {
+            old,
+            new: ni,
+            first_line: lines.line_of(range.start),
+            last_line: lines.line_of(range.end.saturating_sub(1).max(range.start)),
+        });
+        for entry in tree.children(coll) {
+            if !matches!(tree.kind(entry), NodeKind::Entry | NodeKind::Item) {
+                continue;
+            }
+            let span = tree.token_span(entry);
+            set(&mut target, span.start, ni);
+            // A `:` of an explicit entry on its own line.
+            if let Some(colon) = tree.entry_colon(entry) {
+                set(&mut target, colon, ni);
+            }
+            for child in tree.children(entry) {
+                let first = tree.token_span(child).start;
+                if first == span.start {
+                    continue; // an implicit key: its line is the entry's line
+                }
+                let is_block = matches!(tree.kind(child), NodeKind::BlockMap | NodeKind::BlockSeq);
+                if is_block {
+                    let own_line = first_entry_token(tree, child)
+                        .is_some_and(|t| tree.tokens()[t].first_on_line());
+                    let indent = if !own_line {
+                        // Compact (`- key: v`, `? - a`): one space after the indicator, unless
+                        // the line's spacing stays as it is.
+                        let entry_tok = &tree.tokens()[span.start];
+                        let line = lines.line_of(entry_tok.start as usize);
+                        if fixed_spacing[line] {
+                            let first_col = first_entry_token(tree, child)
+                                .map(|t| tree.tokens()[t].col as usize)
+                                .unwrap_or(0);
+                            ni + first_col.saturating_sub(entry_tok.col as usize)
+                        } else {
+                            ni + 2
+                        }
+                    } else if tree.kind(child) == NodeKind::BlockSeq
+                        && tree.kind(entry) == NodeKind::Entry
+                        && style.sequence_indent == SequenceIndent::Indentless
+                    {
+                        ni
+                    } else {
+                        ni + w
+                    };
+                    // Properties on a line of their own before the collection.
+                    if first_entry_token(tree, child) != Some(first) {
+                        set(&mut target, first, ni + w);
+                    }
+                    stack.push((child, indent));
+                } else if tree.kind(child) != NodeKind::Error {
+                    set(&mut target, first, ni + w);
+                    if let Some(body) = block_body(tree, child) {
+                        let header = tree.content_tokens(child).next();
+                        let explicit = header
+                            .is_some_and(|h| h.text(tree.text()).bytes().any(|c| c.is_ascii_digit()));
+                        // Content under an indentation indicator keeps its place relative to
+                        // the parent; otherwise it sits one level deeper than the parent.
+                        let col = if explicit {
+                            (body_indent(tree, body) as isize + ni as isize - old as isize).max(0)
+                                as usize
+                        } else {
+                            ni + w
+                        };
+                        bodies.push((body, col));
+                    }
+                }
+            }
+        }
+    }
+    Targets {
+        lines: target,
+        collections,
+        bodies,
+    }
+}
+
+/// Token index of a block scalar node's body.
+fn block_body(tree: &SyntaxTree, node: NodeId) -> Option<usize> {
+    let span = tree.token_span(node);
+    let toks = tree.tokens();
+    let mut content = tree.content_tokens(node);
+    if content.next()?.kind != TokenKind::BlockHeader {
+        return None;
+    }
+    (span.start..span.end).find(|&i| toks[i].kind == TokenKind::BlockBody)
+}
+
+/// Indentation of a block scalar body: that of its first line with content.
+pub fn body_indent(tree: &SyntaxTree, body: usize) -> usize {
+    let text = tree.tokens()[body].text(tree.text());
+    text.split('\n')
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .unwrap_or(0)
+}
+
+fn first_entry_token(tree: &SyntaxTree, coll: NodeId) -> Option<usize> {
+    tree.children(coll)
+        .find(|&c| matches!(tree.kind(c), NodeKind::Entry | NodeKind::Item))
+        .map(|c| tree.token_span(c).start)
+}
+
+fn old_indent(tree: &SyntaxTree, coll: NodeId) -> usize {
+    first_entry_token(tree, coll)
+        .map(|t| tree.tokens()[t].col as usize)
+        .unwrap_or(0)
+}
+
+/// A collection with an entry on a verbatim line keeps its indentation.
+fn frozen(tree: &SyntaxTree, lines: &Lines, verbatim: &[bool], coll: NodeId) -> bool {
+    tree.children(coll).any(|e| {
+        let t = &tree.tokens()[tree.token_span(e).start.min(tree.tokens().len() - 1)];
+        verbatim[lines.line_of(t.start as usize)]
+    })
+}
+
+/// Fill in continuation lines, block scalar bodies and comments from the structural targets;
+/// returns the final column of each line (`None`: keep).
+pub fn resolve_all(
+    tree: &SyntaxTree,
+    lines: &Lines,
+    verbatim: &[bool],
+    targets: &Targets,
+) -> Vec<Option<usize>> {
+    let n = lines.len();
+    let mut fin: Vec<Option<usize>> = targets.lines.clone();
+    let body_delta: std::collections::HashMap<usize, isize> = targets
+        .bodies
+        .iter()
+        .map(|&(body, col)| (body, col as isize - body_indent(tree, body) as isize))
+        .collect();
+    let delta = |fin: &Vec<Option<usize>>, l: usize| -> isize {
+        let old = lines.lines[l].indent() as isize;
+        fin[l].map(|c| c as isize - old).unwrap_or(0)
+    };
+    let tokens = tree.tokens();
+    // Continuation lines and block bodies, in order, so that starts are final first.
+    for l in 0..n {
+        if verbatim[l] || fin[l].is_some() {
+            continue;
+        }
+        let line = lines.lines[l];
+        match line.kind {
+            LineKind::InBlockBody => {
+                let Some(&d) = body_delta.get(&line.token) else {
+                    continue;
+                };
+                let h = header_line_of(tree, lines, line.token);
+                if d != 0 && !h.is_some_and(|h| verbatim[h]) {
+                    let old = line.indent() as isize;
+                    fin[l] = Some((old + d).max(0) as usize);
+                }
+            }
+            LineKind::InScalar | LineKind::Content => {
+                // A continuation of a token or node that starts on an earlier line.
+                let start_tok = if line.kind == LineKind::InScalar {
+                    Some(line.token)
+                } else {
+                    enclosing_flow_start(tree, line.token)
+                };
+                let Some(st) = start_tok else {
+                    continue;
+                };
+                let s = lines.line_of(tokens[st].start as usize);
+                if s == l || verbatim[s] {
+                    continue;
+                }
+                let d = delta(&fin, s);
+                let min = fin[s].unwrap_or(lines.lines[s].indent()) + 1;
+                let old = line.indent() as isize;
+                let new = ((old + d).max(0) as usize).max(min);
+                if new != line.indent() {
+                    fin[l] = Some(new);
+                }
+            }
+            _ => {}
+        }
+    }
+    // Own-line comments.
+    for l in 0..n {
+        if verbatim[l] || lines.lines[l].kind != LineKind::Comment {
+            continue;
+        }
+        let col = lines.lines[l].indent();
+        let next = (l + 1..n).find(|&x| lines.lines[x].kind == LineKind::Content);
+        let mut chosen = None;
+        if let Some(nx) = next {
+            if col <= lines.lines[nx].indent() {
+                chosen = Some(nx);
+            }
+        }
+        if chosen.is_none() {
+            // An end-of-block comment: it belongs to the deepest block collection around the
+            // line above that is indented no further than the comment.
+            let prev = (0..l).rev().find(|&x| {
+                !matches!(lines.lines[x].kind, LineKind::Blank | LineKind::Comment)
+            });
+            if let Some(p) = prev {
+                let owner = targets
+                    .collections
+                    .iter()
+                    .filter(|c| c.first_line <= p && p <= c.last_line && c.old <= col)
+                    .max_by_key(|c| (c.old, c.first_line));
+                if let Some(c) = owner {
+                    if c.new != col {
+                        fin[l] = Some(c.new);
+                    }
+                    continue;
+                }
+            }
+            chosen = (0..l).rev().find(|&x| {
+                lines.lines[x].kind == LineKind::Content && lines.lines[x].indent() <= col
+            });
+        }
+        if let Some(c) = chosen {
+            if verbatim[c] {
+                continue;
+            }
+            let new = fin[c].unwrap_or(lines.lines[c].indent());
+            fin[l] = Some(new);
+        }
+    }
+    fin
+}
+
+/// The line of the block scalar header whose body is token `body`.
+fn header_line_of(tree: &SyntaxTree, lines: &Lines, body: usize) -> Option<usize> {
+    let tokens = tree.tokens();
+    (0..body)
+        .rev()
+        .find(|&i| tokens[i].kind == TokenKind::BlockHeader)
+        .map(|i| {
+            // The line's own first token decides the line's shift.
+            lines.line_of(tokens[i].start as usize)
+        })
+}
+
+/// For a token inside a flow collection that is not on the collection's first line, the
+/// index of the outermost flow collection's first token.
+fn enclosing_flow_start(tree: &SyntaxTree, tok: usize) -> Option<usize> {
+    // Walk up from the innermost node containing the token.
+    let mut node = innermost_node(tree, tok)?;
+    let mut found = None;
+    loop {
+        if matches!(tree.kind(node), NodeKind::FlowMap | NodeKind::FlowSeq) {
+            found = Some(tree.token_span(node).start);
+        }
+        match tree.parent(node) {
+            Some(p) => node = p,
+            None => break,
+        }
+    }
+    found.filter(|&s| s != tok)
+}
+
+fn innermost_node(tree: &SyntaxTree, tok: usize) -> Option<NodeId> {
+    let mut node = tree.root();
+    loop {
+        let next = tree.children(node).find(|&c| {
+            let s = tree.token_span(c);
+            s.start <= tok && tok < s.end
+        });
+        match next {
+            Some(c) => node = c,
+            None => return Some(node),
+        }
+    }
+}

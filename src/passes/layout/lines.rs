@@ -1,0 +1,117 @@
+//! A per-line view of the token list: where each line starts, which token opens it, and
+//! whether it is a continuation line inside a multi-line token.
+
+use crate::syntax::{SyntaxTree, TokenKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// Only whitespace (or nothing) before the line break, outside any multi-line token.
+    Blank,
+    /// Starts (after indentation) with a significant token.
+    Content,
+    /// Starts with an own-line comment.
+    Comment,
+    /// A continuation line inside a multi-line plain or quoted scalar, or an error token.
+    InScalar,
+    /// A line of a block scalar body.
+    InBlockBody,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Line {
+    pub start: usize,
+    pub kind: LineKind,
+    /// Byte offset of the first non-whitespace character (or the line break).
+    pub first: usize,
+    /// Index of the token that contains or starts at `first`.
+    pub token: usize,
+}
+
+impl Line {
+    pub fn indent(&self) -> usize {
+        self.first - self.start
+    }
+}
+
+pub struct Lines {
+    pub lines: Vec<Line>,
+}
+
+impl Lines {
+    pub fn new(tree: &SyntaxTree) -> Lines {
+        let text = tree.text().as_bytes();
+        let tokens = tree.tokens();
+        let mut lines = Vec::with_capacity(tree.line_starts().len());
+        let mut ti = 0usize;
+        for &start in tree.line_starts() {
+            if start > text.len() || (start == text.len() && start > 0) {
+                break;
+            }
+            // The first line starts after a BOM.
+            let start = if start == 0 && text.starts_with("\u{feff}".as_bytes()) {
+                3
+            } else {
+                start
+            };
+            while ti + 1 < tokens.len() && (tokens[ti].end as usize) <= start {
+                ti += 1;
+            }
+            let mut first = start;
+            while first < text.len() && matches!(text[first], b' ' | b'\t') {
+                first += 1;
+            }
+            // Token containing `start`.
+            let containing = ti;
+            let tok = tokens.get(containing);
+            let inside_token = tok.is_some_and(|t| {
+                (t.start as usize) < start
+                    && !matches!(t.kind, TokenKind::Whitespace | TokenKind::Newline)
+            });
+            let kind = match tok {
+                Some(t) if inside_token && t.kind == TokenKind::BlockBody => LineKind::InBlockBody,
+                Some(t) if t.kind == TokenKind::BlockBody && t.start as usize == start => {
+                    LineKind::InBlockBody
+                }
+                Some(_) if inside_token => LineKind::InScalar,
+                _ => {
+                    if first >= text.len() || matches!(text[first], b'\n' | b'\r') {
+                        LineKind::Blank
+                    } else if text[first] == b'#' {
+                        LineKind::Comment
+                    } else {
+                        LineKind::Content
+                    }
+                }
+            };
+            let mut token = containing;
+            if matches!(kind, LineKind::Content | LineKind::Comment) {
+                while token < tokens.len() && (tokens[token].start as usize) < first {
+                    token += 1;
+                }
+            }
+            lines.push(Line {
+                start,
+                kind,
+                first,
+                token: token.min(tokens.len().saturating_sub(1)),
+            });
+        }
+        Lines { lines }
+    }
+
+    /// Index of the line containing byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.lines.binary_search_by_key(&offset, |l| l.start) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}

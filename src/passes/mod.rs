@@ -1,0 +1,58 @@
+//! Rules (codemod passes). Each rule reads the tree and proposes [`Fix`]es made of text edits;
+//! it never re-serializes the document. A rule declares which data routes its edits may change
+//! ([`Rule::allowed_routes`]); the verifier rejects any other difference and names the rule.
+
+pub mod layout;
+pub mod quote_patterns;
+
+use crate::config::Config;
+use crate::discover::FileKind;
+use crate::edit::Fix;
+use crate::finding::Finding;
+use crate::syntax::SyntaxTree;
+
+/// Everything a rule may look at for one file.
+pub struct Context<'a> {
+    pub tree: &'a SyntaxTree,
+    /// Display path of the file (for messages).
+    pub path: &'a str,
+    pub kind: FileKind,
+    pub config: &'a Config,
+}
+
+/// What a rule found and proposes.
+#[derive(Default)]
+pub struct Output {
+    pub fixes: Vec<Fix>,
+    pub findings: Vec<Finding>,
+}
+
+pub trait Rule: Sync + Send {
+    /// The rule's name, as used by `--select` / `--skip`.
+    fn name(&self) -> &'static str;
+    /// Whether the rule runs when no `--select` is given.
+    fn default_on(&self) -> bool {
+        true
+    }
+    /// Route patterns (see [`crate::verify::RoutePattern`]) whose data the rule may change.
+    /// Empty: the rule may change only the layout, never the data.
+    fn allowed_routes(&self) -> &'static [&'static str];
+    /// Whether the rule adds or moves comments (the verifier then skips the comment check).
+    fn may_edit_comments(&self) -> bool {
+        false
+    }
+    fn run(&self, cx: &Context) -> Output;
+}
+
+/// All rules in the order they run (`layout` last: it formats what the others wrote).
+pub fn all_rules() -> Vec<Box<dyn Rule>> {
+    vec![
+        Box::new(quote_patterns::QuotePatterns),
+        Box::new(layout::Layout),
+    ]
+}
+
+/// Names of every rule, including ones not yet registered in [`all_rules`] but reserved.
+pub fn rule_names() -> Vec<&'static str> {
+    all_rules().iter().map(|r| r.name()).collect()
+}

@@ -1,0 +1,215 @@
+//! The per-document pipeline: text in, verified text out.
+//!
+//! Rules run one after another on the current text. For each rule: parse, collect its fixes,
+//! apply the non-overlapping ones, and verify the result before the next rule sees it (so a
+//! failure names the rule that caused it). Fixes that overlapped are retried on the new text, up
+//! to [`MAX_ROUNDS`] rounds. After all rules, one more pass of every rule must propose nothing
+//! (stability, Black's idea).
+
+pub mod guard;
+
+use crate::config::Config;
+use crate::discover::FileKind;
+use crate::edit::{apply_fixes, Edit};
+use crate::finding::{Finding, Severity};
+use crate::passes::{Context, Rule};
+use crate::syntax::{parse, SyntaxTree};
+use crate::verify::{compare, Outcome, RoutePattern};
+
+/// How many times a rule may run on one file to get all its fixes in.
+pub const MAX_ROUNDS: usize = 4;
+
+/// A fix that was applied, for reporting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub rule: &'static str,
+    pub title: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Processed {
+    pub output: String,
+    pub applied: Vec<Applied>,
+    pub findings: Vec<Finding>,
+    /// Set when the document could not be processed safely; `output` is then the input.
+    pub error: Option<Finding>,
+}
+
+fn position(tree: &SyntaxTree, offset: usize) -> (usize, usize) {
+    tree.line_col(offset)
+}
+
+/// Run `rules` over one document.
+pub fn process(
+    text: &str,
+    kind: FileKind,
+    path: &str,
+    config: &Config,
+    rules: &[&dyn Rule],
+) -> Processed {
+    let mut current = text.to_string();
+    let mut out = Processed::default();
+    for rule in rules {
+        let mut first_round = true;
+        for _ in 0..MAX_ROUNDS {
+            let tree = parse(&current);
+            let cx = Context {
+                tree: &tree,
+                path,
+                kind,
+                config,
+            };
+            let result = rule.run(&cx);
+            if first_round {
+                out.findings.extend(result.findings);
+                first_round = false;
+            }
+            if result.fixes.is_empty() {
+                break;
+            }
+            let applied = apply_fixes(&current, result.fixes);
+            let edits: Vec<Edit> = applied
+                .applied
+                .iter()
+                .flat_map(|f| f.edits.iter().cloned())
+                .collect();
+            if applied.text != current {
+                if let Err(problem) = check_rewrite(&current, &tree, &applied.text, &edits, *rule)
+                {
+                    out.output = text.to_string();
+                    out.applied.clear();
+                    out.error = Some(problem);
+                    return out;
+                }
+            }
+            out.applied.extend(applied.applied.iter().map(|f| Applied {
+                rule: f.rule,
+                title: f.title.clone(),
+            }));
+            current = applied.text;
+            if applied.conflicts.is_empty() {
+                break;
+            }
+        }
+    }
+    if current != text {
+        if let Some(problem) = unstable_rule(&current, kind, path, config, rules) {
+            out.output = text.to_string();
+            out.applied.clear();
+            out.error = Some(problem);
+            return out;
+        }
+    }
+    // Syntax errors that remain in the result are errors of the file.
+    let final_tree = parse(&current);
+    for d in final_tree.diagnostics() {
+        let (line, column) = position(&final_tree, d.offset);
+        out.findings.push(
+            Finding::new("syntax", Severity::Error, line, column, d.message.clone())
+                .with_help("fix the YAML by hand; wffmt keeps this region verbatim"),
+        );
+    }
+    out.output = current;
+    out
+}
+
+/// Verify one rule's rewrite; the error names the rule.
+fn check_rewrite(
+    old: &str,
+    old_tree: &SyntaxTree,
+    new: &str,
+    edits: &[Edit],
+    rule: &dyn Rule,
+) -> Result<(), Finding> {
+    let name = rule.name();
+    let internal = |tree: &SyntaxTree, offset: usize, what: String| {
+        let (line, column) = position(tree, offset);
+        Finding::new(
+            "verify",
+            Severity::Error,
+            line,
+            column,
+            format!("internal error: rule `{name}` {what}; the file was not changed"),
+        )
+        .with_help(format!(
+            "please report this; run with `--skip {name}` to process the file without it"
+        ))
+    };
+    let new_tree = parse(new);
+    if let Some((offset, message)) = guard::new_syntax_error(old_tree, &new_tree) {
+        return Err(internal(
+            &new_tree,
+            offset,
+            format!("introduced a syntax error ({message})"),
+        ));
+    }
+    if !rule.may_edit_comments() && guard::comments(old_tree) != guard::comments(&new_tree) {
+        return Err(internal(old_tree, 0, "changed a comment".to_string()));
+    }
+    let patterns: Vec<RoutePattern> = rule
+        .allowed_routes()
+        .iter()
+        .filter_map(|p| RoutePattern::parse(p).ok())
+        .collect();
+    match compare(old, new, &patterns) {
+        Ok(Outcome::Equivalent) => Ok(()),
+        Ok(Outcome::OriginalRejected(_)) => {
+            match guard::untouched_tokens_kept(old_tree, &new_tree, edits) {
+                None => Ok(()),
+                Some(offset) => Err(internal(
+                    old_tree,
+                    offset,
+                    "changed text outside its own edits".to_string(),
+                )),
+            }
+        }
+        Err(mismatch) => Err(internal(
+            old_tree,
+            0,
+            format!(
+                "changed the data at `{}` ({})",
+                mismatch.route, mismatch.detail
+            ),
+        )),
+    }
+}
+
+/// After all rules ran, none may want to change the result again.
+fn unstable_rule(
+    text: &str,
+    kind: FileKind,
+    path: &str,
+    config: &Config,
+    rules: &[&dyn Rule],
+) -> Option<Finding> {
+    let tree = parse(text);
+    for rule in rules {
+        let cx = Context {
+            tree: &tree,
+            path,
+            kind,
+            config,
+        };
+        let again = rule.run(&cx);
+        let applied = apply_fixes(text, again.fixes);
+        if applied.text != text {
+            return Some(
+                Finding::new(
+                    "verify",
+                    Severity::Error,
+                    1,
+                    1,
+                    format!(
+                        "internal error: rule `{}` is not stable (a second run changes its own output); the file was not changed",
+                        rule.name()
+                    ),
+                )
+                .with_help(format!(
+                    "please report this; run with `--skip {}` to process the file without it",
+                    rule.name()
+                )),
+            );
+        }
+    }
+    None
+}
