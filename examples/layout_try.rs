@@ -11,9 +11,17 @@ fn main() {
     let text = std::fs::read_to_string(path).expect("readable UTF-8 file");
     let config = Config::default();
     let rules = all_rules();
-    let rule = rules.iter().find(|r| r.name() == rule_name).expect("a rule");
+    let rule = rules
+        .iter()
+        .find(|r| r.name() == rule_name)
+        .expect("a rule");
     let tree = wffmt::syntax::parse(&text);
-    let cx = Context { tree: &tree, path, kind: FileKind::Workflow, config: &config };
+    let cx = Context {
+        tree: &tree,
+        path,
+        kind: FileKind::Workflow,
+        config: &config,
+    };
     let out = rule.run(&cx);
     let applied = apply_fixes(&text, out.fixes);
     for c in &applied.conflicts {

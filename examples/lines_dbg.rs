@@ -4,6 +4,12 @@ fn main() {
     let tree = wffmt::syntax::parse(&text);
     println!("{:?}", tree.line_starts());
     for t in tree.tokens().iter().take(12) {
-        println!("{:?} {:?} col={} flags={}", t.kind, t.text(&text), t.col, t.flags);
+        println!(
+            "{:?} {:?} col={} flags={}",
+            t.kind,
+            t.text(&text),
+            t.col,
+            t.flags
+        );
     }
 }

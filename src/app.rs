@@ -144,9 +144,9 @@ fn exit_code(reports: &[FileReport], mode: Mode) -> i32 {
         return exit::NETWORK;
     }
     if mode == Mode::Check
-        && reports.iter().any(|r| {
-            r.changed || r.findings.iter().any(|f| f.severity == Severity::Error)
-        })
+        && reports
+            .iter()
+            .any(|r| r.changed || r.findings.iter().any(|f| f.severity == Severity::Error))
     {
         return exit::CHANGES;
     }
@@ -166,7 +166,11 @@ pub fn select_rules(select: &[String], skip: &[String]) -> Result<Vec<Box<dyn Ru
             ));
         }
     }
-    let selected: Vec<&str> = select.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+    let selected: Vec<&str> = select
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
     Ok(all
         .into_iter()
         .filter(|r| {
@@ -221,8 +225,14 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, Finding> {
 fn line_col_bytes(bytes: &[u8], pos: usize) -> (usize, usize) {
     let before = &bytes[..pos.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }
 
@@ -240,7 +250,13 @@ fn process_file(
             Err(e) => {
                 return error_report(
                     &file.display,
-                    Finding::new("config", Severity::Error, e.line, e.column, e.to_string()),
+                    Finding::new(
+                        "config",
+                        Severity::Error,
+                        1,
+                        1,
+                        format!("invalid configuration: {e}"),
+                    ),
                 )
             }
         },
@@ -308,7 +324,10 @@ fn run_stdin(
     explicit_config: Option<Arc<Config>>,
     render_opts: &RenderOptions,
 ) -> i32 {
-    let name = cli.stdin_filename.clone().unwrap_or_else(|| "-".to_string());
+    let name = cli
+        .stdin_filename
+        .clone()
+        .unwrap_or_else(|| "-".to_string());
     let kind = if cli.stdin_filename.is_some() {
         kind_for_name(&name)
     } else {

@@ -1,1 +1,731 @@
-//! (work in progress)
+//! The `wffmt.toml` / `.wffmt.toml` configuration file.
+//!
+//! ```toml
+//! [layout]
+//! indent = 2                    # spaces per level, 1..=8
+//! sequence-indent = "indented"  # or "indentless" (`- ` at the parent key's column)
+//! max-blank-lines = 1
+//! line-ending = "preserve"      # or "lf", "crlf"
+//!
+//! [permissions]
+//! top-level = "empty"           # `permissions: {}`; or "contents-read"
+//! allow-scopes = ["vulnerability-alerts"]   # scopes newer than some linters know; off by default
+//!
+//! [[permissions.action]]        # extends the permissions knowledge base (read by `kb`)
+//! uses = "my-org/deploy"
+//! # ...
+//!
+//! [pin]
+//! ignore = ["my-org/*"]         # owner/repo patterns never pinned
+//! ```
+//!
+//! Design choices:
+//! - **Strict**: an unknown key or a bad value is an error with the file, line and column (from
+//!   toml's span) and a sentence on what is allowed. A typo that silently does nothing is worse
+//!   than an error, especially in a tool that rewrites files.
+//! - **Nearest file wins, whole**: for each file, [`ConfigFinder`] takes the nearest
+//!   `.wffmt.toml` or `wffmt.toml` in the file's directory or a parent. There is no merging
+//!   between levels, so what applies is always one file you can read. When both names exist in
+//!   one directory, `.wffmt.toml` wins (the order ruff and taplo use for their own files).
+//! - **Flags stay on the command line**: `--offline`, `--select` etc. are per run, not per
+//!   repository, so they are not configuration.
+//! - **Cached lookups**: a run over 1,000 files in one repository checks each directory once and
+//!   parses each configuration file once, from any number of worker threads.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::de::{self, Deserializer};
+use serde::Deserialize;
+
+use crate::discover::{display_path, normalize_lexically};
+
+/// File names looked for, in order of preference within one directory.
+pub const CONFIG_FILE_NAMES: [&str; 2] = [".wffmt.toml", "wffmt.toml"];
+
+/// The whole configuration. [`Config::default`] is what applies without a file.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    pub layout: LayoutConfig,
+    pub permissions: PermissionsConfig,
+    pub pin: PinConfig,
+    /// The file this configuration was read from; `None` for the defaults.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+/// `[layout]`: whitespace only; the `layout` rule never changes a value.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LayoutConfig {
+    /// Spaces per indentation level, 1..=8 (default 2).
+    #[serde(deserialize_with = "deserialize_indent")]
+    pub indent: usize,
+    pub sequence_indent: SequenceIndent,
+    /// Longest run of blank lines kept (default 1).
+    #[serde(deserialize_with = "deserialize_blank_lines")]
+    pub max_blank_lines: usize,
+    pub line_ending: LineEnding,
+}
+
+impl Default for LayoutConfig {
+    fn default() -> Self {
+        LayoutConfig {
+            indent: 2,
+            sequence_indent: SequenceIndent::Indented,
+            max_blank_lines: 1,
+            line_ending: LineEnding::Preserve,
+        }
+    }
+}
+
+/// Where the `- ` of a block sequence goes relative to its parent key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SequenceIndent {
+    /// `steps:` / `  - run: x` (one level deeper than the key; GitHub's own examples).
+    #[default]
+    Indented,
+    /// `steps:` / `- run: x` (at the key's column).
+    Indentless,
+}
+
+/// The line ending written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LineEnding {
+    /// Keep whatever the file uses (the first line ending found decides).
+    #[default]
+    Preserve,
+    Lf,
+    Crlf,
+}
+
+/// `[permissions]`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PermissionsConfig {
+    pub top_level: TopLevel,
+    /// Scopes the rule may emit although some linters do not know them yet
+    /// (e.g. `vulnerability-alerts`, `code-quality`). Empty by default.
+    #[serde(deserialize_with = "deserialize_scopes")]
+    pub allow_scopes: Vec<String>,
+    /// The raw `[[permissions.action]]` entries (an array of tables), interpreted by the
+    /// knowledge base, which owns their schema.
+    #[serde(rename = "action", deserialize_with = "deserialize_actions")]
+    pub actions: Option<toml::Value>,
+}
+
+/// What the workflow-level `permissions:` block is set to when the rule adds one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TopLevel {
+    /// `permissions: {}`, each job granting what it needs.
+    #[default]
+    Empty,
+    /// `permissions: contents: read`, jobs granting only what they need beyond it.
+    ContentsRead,
+}
+
+/// `[pin]`.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PinConfig {
+    /// `owner/repo` patterns never pinned; `*` matches any run of characters, case-insensitively
+    /// (GitHub owner and repository names are case-insensitive).
+    #[serde(deserialize_with = "deserialize_pin_patterns")]
+    pub ignore: Vec<String>,
+}
+
+impl PinConfig {
+    /// Whether `uses` (`owner/repo`, `owner/repo/path`, with or without `@ref`) matches one of the
+    /// `ignore` patterns. A pattern without a path part matches every path in that repository.
+    pub fn is_ignored(&self, uses: &str) -> bool {
+        let name = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
+        let repo: String = name.splitn(3, '/').take(2).collect::<Vec<_>>().join("/");
+        self.ignore.iter().any(|pattern| {
+            let pattern = pattern.to_ascii_lowercase();
+            glob_match(&pattern, &name) || glob_match(&pattern, &repo)
+        })
+    }
+}
+
+/// `*` matches any run of characters (including `/`); everything else matches itself.
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if pi < p.len() && p[pi] == t[ti] {
+            pi += 1;
+            ti += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+fn deserialize_indent<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    integer_in(d, 1, 8, "`indent` must be a number of spaces from 1 to 8")
+}
+
+fn deserialize_blank_lines<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    integer_in(
+        d,
+        0,
+        i64::MAX,
+        "`max-blank-lines` must be a number of lines, 0 or more",
+    )
+}
+
+/// An integer in `min..=max`, with `what` as the error message for anything else (serde's own
+/// message would talk about `usize`).
+fn integer_in<'de, D: Deserializer<'de>>(
+    d: D,
+    min: i64,
+    max: i64,
+    what: &str,
+) -> Result<usize, D::Error> {
+    match toml::Value::deserialize(d)? {
+        toml::Value::Integer(n) if (min..=max).contains(&n) => {
+            usize::try_from(n).map_err(|_| de::Error::custom(format!("{what}, not {n}")))
+        }
+        other => Err(de::Error::custom(format!("{what}, not {other}"))),
+    }
+}
+
+fn deserialize_scopes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let scopes = Vec::<String>::deserialize(d)?;
+    for scope in &scopes {
+        let valid = scope.starts_with(|c: char| c.is_ascii_lowercase())
+            && scope
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !valid {
+            return Err(de::Error::custom(format!(
+                "`allow-scopes` takes permission scope names such as \"vulnerability-alerts\", not {scope:?}"
+            )));
+        }
+    }
+    Ok(scopes)
+}
+
+fn deserialize_actions<'de, D: Deserializer<'de>>(d: D) -> Result<Option<toml::Value>, D::Error> {
+    let value = toml::Value::deserialize(d)?;
+    let is_array_of_tables = match &value {
+        toml::Value::Array(items) => items.iter().all(toml::Value::is_table),
+        _ => false,
+    };
+    if is_array_of_tables {
+        Ok(Some(value))
+    } else {
+        Err(de::Error::custom(
+            "`permissions.action` is a list of tables: write each entry as `[[permissions.action]]`",
+        ))
+    }
+}
+
+fn deserialize_pin_patterns<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let patterns = Vec::<String>::deserialize(d)?;
+    for pattern in &patterns {
+        let mut parts = pattern.split('/');
+        let owner = parts.next().unwrap_or("");
+        let repo = parts.next().unwrap_or("");
+        let valid = !owner.is_empty()
+            && !repo.is_empty()
+            && !pattern.contains(|c: char| c.is_whitespace() || c == '@');
+        if !valid {
+            return Err(de::Error::custom(format!(
+                "`pin.ignore` takes `owner/repo` patterns where `*` matches anything, such as \"my-org/*\", not {pattern:?}"
+            )));
+        }
+    }
+    Ok(patterns)
+}
+
+/// A configuration file that could not be read or is not valid. `line` and `column` are 1-based;
+/// both are 0 when the error has no position (the file could not be read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.path, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path, self.line, self.column, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Parses `text`; `path` is where it came from (for [`Config::source`] and error messages).
+    pub fn from_toml_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        Self::parse(text, path, path_display(path))
+    }
+
+    /// Reads and parses the file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Self::load_as(path, path_display(path))
+    }
+
+    fn load_as(path: &Path, display: String) -> Result<Config, ConfigError> {
+        let bytes = std::fs::read(path).map_err(|err| ConfigError {
+            path: display.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the configuration file: {}", io_text(&err)),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|err| {
+            let (line, column) = line_column(
+                &String::from_utf8_lossy(err.as_bytes()),
+                err.utf8_error().valid_up_to(),
+            );
+            ConfigError {
+                path: display.clone(),
+                line,
+                column,
+                message: "the configuration file is not valid UTF-8".to_string(),
+            }
+        })?;
+        Self::parse(&text, path, display)
+    }
+
+    fn parse(text: &str, path: &Path, display: String) -> Result<Config, ConfigError> {
+        match toml::from_str::<Config>(text) {
+            Ok(mut config) => {
+                config.source = Some(path.to_path_buf());
+                Ok(config)
+            }
+            Err(err) => {
+                let (line, column) = match err.span() {
+                    Some(span) => line_column(text, span.start),
+                    None => (1, 1),
+                };
+                Err(ConfigError {
+                    path: display,
+                    line,
+                    column,
+                    message: tidy_message(err.message()),
+                })
+            }
+        }
+    }
+}
+
+/// toml's messages are good but multi-line in places; our format is one line per error.
+fn tidy_message(message: &str) -> String {
+    let one_line = message.trim().replace('\n', "; ");
+    if one_line.is_empty() {
+        "invalid configuration".to_string()
+    } else {
+        one_line
+    }
+}
+
+fn io_text(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => err.to_string(),
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+/// How a configuration path is named in messages: relative to the current directory when under
+/// it, like the files being processed.
+fn path_display(path: &Path) -> String {
+    match std::env::current_dir() {
+        Ok(cwd) => display_path(&cwd.join(path), &normalize_lexically(&cwd)),
+        Err(_) => path.to_string_lossy().into_owned(),
+    }
+}
+
+/// Finds and caches the configuration that applies to each file (see the module docs).
+/// Thread-safe: share one finder between worker threads.
+#[derive(Debug)]
+pub struct ConfigFinder {
+    /// `--config FILE`: this configuration for every file, no lookup.
+    fixed: Option<Arc<Config>>,
+    defaults: Arc<Config>,
+    cwd: PathBuf,
+    /// Directory (normalised, absolute) -> nearest configuration file at or above it.
+    nearest: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    /// Configuration file -> its parsed contents (or why it could not be parsed).
+    loaded: Mutex<HashMap<PathBuf, Result<Arc<Config>, ConfigError>>>,
+}
+
+impl Default for ConfigFinder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ConfigFinder {
+    /// A finder that looks up the nearest configuration file for each file.
+    pub fn new() -> Self {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        Self::with_cwd(&cwd)
+    }
+
+    /// Like [`ConfigFinder::new`], with relative file paths resolved against `cwd`.
+    pub fn with_cwd(cwd: &Path) -> Self {
+        ConfigFinder {
+            fixed: None,
+            defaults: Arc::new(Config::default()),
+            cwd: normalize_lexically(cwd),
+            nearest: Mutex::new(HashMap::new()),
+            loaded: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// A finder that returns `config` for every file (`--config FILE`).
+    pub fn with_config(config: Config) -> Self {
+        let mut finder = Self::new();
+        finder.fixed = Some(Arc::new(config));
+        finder
+    }
+
+    /// The configuration for `file`: the nearest configuration file in its directory or a
+    /// parent, or the defaults when there is none.
+    pub fn for_file(&self, file: &Path) -> Result<Arc<Config>, ConfigError> {
+        if let Some(fixed) = &self.fixed {
+            return Ok(Arc::clone(fixed));
+        }
+        let file = normalize_lexically(&self.cwd.join(file));
+        let Some(dir) = file.parent() else {
+            return Ok(Arc::clone(&self.defaults));
+        };
+        match self.nearest_config(dir) {
+            Some(path) => self.load_cached(&path),
+            None => Ok(Arc::clone(&self.defaults)),
+        }
+    }
+
+    fn nearest_config(&self, dir: &Path) -> Option<PathBuf> {
+        let mut visited = Vec::new();
+        let mut found = None;
+        for ancestor in dir.ancestors() {
+            if let Some(cached) = lock(&self.nearest).get(ancestor) {
+                found = cached.clone();
+                break;
+            }
+            visited.push(ancestor.to_path_buf());
+            let here = CONFIG_FILE_NAMES
+                .iter()
+                .map(|name| ancestor.join(name))
+                .find(|candidate| candidate.is_file());
+            if here.is_some() {
+                found = here;
+                break;
+            }
+        }
+        let mut cache = lock(&self.nearest);
+        for dir in visited {
+            cache.insert(dir, found.clone());
+        }
+        found
+    }
+
+    fn load_cached(&self, path: &Path) -> Result<Arc<Config>, ConfigError> {
+        if let Some(result) = lock(&self.loaded).get(path) {
+            return result.clone();
+        }
+        let display = display_path(path, &self.cwd);
+        let result = Config::load_as(path, display).map(Arc::new);
+        lock(&self.loaded)
+            .entry(path.to_path_buf())
+            .or_insert(result)
+            .clone()
+    }
+}
+
+/// A poisoned lock only means another thread panicked mid-insert into a cache; the map is still
+/// usable, so carry on rather than propagate the panic.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml_str(text, Path::new("wffmt.toml"))
+    }
+
+    fn err(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn empty_file_is_the_defaults() {
+        let config = parse("").unwrap();
+        assert_eq!(config.layout, LayoutConfig::default());
+        assert_eq!(config.layout.indent, 2);
+        assert_eq!(config.layout.max_blank_lines, 1);
+        assert_eq!(config.permissions.top_level, TopLevel::Empty);
+        assert!(config.permissions.allow_scopes.is_empty());
+        assert!(config.permissions.actions.is_none());
+        assert!(config.pin.ignore.is_empty());
+        assert_eq!(config.source.as_deref(), Some(Path::new("wffmt.toml")));
+        assert_eq!(Config::default().source, None);
+    }
+
+    #[test]
+    fn full_file() {
+        let config = parse(
+            r#"
+[layout]
+indent = 4
+sequence-indent = "indentless"
+max-blank-lines = 0
+line-ending = "crlf"
+
+[permissions]
+top-level = "contents-read"
+allow-scopes = ["vulnerability-alerts", "code-quality"]
+
+[[permissions.action]]
+uses = "my-org/deploy"
+permissions = { contents = "write" }
+
+[[permissions.action]]
+uses = "my-org/other"
+
+[pin]
+ignore = ["my-org/*", "actions/checkout"]
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.layout.indent, 4);
+        assert_eq!(config.layout.sequence_indent, SequenceIndent::Indentless);
+        assert_eq!(config.layout.max_blank_lines, 0);
+        assert_eq!(config.layout.line_ending, LineEnding::Crlf);
+        assert_eq!(config.permissions.top_level, TopLevel::ContentsRead);
+        assert_eq!(
+            config.permissions.allow_scopes,
+            ["vulnerability-alerts", "code-quality"]
+        );
+        let actions = config.permissions.actions.as_ref().unwrap();
+        let actions = actions.as_array().unwrap();
+        assert_eq!(actions.len(), 2);
+        assert_eq!(actions[0]["uses"].as_str(), Some("my-org/deploy"));
+        assert_eq!(config.pin.ignore, ["my-org/*", "actions/checkout"]);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_positions() {
+        assert_eq!(
+            err("[layout]\nindent = 2\nindnet = 3\n"),
+            "wffmt.toml:3:1: unknown field `indnet`, expected one of `indent`, `sequence-indent`, `max-blank-lines`, `line-ending`"
+        );
+        assert_eq!(
+            err("[format]\n"),
+            "wffmt.toml:1:2: unknown field `format`, expected one of `layout`, `permissions`, `pin`"
+        );
+        assert_eq!(
+            err("[pin]\noffline = true\n"),
+            "wffmt.toml:2:1: unknown field `offline`, expected `ignore`"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_errors_with_positions() {
+        assert_eq!(
+            err("[layout]\nindent = 9\n"),
+            "wffmt.toml:2:10: `indent` must be a number of spaces from 1 to 8, not 9"
+        );
+        assert_eq!(
+            err("[layout]\nindent = 0\n"),
+            "wffmt.toml:2:10: `indent` must be a number of spaces from 1 to 8, not 0"
+        );
+        assert_eq!(
+            err("[layout]\nsequence-indent = \"deep\"\n"),
+            "wffmt.toml:2:19: unknown variant `deep`, expected `indented` or `indentless`"
+        );
+        assert_eq!(
+            err("[layout]\nline-ending = \"cr\"\n"),
+            "wffmt.toml:2:15: unknown variant `cr`, expected one of `preserve`, `lf`, `crlf`"
+        );
+        assert_eq!(
+            err("[permissions]\ntop-level = \"read-all\"\n"),
+            "wffmt.toml:2:13: unknown variant `read-all`, expected `empty` or `contents-read`"
+        );
+        assert_eq!(
+            err("[layout]\nmax-blank-lines = -1\n"),
+            "wffmt.toml:2:19: `max-blank-lines` must be a number of lines, 0 or more, not -1"
+        );
+        assert_eq!(
+            err("[layout]\nindent = 2.0\n"),
+            "wffmt.toml:2:10: `indent` must be a number of spaces from 1 to 8, not 2.0"
+        );
+        assert_eq!(
+            err("[layout]\nindent = \"2\"\n"),
+            "wffmt.toml:2:10: `indent` must be a number of spaces from 1 to 8, not \"2\""
+        );
+        assert_eq!(
+            err("[permissions]\nallow-scopes = [\"Vulnerability Alerts\"]\n"),
+            "wffmt.toml:2:16: `allow-scopes` takes permission scope names such as \"vulnerability-alerts\", not \"Vulnerability Alerts\""
+        );
+        assert_eq!(
+            err("[permissions]\naction = 3\n"),
+            "wffmt.toml:2:10: `permissions.action` is a list of tables: write each entry as `[[permissions.action]]`"
+        );
+        assert_eq!(
+            err("[pin]\nignore = [\"checkout\"]\n"),
+            "wffmt.toml:2:10: `pin.ignore` takes `owner/repo` patterns where `*` matches anything, such as \"my-org/*\", not \"checkout\""
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let e = parse("[layout]\nindent = \n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 10));
+        assert!(!e.message.contains('\n'));
+        let e = parse("[layout]\n[layout]\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        // Columns count characters, not bytes.
+        let e = parse("# é\n[pin]\n\"é\" = 1\n").unwrap_err();
+        assert_eq!((e.line, e.column), (3, 1));
+    }
+
+    #[test]
+    fn load_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.toml");
+        let e = Config::load(&missing).unwrap_err();
+        assert_eq!(e.line, 0);
+        assert!(e
+            .to_string()
+            .ends_with("nope.toml: cannot read the configuration file: no such file or directory"));
+        let binary = dir.path().join("bin.toml");
+        fs::write(&binary, b"[layout]\nindent = \xff\n").unwrap();
+        let e = Config::load(&binary).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 10));
+        assert_eq!(e.message, "the configuration file is not valid UTF-8");
+    }
+
+    #[test]
+    fn pin_ignore_patterns() {
+        let pin = PinConfig {
+            ignore: vec!["My-Org/*".into(), "actions/checkout".into(), "a/b-*".into()],
+        };
+        assert!(pin.is_ignored("my-org/deploy@v1"));
+        assert!(pin.is_ignored("my-org/deploy/sub@main"));
+        assert!(pin.is_ignored("actions/checkout@v4"));
+        assert!(pin.is_ignored("Actions/Checkout/sub"));
+        assert!(!pin.is_ignored("actions/checkout-x@v4"));
+        assert!(!pin.is_ignored("actions/setup-node@v4"));
+        assert!(pin.is_ignored("a/b-c"));
+        assert!(!pin.is_ignored("a/c-b"));
+        assert!(!PinConfig::default().is_ignored("a/b"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("a*b*c", "aXXbYYc"));
+        assert!(!glob_match("a*b", "ab/c"));
+    }
+
+    #[test]
+    fn finder_takes_the_nearest_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("a/.github/workflows")).unwrap();
+        fs::create_dir_all(root.join("b/deep/er")).unwrap();
+        fs::write(root.join("wffmt.toml"), "[layout]\nindent = 3\n").unwrap();
+        fs::write(root.join("a/wffmt.toml"), "[layout]\nindent = 4\n").unwrap();
+        fs::write(root.join("a/.wffmt.toml"), "[layout]\nindent = 5\n").unwrap();
+        let finder = ConfigFinder::with_cwd(root);
+
+        let a = finder
+            .for_file(Path::new("a/.github/workflows/ci.yml"))
+            .unwrap();
+        assert_eq!(a.layout.indent, 5);
+        assert_eq!(
+            a.source.as_deref(),
+            Some(root.join("a/.wffmt.toml").as_path())
+        );
+        let b = finder.for_file(&root.join("b/deep/er/x.yml")).unwrap();
+        assert_eq!(b.layout.indent, 3);
+        let top = finder.for_file(Path::new("action.yml")).unwrap();
+        assert!(Arc::ptr_eq(&b, &top), "one parse per configuration file");
+
+        // Cached: removing the file does not change answers within a run.
+        fs::remove_file(root.join("wffmt.toml")).unwrap();
+        assert_eq!(
+            finder.for_file(Path::new("b/y.yml")).unwrap().layout.indent,
+            3
+        );
+        assert!(lock(&finder.nearest).contains_key(&normalize_lexically(&root.join("b/deep"))));
+    }
+
+    #[test]
+    fn finder_without_files_uses_defaults_and_reports_bad_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("bad")).unwrap();
+        fs::write(root.join("bad/.wffmt.toml"), "[layout]\nindent = 0\n").unwrap();
+        let finder = ConfigFinder::with_cwd(root);
+        let e = finder.for_file(Path::new("bad/x.yml")).unwrap_err();
+        assert_eq!(e.path, "bad/.wffmt.toml");
+        assert_eq!((e.line, e.column), (2, 10));
+        assert_eq!(finder.for_file(Path::new("bad/y.yml")).unwrap_err(), e);
+        // A directory named like a configuration file is not one.
+        fs::create_dir_all(root.join("odd/wffmt.toml")).unwrap();
+        let odd = finder.for_file(Path::new("odd/x.yml"));
+        assert!(odd.is_ok());
+    }
+
+    #[test]
+    fn finder_with_a_fixed_config_and_threads() {
+        let mut config = Config::default();
+        config.layout.indent = 7;
+        let finder = ConfigFinder::with_config(config);
+        std::thread::scope(|s| {
+            for i in 0..4 {
+                let finder = &finder;
+                s.spawn(move || {
+                    let c = finder.for_file(Path::new(&format!("{i}/x.yml"))).unwrap();
+                    assert_eq!(c.layout.indent, 7);
+                });
+            }
+        });
+    }
+}

@@ -1,1 +1,569 @@
-//! (work in progress)
+//! Finding the files to process: which paths are workflows, which are action metadata, and how
+//! each one is named in messages.
+//!
+//! The rules, and why:
+//!
+//! - **A directory is walked** with the `ignore` crate, so `.gitignore`, `.ignore`,
+//!   `.git/info/exclude` and the global git excludes are honoured the way ripgrep honours them,
+//!   inside a git repository or not (a tarball or a fresh checkout without `.git` behaves the same).
+//!   Hidden directories are *not* skipped, because `.github` is one; only `.git` itself is pruned.
+//!   Symbolic links to directories are not followed (no loops, no escaping the tree); a symbolic
+//!   link to a file is a file.
+//! - **In a directory**, a workflow is a `*.yml` / `*.yaml` file somewhere below a
+//!   `.github/workflows` directory, and an action is a file named `action.yml` or `action.yaml`
+//!   anywhere. Everything else is left alone: a repository is full of YAML that is not ours.
+//! - **A file named on the command line is always processed**, whatever its name and whatever the
+//!   ignore files say: the user asked for it. Its kind comes from [`kind_for_name`].
+//! - **Display paths** are what the user sees in diffs and messages: relative to the current
+//!   directory, `/`-separated, without a leading `./`, so that a diff applies with `git apply` or
+//!   `patch -p1` from that directory. A path outside the current directory is shown absolute.
+//!   Display paths are computed lexically (no symlink resolution) so they look like what was typed.
+//! - **The result is sorted** by display path and de-duplicated, so that `wffmt . .github` or
+//!   `wffmt a.yml a.yml` process each file once and output is stable from run to run.
+//!
+//! Reading standard input (`-`) is the command line's business, not this module's.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+/// What a file is, which decides the rules that apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FileKind {
+    /// A workflow (`.github/workflows/*.yml`).
+    Workflow,
+    /// Action metadata (`action.yml` / `action.yaml`).
+    Action,
+}
+
+/// A file to process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovered {
+    /// The path to open: the current directory joined with the path as given (not normalised,
+    /// so that `..` after a symbolic link means what the operating system says it means).
+    pub path: PathBuf,
+    /// The path shown to the user and used in diff headers (see the module docs).
+    pub display: String,
+    pub kind: FileKind,
+    /// Named on the command line (as opposed to found in a directory).
+    pub explicit: bool,
+}
+
+/// A path that could not be walked: missing, unreadable directory, symbolic-link loop, ...
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoverError {
+    /// Display form of the path concerned.
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for DiscoverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Walks `paths` (files or directories, relative to `cwd` unless absolute) and returns the files
+/// to process, sorted by display path and de-duplicated, plus the paths that could not be read.
+pub fn discover(paths: &[PathBuf], cwd: &Path) -> (Vec<Discovered>, Vec<DiscoverError>) {
+    let cwd_norm = normalize_lexically(cwd);
+    let mut found: BTreeMap<String, Discovered> = BTreeMap::new();
+    let mut errors = Vec::new();
+
+    for given in paths {
+        let path = cwd.join(given);
+        let display = display_path(&path, &cwd_norm);
+        let meta = match std::fs::metadata(&path) {
+            Ok(meta) => meta,
+            Err(err) => {
+                errors.push(DiscoverError {
+                    path: display,
+                    message: io_message(&err),
+                });
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            // Named explicitly: always processed (this includes FIFOs such as `<(...)`).
+            let kind = kind_for_path(&normalize_lexically(&path));
+            add(
+                &mut found,
+                Discovered {
+                    path,
+                    display,
+                    kind,
+                    explicit: true,
+                },
+            );
+            continue;
+        }
+
+        let walker = ignore::WalkBuilder::new(&path)
+            .hidden(false)
+            .require_git(false)
+            .follow_links(false)
+            .filter_entry(|entry| entry.file_name() != ".git")
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    let err_path = error_path(&err).unwrap_or_else(|| path.clone());
+                    errors.push(DiscoverError {
+                        path: display_path(&err_path, &cwd_norm),
+                        message: walk_message(&err),
+                    });
+                    continue;
+                }
+            };
+            // Soft errors (e.g. a malformed glob in a .gitignore) are not a reason to stop or to
+            // fail the run; the walk carries on with the patterns that did parse.
+            let is_file = match entry.file_type() {
+                Some(ft) if ft.is_file() => true,
+                Some(ft) if ft.is_symlink() => std::fs::metadata(entry.path())
+                    .map(|m| m.is_file())
+                    .unwrap_or(false),
+                _ => false,
+            };
+            if !is_file {
+                continue;
+            }
+            let normalized = normalize_lexically(entry.path());
+            let Some(kind) = kind_in_directory(&normalized) else {
+                continue;
+            };
+            add(
+                &mut found,
+                Discovered {
+                    path: entry.path().to_path_buf(),
+                    display: display_path(entry.path(), &cwd_norm),
+                    kind,
+                    explicit: false,
+                },
+            );
+        }
+    }
+
+    (found.into_values().collect(), errors)
+}
+
+/// Adds `item` unless its display path is already there; a file both named and found is explicit.
+fn add(found: &mut BTreeMap<String, Discovered>, item: Discovered) {
+    found
+        .entry(item.display.clone())
+        .and_modify(|existing| existing.explicit |= item.explicit)
+        .or_insert(item);
+}
+
+/// The kind of a file known only by its name, e.g. from `--stdin-filename`: a name below
+/// `.github/workflows/` is a workflow, `action.yml` / `action.yaml` is an action, anything else is
+/// treated as a workflow. Both `/` and `\` separate components.
+pub fn kind_for_name(name: &str) -> FileKind {
+    let components: Vec<&str> = name.split(['/', '\\']).collect();
+    kind_for_components(&components)
+}
+
+fn kind_for_path(path: &Path) -> FileKind {
+    let components = path_components(path);
+    let refs: Vec<&str> = components.iter().map(String::as_str).collect();
+    kind_for_components(&refs)
+}
+
+fn kind_for_components(components: &[&str]) -> FileKind {
+    let Some((file, dirs)) = components.split_last() else {
+        return FileKind::Workflow;
+    };
+    if under_workflows_dir(dirs) {
+        FileKind::Workflow
+    } else if is_action_name(file) {
+        FileKind::Action
+    } else {
+        FileKind::Workflow
+    }
+}
+
+/// The kind of a file met while walking a directory, or `None` when it is not ours.
+fn kind_in_directory(path: &Path) -> Option<FileKind> {
+    let components = path_components(path);
+    let (file, dirs) = components.split_last()?;
+    let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+    if under_workflows_dir(&dirs) && (file.ends_with(".yml") || file.ends_with(".yaml")) {
+        Some(FileKind::Workflow)
+    } else if is_action_name(file) {
+        Some(FileKind::Action)
+    } else {
+        None
+    }
+}
+
+fn under_workflows_dir(dirs: &[&str]) -> bool {
+    dirs.windows(2)
+        .any(|pair| pair[0] == ".github" && pair[1] == "workflows")
+}
+
+fn is_action_name(file: &str) -> bool {
+    file == "action.yml" || file == "action.yaml"
+}
+
+fn path_components(path: &Path) -> Vec<String> {
+    path.components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Removes `.` components and resolves `..` against the preceding component, without touching
+/// the file system. Used for display and classification only, never to open a file.
+pub(crate) fn normalize_lexically(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                let last_is_normal =
+                    matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if last_is_normal {
+                    out.pop();
+                } else if !out.has_root() {
+                    // A relative path climbing above its start keeps its `..`; the root's parent
+                    // is the root.
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// `path` (already joined with the current directory) as shown to the user.
+pub(crate) fn display_path(path: &Path, cwd_norm: &Path) -> String {
+    let normalized = normalize_lexically(path);
+    match normalized.strip_prefix(cwd_norm) {
+        Ok(rel) if rel.components().all(|c| matches!(c, Component::Normal(_))) => {
+            let parts = path_components(rel);
+            if parts.is_empty() {
+                ".".to_string()
+            } else {
+                parts.join("/")
+            }
+        }
+        _ => {
+            let text = normalized.to_string_lossy().into_owned();
+            if std::path::MAIN_SEPARATOR == '\\' {
+                text.replace('\\', "/")
+            } else {
+                text
+            }
+        }
+    }
+}
+
+fn io_message(err: &std::io::Error) -> String {
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => err.to_string(),
+    }
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithLineNumber { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
+        _ => None,
+    }
+}
+
+fn walk_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithLineNumber { err, .. }
+        | ignore::Error::WithDepth { err, .. } => walk_message(err),
+        ignore::Error::Io(io) => io_message(io),
+        ignore::Error::Loop { ancestor, .. } => format!(
+            "symbolic link loop (points back to {})",
+            ancestor.to_string_lossy()
+        ),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn touch(root: &Path, rel: &str) {
+        let path = root.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).unwrap();
+        }
+        fs::write(path, "on: push\n").unwrap();
+    }
+
+    fn names(found: &[Discovered]) -> Vec<(String, FileKind, bool)> {
+        found
+            .iter()
+            .map(|d| (d.display.clone(), d.kind, d.explicit))
+            .collect()
+    }
+
+    fn tree() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        touch(root, ".github/workflows/ci.yml");
+        touch(root, ".github/workflows/release.yaml");
+        touch(root, ".github/workflows/nested/deep.yml");
+        touch(root, ".github/workflows/README.md");
+        touch(root, ".github/dependabot.yml");
+        touch(root, "action.yml");
+        touch(root, "sub/dir/action.yaml");
+        touch(root, "sub/dir/other.yml");
+        touch(root, "config.yaml");
+        dir
+    }
+
+    #[test]
+    fn walks_a_directory_outside_git() {
+        let dir = tree();
+        let (found, errors) = discover(&[PathBuf::from(".")], dir.path());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            names(&found),
+            vec![
+                (".github/workflows/ci.yml".into(), FileKind::Workflow, false),
+                (
+                    ".github/workflows/nested/deep.yml".into(),
+                    FileKind::Workflow,
+                    false
+                ),
+                (
+                    ".github/workflows/release.yaml".into(),
+                    FileKind::Workflow,
+                    false
+                ),
+                ("action.yml".into(), FileKind::Action, false),
+                ("sub/dir/action.yaml".into(), FileKind::Action, false),
+            ]
+        );
+        for d in &found {
+            assert!(d.path.is_file(), "{:?}", d.path);
+        }
+    }
+
+    #[test]
+    fn honours_gitignore_and_ignore_without_git() {
+        let dir = tree();
+        fs::write(dir.path().join(".gitignore"), "sub/\n").unwrap();
+        fs::write(dir.path().join(".ignore"), "release.yaml\n").unwrap();
+        let (found, errors) = discover(&[PathBuf::from(".")], dir.path());
+        assert!(errors.is_empty());
+        let displays: Vec<_> = found.iter().map(|d| d.display.as_str()).collect();
+        assert_eq!(
+            displays,
+            [
+                ".github/workflows/ci.yml",
+                ".github/workflows/nested/deep.yml",
+                "action.yml"
+            ]
+        );
+    }
+
+    #[test]
+    fn honours_gitignore_inside_a_git_repository() {
+        let dir = tree();
+        let init = std::process::Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(dir.path())
+            .output();
+        if !matches!(init, Ok(ref out) if out.status.success()) {
+            return; // no git here: the other tests cover the walk
+        }
+        fs::write(dir.path().join(".gitignore"), "/action.yml\n/sub/dir/\n").unwrap();
+        let (found, errors) = discover(&[PathBuf::from(".")], dir.path());
+        assert!(errors.is_empty());
+        let displays: Vec<_> = found.iter().map(|d| d.display.as_str()).collect();
+        assert_eq!(
+            displays,
+            [
+                ".github/workflows/ci.yml",
+                ".github/workflows/nested/deep.yml",
+                ".github/workflows/release.yaml"
+            ]
+        );
+        // Walking a sub-directory still sees the ignore files of its parents...
+        let (found, _) = discover(&[PathBuf::from("sub")], dir.path());
+        assert!(found.is_empty(), "{found:?}");
+        // ...but an ignored directory named explicitly is walked, as ripgrep does.
+        let (found, _) = discover(&[PathBuf::from("sub/dir")], dir.path());
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn skips_dot_git_and_honours_git_exclude() {
+        let dir = tree();
+        touch(dir.path(), ".git/.github/workflows/x.yml");
+        touch(dir.path(), ".git/action.yml");
+        fs::create_dir_all(dir.path().join(".git/info")).unwrap();
+        fs::write(dir.path().join(".git/info/exclude"), "nested\n").unwrap();
+        let (found, _) = discover(&[PathBuf::from(".")], dir.path());
+        let displays: Vec<_> = found.iter().map(|d| d.display.as_str()).collect();
+        assert_eq!(
+            displays,
+            [
+                ".github/workflows/ci.yml",
+                ".github/workflows/release.yaml",
+                "action.yml",
+                "sub/dir/action.yaml"
+            ]
+        );
+    }
+
+    #[test]
+    fn explicit_files_are_always_processed() {
+        let dir = tree();
+        fs::write(dir.path().join(".gitignore"), "*.yaml\nsub/\n").unwrap();
+        let paths = [
+            PathBuf::from("config.yaml"),
+            PathBuf::from("./sub/dir/action.yaml"),
+            PathBuf::from("sub/dir/other.yml"),
+        ];
+        let (found, errors) = discover(&paths, dir.path());
+        assert!(errors.is_empty());
+        assert_eq!(
+            names(&found),
+            vec![
+                ("config.yaml".into(), FileKind::Workflow, true),
+                ("sub/dir/action.yaml".into(), FileKind::Action, true),
+                ("sub/dir/other.yml".into(), FileKind::Workflow, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn sorted_and_deduplicated() {
+        let dir = tree();
+        let paths = [
+            PathBuf::from(".github"),
+            PathBuf::from("action.yml"),
+            PathBuf::from("."),
+            PathBuf::from(".github/workflows/ci.yml"),
+            PathBuf::from(".github/workflows/../workflows/ci.yml"),
+        ];
+        let (found, errors) = discover(&paths, dir.path());
+        assert!(errors.is_empty());
+        assert_eq!(
+            names(&found),
+            vec![
+                (".github/workflows/ci.yml".into(), FileKind::Workflow, true),
+                (
+                    ".github/workflows/nested/deep.yml".into(),
+                    FileKind::Workflow,
+                    false
+                ),
+                (
+                    ".github/workflows/release.yaml".into(),
+                    FileKind::Workflow,
+                    false
+                ),
+                ("action.yml".into(), FileKind::Action, true),
+                ("sub/dir/action.yaml".into(), FileKind::Action, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn walking_the_workflows_directory_itself() {
+        let dir = tree();
+        let cwd = dir.path().join(".github/workflows");
+        let (found, _) = discover(&[PathBuf::from(".")], &cwd);
+        let displays: Vec<_> = found.iter().map(|d| d.display.as_str()).collect();
+        assert_eq!(displays, ["ci.yml", "nested/deep.yml", "release.yaml"]);
+    }
+
+    #[test]
+    fn missing_path_is_an_error_and_others_continue() {
+        let dir = tree();
+        let paths = [PathBuf::from("nope/x.yml"), PathBuf::from("action.yml")];
+        let (found, errors) = discover(&paths, dir.path());
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            errors,
+            vec![DiscoverError {
+                path: "nope/x.yml".into(),
+                message: "no such file or directory".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn paths_outside_cwd_are_absolute() {
+        let dir = tree();
+        let cwd = dir.path().join("sub");
+        let (found, _) = discover(&[PathBuf::from("../action.yml")], &cwd);
+        assert_eq!(found.len(), 1);
+        let expected = normalize_lexically(&dir.path().join("action.yml"));
+        assert_eq!(
+            found[0].display,
+            expected.to_string_lossy().replace('\\', "/")
+        );
+        assert!(Path::new(&found[0].display).is_absolute());
+
+        let (found, _) = discover(&[dir.path().join("sub/dir")], dir.path());
+        assert_eq!(found[0].display, "sub/dir/action.yaml");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_files_are_found_but_directory_links_not_followed() {
+        let dir = tree();
+        let root = dir.path();
+        touch(root, "elsewhere/target.yml");
+        std::os::unix::fs::symlink(
+            root.join("elsewhere/target.yml"),
+            root.join(".github/workflows/linked.yml"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(root.join(".github"), root.join("sub/loop")).unwrap();
+        let (found, errors) = discover(&[PathBuf::from(".")], root);
+        assert!(errors.is_empty(), "{errors:?}");
+        let displays: Vec<_> = found.iter().map(|d| d.display.as_str()).collect();
+        assert!(displays.contains(&".github/workflows/linked.yml"));
+        assert!(!displays.iter().any(|d| d.starts_with("sub/loop")));
+    }
+
+    #[test]
+    fn kind_for_names() {
+        assert_eq!(kind_for_name("action.yml"), FileKind::Action);
+        assert_eq!(kind_for_name("a/b/action.yaml"), FileKind::Action);
+        assert_eq!(kind_for_name("ci.yml"), FileKind::Workflow);
+        assert_eq!(kind_for_name("-"), FileKind::Workflow);
+        assert_eq!(kind_for_name(""), FileKind::Workflow);
+        assert_eq!(kind_for_name("Action.yml"), FileKind::Workflow);
+        assert_eq!(
+            kind_for_name(".github/workflows/action.yml"),
+            FileKind::Workflow
+        );
+        assert_eq!(kind_for_name("x\\action.yml"), FileKind::Action);
+    }
+
+    #[test]
+    fn lexical_normalisation() {
+        assert_eq!(
+            normalize_lexically(Path::new("a/./b/../c")),
+            PathBuf::from("a/c")
+        );
+        assert_eq!(
+            normalize_lexically(Path::new("../a")),
+            PathBuf::from("../a")
+        );
+        assert_eq!(normalize_lexically(Path::new("/../a")), PathBuf::from("/a"));
+        assert_eq!(normalize_lexically(Path::new("./")), PathBuf::new());
+    }
+}

@@ -86,7 +86,11 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
 /// taken (or each other) is skipped and reported as a [`Conflict`]; callers may retry it on the
 /// new text. Runs in O(n log n) in the number of edits.
 pub fn apply_fixes(text: &str, mut fixes: Vec<Fix>) -> Applied {
-    fixes.sort_by_key(|f| f.span().map(|r| (r.start, r.end)).unwrap_or((usize::MAX, 0)));
+    fixes.sort_by_key(|f| {
+        f.span()
+            .map(|r| (r.start, r.end))
+            .unwrap_or((usize::MAX, 0))
+    });
     // Taken edits by start offset: start -> (end, rule).
     let mut taken: BTreeMap<usize, (usize, &'static str)> = BTreeMap::new();
     let mut applied = Vec::new();

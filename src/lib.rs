@@ -3,11 +3,15 @@
 //! One file flows one way: bytes -> CST ([`syntax`]) -> each selected rule ([`passes`]) proposes
 //! fixes ([`edit`]) -> fixes applied -> re-parse -> [`verify`] -> diff or write ([`report`]).
 
+pub mod app;
+pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod edit;
 pub mod finding;
 pub mod kb;
+pub mod passes;
+pub mod pipeline;
 pub mod report;
 pub mod resolve;
 pub mod syntax;

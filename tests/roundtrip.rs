@@ -12,9 +12,15 @@ fn check(name: &str, text: &str) {
     assert!(printed == text, "round trip changed {name}");
     let mut pos = 0usize;
     for t in tree.tokens() {
-        assert_eq!(t.start as usize, pos, "{name}: tokens do not tile the input");
+        assert_eq!(
+            t.start as usize, pos,
+            "{name}: tokens do not tile the input"
+        );
         assert!(t.end > t.start, "{name}: empty token");
-        assert!(text.is_char_boundary(t.end as usize), "{name}: token ends inside a character");
+        assert!(
+            text.is_char_boundary(t.end as usize),
+            "{name}: token ends inside a character"
+        );
         if t.kind == TokenKind::Bom {
             assert_eq!(t.start, 0);
         }
@@ -32,7 +38,10 @@ fn check_file_variants(path: &std::path::Path) -> usize {
     check(&name, &text);
     check(&format!("{name} (CRLF)"), &common::to_crlf(&text));
     check(&format!("{name} (BOM)"), &common::with_bom(&text));
-    check(&format!("{name} (BOM+CRLF)"), &common::with_bom(&common::to_crlf(&text)));
+    check(
+        &format!("{name} (BOM+CRLF)"),
+        &common::with_bom(&common::to_crlf(&text)),
+    );
     1
 }
 

@@ -220,7 +220,10 @@ fn quote_if_needed(tree: &SyntaxTree, range: Range<usize>, in_flow: bool, edits:
         _ => in_flow && text.contains(['[', ']', '{', '}', ',']),
     };
     if needs {
-        edits.push(Edit::replace(range, format!("'{}'", text.replace('\'', "''"))));
+        edits.push(Edit::replace(
+            range,
+            format!("'{}'", text.replace('\'', "''")),
+        ));
     }
 }
 
@@ -308,7 +311,8 @@ mod tests {
 
     #[test]
     fn other_keys_are_not_touched() {
-        let src = "on:\n  push:\n    branches: [main]\njobs:\n  x:\n    steps:\n      - run: *foo\n";
+        let src =
+            "on:\n  push:\n    branches: [main]\njobs:\n  x:\n    steps:\n      - run: *foo\n";
         assert_eq!(fix(src), src);
     }
 }

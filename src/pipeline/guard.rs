@@ -7,7 +7,11 @@ use crate::syntax::{SyntaxTree, TokenKind};
 
 /// The first syntax error of `new` that `old` did not have (compared by message, in order).
 pub fn new_syntax_error(old: &SyntaxTree, new: &SyntaxTree) -> Option<(usize, String)> {
-    let mut old_msgs: Vec<&str> = old.diagnostics().iter().map(|d| d.message.as_str()).collect();
+    let mut old_msgs: Vec<&str> = old
+        .diagnostics()
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
     for d in new.diagnostics() {
         if let Some(i) = old_msgs.iter().position(|m| *m == d.message) {
             old_msgs.remove(i);
@@ -53,9 +57,8 @@ pub fn untouched_tokens_kept(old: &SyntaxTree, new: &SyntaxTree, edits: &[Edit])
             .binary_search_by_key(&shifted, |n| n.start as usize)
             .ok()
             .map(|i| new_tokens[i]);
-        let same = found.is_some_and(|n| {
-            n.kind == t.kind && n.text(new.text()) == t.text(old.text())
-        });
+        let same =
+            found.is_some_and(|n| n.kind == t.kind && n.text(new.text()) == t.text(old.text()));
         if !same {
             return Some(start);
         }
@@ -76,13 +79,16 @@ mod tests {
         let edits = vec![Edit::replace(11..15, "'**/x'")];
         let new = apply_fixes(old, vec![Fix::new("t", "", edits.clone())]).text;
         assert_eq!(new, "paths:\n  - '**/x'\n  - y\n");
-        assert_eq!(untouched_tokens_kept(&parse(old), &parse(&new), &edits), None);
+        assert_eq!(
+            untouched_tokens_kept(&parse(old), &parse(&new), &edits),
+            None
+        );
     }
 
     #[test]
     fn an_edit_that_swallows_following_tokens_is_caught() {
-        let old = "paths:\n  - **/x\n  - y\n";
-        // An unbalanced quote turns the rest of the line into one token.
+        let old = "paths:\n  - **/x\n  - \"y\"\n";
+        // An opening quote that pairs with the next item's quote swallows a line.
         let edits = vec![Edit::replace(11..15, "\"**/x")];
         let new = apply_fixes(old, vec![Fix::new("t", "", edits.clone())]).text;
         assert!(untouched_tokens_kept(&parse(old), &parse(&new), &edits).is_some());

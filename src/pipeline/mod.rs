@@ -74,8 +74,7 @@ pub fn process(
                 .flat_map(|f| f.edits.iter().cloned())
                 .collect();
             if applied.text != current {
-                if let Err(problem) = check_rewrite(&current, &tree, &applied.text, &edits, *rule)
-                {
+                if let Err(problem) = check_rewrite(&current, &tree, &applied.text, &edits, *rule) {
                     out.output = text.to_string();
                     out.applied.clear();
                     out.error = Some(problem);

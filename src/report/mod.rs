@@ -1,1 +1,233 @@
-//! (work in progress)
+//! Reporting a run: what is printed on stdout for each output format, and the summary line.
+//!
+//! The pipeline produces one [`FileReport`] per file; this module only renders. Rendering is a
+//! pure function of the reports and the options (no I/O, no environment except in
+//! [`use_color`]), which keeps every format snapshot-testable.
+//!
+//! Formats:
+//! - **text** ([`text`]): the unified diffs first, so that `wffmt | git apply` works (git skips
+//!   the non-diff lines after the last hunk), then `fixed PATH (rules)` lines in `--fix` mode,
+//!   then findings as `path:line:col: severity[rule]: message`, the form editors and terminals
+//!   recognise as a location.
+//! - **json** ([`json`]): one document with every file and a summary, for scripts.
+//! - **github** ([`github`]): workflow commands that become annotations on a pull request.
+//! - **sarif** ([`sarif`]): SARIF 2.1.0 for code-scanning dashboards.
+//!
+//! Without a mode flag and with `--check`, the output is the same (the contract says so); only the
+//! exit code differs, and that is the caller's business.
+
+mod diff;
+mod github;
+mod json;
+mod sarif;
+mod text;
+
+pub use diff::{colorize_diff, unified_diff};
+
+use crate::finding::{Finding, Severity};
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Github,
+    Sarif,
+}
+
+/// What the run does with the changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// No mode flag: show the diff, write nothing.
+    Diff,
+    /// `--check`: show the diff, write nothing, exit 1 on changes.
+    Check,
+    /// `--fix`: write the files.
+    Fix,
+}
+
+impl Mode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Mode::Diff => "diff",
+            Mode::Check => "check",
+            Mode::Fix => "fix",
+        }
+    }
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// One fix applied (or that would be applied) to a file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FixSummary {
+    pub rule: String,
+    /// One line on what the fix does, e.g. `pin actions/checkout@v4 to a commit SHA`.
+    pub title: String,
+}
+
+/// Everything the run has to say about one file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileReport {
+    /// Display path (relative to the current directory, `/`-separated).
+    pub path: String,
+    /// The file would change (check / diff) or was changed (fix).
+    pub changed: bool,
+    /// The uncoloured unified diff, when the file changes.
+    pub diff: Option<String>,
+    pub fixes: Vec<FixSummary>,
+    pub findings: Vec<Finding>,
+    /// Why the file could not be processed (unreadable, not UTF-8, verification failure, ...).
+    pub error: Option<Finding>,
+}
+
+impl FileReport {
+    /// The distinct rules of the fixes, in the order they first appear.
+    fn fix_rules(&self) -> Vec<&str> {
+        let mut rules: Vec<&str> = Vec::new();
+        for fix in &self.fixes {
+            if !rules.contains(&fix.rule.as_str()) {
+                rules.push(&fix.rule);
+            }
+        }
+        rules
+    }
+
+    /// The findings, ordered by position (stable: equal positions keep their order).
+    fn sorted_findings(&self) -> Vec<&Finding> {
+        let mut findings: Vec<&Finding> = self.findings.iter().collect();
+        findings.sort_by_key(|f| (f.line, f.column));
+        findings
+    }
+
+    /// The file-level error (first) and the findings, ordered by position.
+    fn all_findings(&self) -> Vec<&Finding> {
+        self.error.iter().chain(self.sorted_findings()).collect()
+    }
+}
+
+/// How to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RenderOptions {
+    pub format: Format,
+    pub mode: Mode,
+    /// ANSI colours (text format only; the machine formats never colour).
+    pub color: bool,
+    /// Text format: list each fix's title under its file.
+    pub verbose: bool,
+}
+
+/// Everything printed to stdout for a run. `reports` should already be sorted by path.
+pub fn render(reports: &[FileReport], opts: &RenderOptions) -> String {
+    match opts.format {
+        Format::Text => text::render(reports, opts),
+        Format::Json => json::render(reports, opts.mode),
+        Format::Github => github::render(reports, opts.mode),
+        Format::Sarif => sarif::render(reports, opts.mode),
+    }
+}
+
+/// Totals over a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Counts {
+    /// Files processed (including those that failed).
+    pub files: usize,
+    /// Files that would change (diff / check) or were changed (fix).
+    pub changed: usize,
+    /// Files that could not be processed (they carry a file-level error).
+    pub failed: usize,
+    /// Findings by severity (file-level errors not included).
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl Counts {
+    pub fn of(reports: &[FileReport]) -> Counts {
+        let mut counts = Counts {
+            files: reports.len(),
+            ..Counts::default()
+        };
+        for report in reports {
+            counts.changed += usize::from(report.changed);
+            counts.failed += usize::from(report.error.is_some());
+            for finding in &report.findings {
+                match finding.severity {
+                    Severity::Error => counts.errors += 1,
+                    Severity::Warning => counts.warnings += 1,
+                    Severity::Info => counts.infos += 1,
+                }
+            }
+        }
+        counts
+    }
+}
+
+/// The one-line summary for stderr, e.g. `3 files would be changed, 1 error` (no newline).
+/// Errors count both files that failed and error-level findings.
+pub fn summary(reports: &[FileReport], mode: Mode) -> String {
+    let counts = Counts::of(reports);
+    if counts.files == 0 {
+        return "no workflow or action files found".to_string();
+    }
+    let mut parts = Vec::new();
+    if counts.changed > 0 {
+        let verb = match mode {
+            Mode::Fix => "fixed",
+            Mode::Diff | Mode::Check => "would be changed",
+        };
+        parts.push(format!("{} {verb}", plural(counts.changed, "file")));
+    } else {
+        let nothing = match mode {
+            Mode::Fix => "nothing to fix",
+            Mode::Diff | Mode::Check => "nothing to change",
+        };
+        parts.push(format!(
+            "{} checked, {nothing}",
+            plural(counts.files, "file")
+        ));
+    }
+    let errors = counts.failed + counts.errors;
+    if errors > 0 {
+        parts.push(plural(errors, "error"));
+    }
+    if counts.warnings > 0 {
+        parts.push(plural(counts.warnings, "warning"));
+    }
+    parts.join(", ")
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Whether to colour output written to a stream.
+///
+/// `Never` never colours and `Always` always does (an explicit request beats the environment).
+/// `Auto` colours only a terminal, and only when `NO_COLOR` is unset or empty
+/// (<https://no-color.org>: "when present and not an empty string").
+pub fn use_color(choice: ColorChoice, stream_is_tty: bool) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    color_decision(choice, stream_is_tty, no_color)
+}
+
+fn color_decision(choice: ColorChoice, stream_is_tty: bool, no_color: bool) -> bool {
+    match choice {
+        ColorChoice::Never => false,
+        ColorChoice::Always => true,
+        ColorChoice::Auto => stream_is_tty && !no_color,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -248,7 +248,10 @@ impl<'a> Lexer<'a> {
                     let end = self.line_end(start);
                     self.push(TokenKind::Comment, start, end, flags);
                 } else {
-                    self.diag(start, "a comment must be separated from other tokens by a space");
+                    self.diag(
+                        start,
+                        "a comment must be separated from other tokens by a space",
+                    );
                     let end = self.line_end(start);
                     self.push(TokenKind::Error, start, end, flags);
                 }
@@ -259,7 +262,10 @@ impl<'a> Lexer<'a> {
                     self.key_col = None;
                     self.push(TokenKind::Dash, start, start + 1, flags);
                 } else {
-                    self.diag(start, "a block sequence entry is not allowed inside a flow collection");
+                    self.diag(
+                        start,
+                        "a block sequence entry is not allowed inside a flow collection",
+                    );
                     self.push(TokenKind::Error, start, start + 1, flags);
                 }
             }
@@ -296,7 +302,10 @@ impl<'a> Lexer<'a> {
                 if self.flow > 0 {
                     self.flow -= 1;
                 } else {
-                    self.diag(start, format!("`{}` without a matching opening bracket", c as char));
+                    self.diag(
+                        start,
+                        format!("`{}` without a matching opening bracket", c as char),
+                    );
                 }
                 let kind = if c == b']' {
                     TokenKind::RBracket
@@ -429,8 +438,7 @@ impl<'a> Lexer<'a> {
         let mut q = p;
         while q < self.b.len() {
             let c = self.b[q];
-            if is_break(c) || matches!(c, b' ' | b'\t' | b',' | b'[' | b']' | b'{' | b'}' | b'#')
-            {
+            if is_break(c) || matches!(c, b' ' | b'\t' | b',' | b'[' | b']' | b'{' | b'}' | b'#') {
                 return false;
             }
             if c == b':' {

@@ -203,7 +203,11 @@ impl Parser<'_> {
     /// Properties with no node after them make an empty node.
     fn flush_props(&mut self) {
         if let Some(start) = self.props.take() {
-            let end = self.last_sig.map(|l| l + 1).unwrap_or(start + 1).max(start + 1);
+            let end = self
+                .last_sig
+                .map(|l| l + 1)
+                .unwrap_or(start + 1)
+                .max(start + 1);
             self.leaf(NodeKind::Scalar, start, end);
         }
     }
@@ -416,7 +420,10 @@ impl Parser<'_> {
         match self.top() {
             Frame::Document { has_root, .. } => {
                 if has_root {
-                    self.error_leaf(i, "unexpected content after the document's root node; check the indentation")
+                    self.error_leaf(
+                        i,
+                        "unexpected content after the document's root node; check the indentation",
+                    )
                 } else {
                     self.node_start(i, Ctx::Document)
                 }
@@ -494,7 +501,8 @@ impl Parser<'_> {
                         self.consume(i);
                         return i + 1;
                     }
-                    return self.error_leaf(i, "unexpected `:`; quote the value if it contains `: `");
+                    return self
+                        .error_leaf(i, "unexpected `:`; quote the value if it contains `: `");
                 }
                 if !colon && (!has_key || self.props.is_some()) {
                     self.node_start(i, Ctx::Key { explicit })
@@ -527,7 +535,10 @@ impl Parser<'_> {
             }
             Frame::Item { has_value, .. } => {
                 if has_value {
-                    self.error_leaf(i, "unexpected content after a sequence entry; check the indentation")
+                    self.error_leaf(
+                        i,
+                        "unexpected content after a sequence entry; check the indentation",
+                    )
                 } else {
                     self.node_start(i, Ctx::Item)
                 }
@@ -613,7 +624,10 @@ impl Parser<'_> {
         match t.kind {
             TokenKind::Dash if map_allowed => {
                 if let Ctx::Value { same_line: true } = ctx {
-                    self.error(i, "a block sequence cannot start on the same line as its key");
+                    self.error(
+                        i,
+                        "a block sequence cannot start on the same line as its key",
+                    );
                 }
                 self.props = None;
                 self.open(Frame::BlockSeq { indent: t.col }, NodeKind::BlockSeq, start);
@@ -760,7 +774,8 @@ impl Parser<'_> {
                     })
                     .any(|(f, _)| *f == want);
                 if !matching {
-                    return self.error_leaf(i, "closing bracket does not match the open flow collection");
+                    return self
+                        .error_leaf(i, "closing bracket does not match the open flow collection");
                 }
                 loop {
                     let top = self.top();

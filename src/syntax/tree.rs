@@ -314,7 +314,8 @@ impl SyntaxTree {
 
     /// Root node of a document.
     pub fn document_root(&self, doc: NodeId) -> Option<NodeId> {
-        self.children(doc).find(|&c| self.kind(c) != NodeKind::Error)
+        self.children(doc)
+            .find(|&c| self.kind(c) != NodeKind::Error)
     }
 
     /// The first document's root node, if any.
@@ -412,7 +413,9 @@ fn fold_plain(raw: &str) -> Cow<'_, str> {
     if !raw.contains(['\n', '\r']) {
         return Cow::Borrowed(raw);
     }
-    Cow::Owned(fold_lines(raw.split('\n').map(|l| l.trim_matches([' ', '\t', '\r']))))
+    Cow::Owned(fold_lines(
+        raw.split('\n').map(|l| l.trim_matches([' ', '\t', '\r'])),
+    ))
 }
 
 fn fold_lines<'a>(lines: impl Iterator<Item = &'a str>) -> String {

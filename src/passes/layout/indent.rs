@@ -129,8 +129,9 @@ pub fn target_columns(
                     set(&mut target, first, ni + w);
                     if let Some(body) = block_body(tree, child) {
                         let header = tree.content_tokens(child).next();
-                        let explicit = header
-                            .is_some_and(|h| h.text(tree.text()).bytes().any(|c| c.is_ascii_digit()));
+                        let explicit = header.is_some_and(|h| {
+                            h.text(tree.text()).bytes().any(|c| c.is_ascii_digit())
+                        });
                         // Content under an indentation indicator keeps its place relative to
                         // the parent; otherwise it sits one level deeper than the parent.
                         let col = if explicit {
@@ -261,18 +262,25 @@ pub fn resolve_all(
         }
         let col = lines.lines[l].indent();
         let next = (l + 1..n).find(|&x| lines.lines[x].kind == LineKind::Content);
+        let prev_content = (0..l)
+            .rev()
+            .find(|&x| lines.lines[x].kind == LineKind::Content);
         let mut chosen = None;
         if let Some(nx) = next {
-            if col <= lines.lines[nx].indent() {
+            let next_indent = lines.lines[nx].indent();
+            // Between a key and its nested block, or not deeper than what follows: the comment
+            // leads the next entry.
+            let leads_nested = prev_content.is_some_and(|p| next_indent > lines.lines[p].indent());
+            if col <= next_indent || leads_nested {
                 chosen = Some(nx);
             }
         }
         if chosen.is_none() {
             // An end-of-block comment: it belongs to the deepest block collection around the
             // line above that is indented no further than the comment.
-            let prev = (0..l).rev().find(|&x| {
-                !matches!(lines.lines[x].kind, LineKind::Blank | LineKind::Comment)
-            });
+            let prev = (0..l)
+                .rev()
+                .find(|&x| !matches!(lines.lines[x].kind, LineKind::Blank | LineKind::Comment));
             if let Some(p) = prev {
                 let owner = targets
                     .collections

@@ -38,9 +38,7 @@ pub fn whitespace(tree: &SyntaxTree, i: usize, in_flow: bool) -> Spacing {
     if !in_flow {
         match (prev.kind, next.kind) {
             (TokenKind::Dash | TokenKind::Question | TokenKind::Colon, _) => Spacing::Set(" "),
-            (p, TokenKind::Colon) if !is_property_or_alias(p) && !p.is_trivia() => {
-                Spacing::Set("")
-            }
+            (p, TokenKind::Colon) if !is_property_or_alias(p) && !p.is_trivia() => Spacing::Set(""),
             _ => Spacing::Keep,
         }
     } else {

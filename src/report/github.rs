@@ -1,0 +1,93 @@
+//! GitHub Actions workflow commands: each line becomes an annotation on the run and the pull
+//! request.
+//!
+//! - a finding or file error: `::error file=PATH,line=L,col=C,title=wffmt (rule)::message`
+//!   (`::warning` / `::notice` by severity; no `line`/`col` when there is no position);
+//! - a file that would change (diff / check mode): one `::warning` on the file;
+//! - a file changed by `--fix`: one `::notice`.
+//!
+//! Escaping follows `@actions/core`: in the message `%`, `\r` and `\n` are percent-encoded; in
+//! property values `:` and `,` are as well, since they delimit properties.
+
+use super::{FileReport, Mode};
+use crate::finding::{Finding, Severity};
+
+pub(super) fn render(reports: &[FileReport], mode: Mode) -> String {
+    let mut out = String::new();
+    for report in reports {
+        if report.changed {
+            let rules = report.fix_rules();
+            let rules = if rules.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", rules.join(", "))
+            };
+            let (command, message) = match mode {
+                Mode::Fix => ("notice", format!("fixed{rules}")),
+                Mode::Diff | Mode::Check => (
+                    "warning",
+                    format!("would be changed by wffmt{rules}; run `wffmt --fix` to apply"),
+                ),
+            };
+            out.push_str(&format!(
+                "::{command} file={},title={}::{}\n",
+                escape_property(&report.path),
+                escape_property("wffmt"),
+                escape_data(&message)
+            ));
+        }
+        for finding in report.all_findings() {
+            push_finding(&mut out, &report.path, finding);
+        }
+    }
+    out
+}
+
+fn push_finding(out: &mut String, path: &str, finding: &Finding) {
+    let command = match finding.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    let mut properties = format!("file={}", escape_property(path));
+    if finding.line > 0 {
+        properties.push_str(&format!(",line={}", finding.line));
+        if finding.column > 0 {
+            properties.push_str(&format!(",col={}", finding.column));
+        }
+    }
+    properties.push_str(&format!(
+        ",title={}",
+        escape_property(&format!("wffmt ({})", finding.rule))
+    ));
+    let mut message = finding.message.clone();
+    if let Some(help) = &finding.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    out.push_str(&format!(
+        "::{command} {properties}::{}\n",
+        escape_data(&message)
+    ));
+}
+
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape_data("50%\r\nx: a, b"), "50%25%0D%0Ax: a, b");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+}

@@ -1,0 +1,279 @@
+//! Rendering tests: snapshots of every format over one small, fixed set of reports.
+
+use super::*;
+use crate::finding::{Finding, Severity};
+
+const OLD: &str = "on:\n  push:\n    paths: [*.md]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n";
+
+fn reports() -> Vec<FileReport> {
+    let new = OLD.replace("[*.md]", "['*.md']").replace(
+        "checkout@v4",
+        "checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4",
+    );
+    vec![
+        FileReport {
+            path: ".github/workflows/ci.yml".into(),
+            changed: true,
+            diff: Some(unified_diff(".github/workflows/ci.yml", OLD, &new)),
+            fixes: vec![
+                FixSummary {
+                    rule: "quote-patterns".into(),
+                    title: "quote the pattern `*.md`".into(),
+                },
+                FixSummary {
+                    rule: "pin".into(),
+                    title: "pin actions/checkout@v4 to a commit SHA".into(),
+                },
+            ],
+            findings: vec![Finding::new(
+                "pin",
+                Severity::Warning,
+                8,
+                15,
+                "`v4` is both a tag and a branch of actions/checkout; the tag was pinned",
+            )
+            .with_help("the runner resolves the tag first")],
+            error: None,
+        },
+        FileReport {
+            path: ".github/workflows/release.yml".into(),
+            changed: false,
+            diff: None,
+            fixes: vec![],
+            findings: vec![
+                Finding::new(
+                    "permissions",
+                    Severity::Info,
+                    9,
+                    7,
+                    "permissions unknown for step `my-org/deploy@v1`",
+                ),
+                Finding::new(
+                    "permissions",
+                    Severity::Error,
+                    3,
+                    1,
+                    "job `release` writes: contents, with 100% of scopes\nsecond line",
+                ),
+            ],
+            error: None,
+        },
+        FileReport {
+            path: "sub dir/action.yml".into(),
+            changed: false,
+            diff: None,
+            fixes: vec![],
+            findings: vec![],
+            error: Some(Finding::new(
+                "io",
+                Severity::Error,
+                0,
+                0,
+                "the file is not valid UTF-8",
+            )),
+        },
+        FileReport {
+            path: "zz/action.yml".into(),
+            ..FileReport::default()
+        },
+    ]
+}
+
+fn opts(format: Format, mode: Mode) -> RenderOptions {
+    RenderOptions {
+        format,
+        mode,
+        color: false,
+        verbose: false,
+    }
+}
+
+#[test]
+fn text_diff_mode() {
+    insta::assert_snapshot!(render(&reports(), &opts(Format::Text, Mode::Diff)));
+}
+
+#[test]
+fn text_check_is_the_same_as_diff() {
+    let reports = reports();
+    assert_eq!(
+        render(&reports, &opts(Format::Text, Mode::Check)),
+        render(&reports, &opts(Format::Text, Mode::Diff))
+    );
+    assert_eq!(
+        render(&reports, &opts(Format::Github, Mode::Check)),
+        render(&reports, &opts(Format::Github, Mode::Diff))
+    );
+}
+
+#[test]
+fn text_check_verbose() {
+    let options = RenderOptions {
+        verbose: true,
+        ..opts(Format::Text, Mode::Check)
+    };
+    insta::assert_snapshot!(render(&reports(), &options));
+}
+
+#[test]
+fn text_fix_mode() {
+    insta::assert_snapshot!(render(&reports(), &opts(Format::Text, Mode::Fix)));
+}
+
+#[test]
+fn text_in_colour_differs_only_by_escapes() {
+    let reports = reports();
+    let options = RenderOptions {
+        color: true,
+        ..opts(Format::Text, Mode::Diff)
+    };
+    let coloured = render(&reports, &options);
+    assert!(coloured.contains('\u{1b}'));
+    assert_eq!(
+        strip_ansi(&coloured),
+        render(&reports, &opts(Format::Text, Mode::Diff))
+    );
+}
+
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn github_check_mode() {
+    insta::assert_snapshot!(render(&reports(), &opts(Format::Github, Mode::Check)));
+}
+
+#[test]
+fn github_fix_mode() {
+    insta::assert_snapshot!(render(&reports(), &opts(Format::Github, Mode::Fix)));
+}
+
+#[test]
+fn json_check_mode() {
+    let text = render(&reports(), &opts(Format::Json, Mode::Check));
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(value["files"].as_array().map(Vec::len), Some(4));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn sarif_check_mode() {
+    // A fixed version keeps the snapshot stable across releases.
+    let text = sarif::render_with_version(&reports(), Mode::Check, "0.0.0-test");
+    assert_eq!(
+        render(&reports(), &opts(Format::Sarif, Mode::Check)),
+        text.replace("0.0.0-test", env!("CARGO_PKG_VERSION"))
+    );
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(value["version"], "2.1.0");
+    let rules = &value["runs"][0]["tool"]["driver"]["rules"];
+    for result in value["runs"][0]["results"].as_array().unwrap() {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn empty_runs() {
+    for format in [Format::Text, Format::Github] {
+        assert_eq!(render(&[], &opts(format, Mode::Check)), "");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&[], &opts(Format::Json, Mode::Fix))).unwrap();
+    assert_eq!(json["files"], serde_json::json!([]));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&render(&[], &opts(Format::Sarif, Mode::Fix))).unwrap();
+    assert_eq!(sarif["runs"][0]["results"], serde_json::json!([]));
+}
+
+#[test]
+fn text_output_applies_with_git_apply() {
+    // Findings after the diffs must not stop `wffmt | git apply`.
+    let have_git = std::process::Command::new("git")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_git {
+        return;
+    }
+    let reports = reports();
+    let output = render(&reports, &opts(Format::Text, Mode::Check));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(".github/workflows/ci.yml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, OLD).unwrap();
+    std::fs::write(dir.path().join("out.patch"), &output).unwrap();
+    let status = std::process::Command::new("git")
+        .args(["apply", "out.patch"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let fixed = std::fs::read_to_string(&file).unwrap();
+    assert!(fixed.contains("paths: ['*.md']"));
+}
+
+#[test]
+fn summaries() {
+    let reports = reports();
+    assert_eq!(
+        summary(&reports, Mode::Check),
+        "1 file would be changed, 2 errors, 1 warning"
+    );
+    assert_eq!(
+        summary(&reports, Mode::Fix),
+        "1 file fixed, 2 errors, 1 warning"
+    );
+    assert_eq!(
+        summary(&reports[3..], Mode::Diff),
+        "1 file checked, nothing to change"
+    );
+    assert_eq!(
+        summary(&[reports[3].clone(), reports[3].clone()], Mode::Fix),
+        "2 files checked, nothing to fix"
+    );
+    assert_eq!(
+        summary(&[], Mode::Check),
+        "no workflow or action files found"
+    );
+    assert_eq!(
+        Counts::of(&reports),
+        Counts {
+            files: 4,
+            changed: 1,
+            failed: 1,
+            errors: 1,
+            warnings: 1,
+            infos: 1
+        }
+    );
+}
+
+#[test]
+fn colour_decisions() {
+    use ColorChoice::*;
+    assert!(!color_decision(Never, true, false));
+    assert!(color_decision(Always, false, true));
+    assert!(color_decision(Auto, true, false));
+    assert!(!color_decision(Auto, false, false));
+    assert!(!color_decision(Auto, true, true));
+}

@@ -1,0 +1,377 @@
+//! Reading a YAML text into a flat list of nodes with yaml-rust2's event parser.
+//!
+//! Why events and not `YamlLoader`: the loader merges duplicate keys, drops custom tags and
+//! forgets anchors and scalar styles, all of which a rewrite could change. Why the pull API
+//! (`Parser::next_token`) and not `Parser::load` with a receiver: `load` recurses once per
+//! nesting level and overflows even an 8 MiB stack on a 10,000-deep block mapping (an abort,
+//! not a panic), while the pull parser keeps its state on the heap. yaml-rust2 itself refuses
+//! flow collections nested deeper than 255 ("recursion limit exceeded").
+//!
+//! The result is an arena in document order: each node records where its subtree ends, so a
+//! consumer walks children or skips a whole subtree without recursion. Scalars keep their text
+//! and whether they were plain; type resolution is left to the comparison, which only needs it
+//! when two texts differ.
+//!
+//! `Parser::load` also forgets anchors between documents, while the pull parser does not; an
+//! alias to an anchor of an earlier document is rejected here the way `load` rejects it.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+use super::pattern::{push_key, push_raw_key, Step};
+use super::schema::{resolve, Schema};
+
+/// All documents of one text.
+#[derive(Debug, Default)]
+pub(crate) struct Stream {
+    pub(crate) nodes: Vec<Node>,
+    /// Index of each document's root node.
+    pub(crate) documents: Vec<usize>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub(crate) kind: Kind,
+    /// yaml-rust2's anchor id (unique in the stream), 0 for none.
+    pub(crate) anchor: usize,
+    /// The resolved tag, handle and suffix joined (`tag:yaml.org,2002:str`).
+    pub(crate) tag: Option<String>,
+    /// Index one past the last node of this node's subtree.
+    pub(crate) end: usize,
+}
+
+#[derive(Debug)]
+pub(crate) enum Kind {
+    Scalar {
+        text: String,
+        plain: bool,
+    },
+    Sequence,
+    Mapping,
+    /// The anchor id the alias refers to.
+    Alias(usize),
+}
+
+/// yaml-rust2 refused the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rejection {
+    /// yaml-rust2's message with line and column (1-based).
+    pub(crate) message: String,
+    /// Route of the node being read when the error occurred.
+    pub(crate) route: String,
+    /// Zero-based index of the document being read.
+    pub(crate) document: usize,
+}
+
+/// An open collection while reading.
+struct Frame {
+    node: usize,
+    mapping: bool,
+    children: usize,
+    /// The latest key of a mapping.
+    key: Option<usize>,
+}
+
+/// Read every document of `text` (a leading BOM must already be removed).
+pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
+    let mut reader = Reader {
+        stream: Stream {
+            // Roughly one node per 16 bytes of a typical workflow.
+            nodes: Vec::with_capacity(text.len() / 16),
+            documents: Vec::new(),
+        },
+        open: Vec::new(),
+        document_anchor_floor: 1,
+        max_anchor: 0,
+    };
+    let mut parser = Parser::new_from_str(text);
+    loop {
+        // yaml-rust2 has internal `unwrap`s; a panic there must not take the tool down.
+        let next = catch_unwind(AssertUnwindSafe(|| parser.next_token()));
+        let (event, mark) = match next {
+            Ok(Ok(pair)) => pair,
+            Ok(Err(e)) => return Err(reader.reject(e.info(), e.marker())),
+            Err(_) => {
+                return Err(reader.reject_at("yaml-rust2 panicked while reading this text", None))
+            }
+        };
+        match event {
+            Event::StreamEnd => break,
+            Event::StreamStart | Event::Nothing | Event::DocumentEnd => {}
+            Event::DocumentStart => reader.document_anchor_floor = reader.max_anchor + 1,
+            Event::Alias(id) => {
+                if id < reader.document_anchor_floor || id > reader.max_anchor {
+                    return Err(reader.reject("while parsing node, found unknown anchor", &mark));
+                }
+                reader.add(Kind::Alias(id), 0, None);
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let plain = style == TScalarStyle::Plain;
+                reader.add(Kind::Scalar { text, plain }, anchor, tag);
+            }
+            Event::SequenceStart(anchor, tag) => reader.open(Kind::Sequence, anchor, tag),
+            Event::MappingStart(anchor, tag) => reader.open(Kind::Mapping, anchor, tag),
+            Event::SequenceEnd => reader.close(false, &mark)?,
+            Event::MappingEnd => reader.close(true, &mark)?,
+        }
+    }
+    if !reader.open.is_empty() {
+        return Err(reader.reject_at("unexpected end of the event stream", None));
+    }
+    Ok(reader.stream)
+}
+
+struct Reader {
+    stream: Stream,
+    open: Vec<Frame>,
+    /// Anchor ids below this belong to earlier documents.
+    document_anchor_floor: usize,
+    max_anchor: usize,
+}
+
+impl Reader {
+    fn add(&mut self, kind: Kind, anchor: usize, tag: Option<Tag>) -> usize {
+        let index = self.stream.nodes.len();
+        match self.open.last_mut() {
+            Some(parent) => {
+                if parent.mapping && parent.children % 2 == 0 {
+                    parent.key = Some(index);
+                }
+                parent.children += 1;
+            }
+            None => self.stream.documents.push(index),
+        }
+        self.max_anchor = self.max_anchor.max(anchor);
+        self.stream.nodes.push(Node {
+            kind,
+            anchor,
+            tag: tag.map(|t| t.handle + &t.suffix),
+            end: index + 1,
+        });
+        index
+    }
+
+    fn open(&mut self, kind: Kind, anchor: usize, tag: Option<Tag>) {
+        let mapping = matches!(kind, Kind::Mapping);
+        let node = self.add(kind, anchor, tag);
+        self.open.push(Frame {
+            node,
+            mapping,
+            children: 0,
+            key: None,
+        });
+    }
+
+    fn close(&mut self, mapping: bool, mark: &Marker) -> Result<(), Rejection> {
+        let well_formed = self
+            .open
+            .last()
+            .is_some_and(|f| f.mapping == mapping && (!mapping || f.children % 2 == 0));
+        if !well_formed {
+            return Err(self.reject("unbalanced collection events", mark));
+        }
+        if let Some(frame) = self.open.pop() {
+            let end = self.stream.nodes.len();
+            if let Some(node) = self.stream.nodes.get_mut(frame.node) {
+                node.end = end;
+            }
+        }
+        Ok(())
+    }
+
+    fn reject(&self, info: &str, mark: &Marker) -> Rejection {
+        self.reject_at(info, Some(mark))
+    }
+
+    fn reject_at(&self, info: &str, mark: Option<&Marker>) -> Rejection {
+        let message = match mark {
+            Some(m) => format!("{info} at line {} column {}", m.line(), m.col() + 1),
+            None => info.to_string(),
+        };
+        Rejection {
+            message,
+            route: self.open_route(),
+            document: self.stream.documents.len().saturating_sub(1),
+        }
+    }
+
+    /// The route of whatever was being read: through every open collection, down to the key
+    /// whose value is incomplete or the next sequence item.
+    fn open_route(&self) -> String {
+        let mut out = String::new();
+        let last = self.open.len().saturating_sub(1);
+        for (i, frame) in self.open.iter().enumerate() {
+            let innermost = i == last;
+            if frame.mapping {
+                // Inside a value when the key has been read (odd count while the value is
+                // pending, even count once an open value has been counted).
+                let in_value = if innermost {
+                    frame.children % 2 == 1
+                } else {
+                    frame.children % 2 == 0
+                };
+                match frame.key {
+                    Some(key) if in_value => self.stream.push_key_step(&mut out, key),
+                    _ if !innermost => push_raw_key(&mut out, "(key)"),
+                    _ => {}
+                }
+            } else {
+                let index = if innermost {
+                    frame.children
+                } else {
+                    frame.children.saturating_sub(1)
+                };
+                out.push_str(&format!("[{index}]"));
+            }
+        }
+        out
+    }
+}
+
+impl Stream {
+    pub(crate) fn node(&self, index: usize) -> Option<&Node> {
+        self.nodes.get(index)
+    }
+
+    /// How a key node takes part in route matching.
+    pub(crate) fn key_step(&self, key: usize) -> Step<'_> {
+        match self.node(key).map(|n| &n.kind) {
+            Some(Kind::Scalar { text, .. }) => Step::Key(text),
+            _ => Step::OtherKey,
+        }
+    }
+
+    /// Append the rendering of the key node `key` to a route.
+    pub(crate) fn push_key_step(&self, out: &mut String, key: usize) {
+        match self.node(key).map(|n| &n.kind) {
+            Some(Kind::Scalar { text, .. }) => push_key(out, text),
+            Some(Kind::Mapping) => push_raw_key(out, "(mapping key)"),
+            Some(Kind::Sequence) => push_raw_key(out, "(sequence key)"),
+            Some(Kind::Alias(_)) | None => push_raw_key(out, "(alias key)"),
+        }
+    }
+
+    /// A one-line event dump per node in document order, for debugging and for showing two
+    /// texts' data side by side: anchors renumbered by order of appearance, scalars with their
+    /// resolved types (YAML 1.2 core / YAML 1.1) instead of their style.
+    pub(crate) fn dump(&self) -> String {
+        let mut out = String::new();
+        let mut anchors: Vec<usize> = Vec::new();
+        let mut ends: Vec<(usize, &str)> = Vec::new();
+        let mut next_document = self.documents.iter().peekable();
+        for (index, node) in self.nodes.iter().enumerate() {
+            while ends.last().is_some_and(|&(end, _)| end <= index) {
+                if let Some((_, closing)) = ends.pop() {
+                    out.push_str(closing);
+                    out.push('\n');
+                }
+            }
+            if next_document.peek() == Some(&&index) {
+                next_document.next();
+                out.push_str("+DOC\n");
+            }
+            let head = match &node.kind {
+                Kind::Mapping => "+MAP",
+                Kind::Sequence => "+SEQ",
+                Kind::Scalar { .. } => "=VAL",
+                Kind::Alias(_) => "=ALI",
+            };
+            out.push_str(head);
+            if node.anchor != 0 {
+                anchors.push(node.anchor);
+                out.push_str(&format!(" &{}", anchors.len()));
+            }
+            if let Some(tag) = &node.tag {
+                out.push(' ');
+                out.push_str(&display_tag(tag));
+            }
+            match &node.kind {
+                Kind::Mapping => ends.push((node.end, "-MAP")),
+                Kind::Sequence => ends.push((node.end, "-SEQ")),
+                Kind::Scalar { text, plain } => {
+                    if *plain && node.tag.is_none() {
+                        let core = resolve(text, Schema::Core);
+                        let y11 = resolve(text, Schema::Yaml11);
+                        out.push_str(&format!(" {}/{}", core.type_name(), y11.type_name()));
+                    } else if node.tag.is_none() {
+                        out.push_str(" str");
+                    }
+                    out.push_str(&format!(" {text:?}"));
+                }
+                Kind::Alias(id) => match anchors.iter().rposition(|a| a == id) {
+                    Some(p) => out.push_str(&format!(" *{}", p + 1)),
+                    None => out.push_str(" *?"),
+                },
+            }
+            out.push('\n');
+        }
+        while let Some((_, closing)) = ends.pop() {
+            out.push_str(closing);
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// `!!str` for the standard tags, the tag as written for local ones, `!<...>` otherwise.
+pub(crate) fn display_tag(tag: &str) -> String {
+    if let Some(core) = tag.strip_prefix("tag:yaml.org,2002:") {
+        format!("!!{core}")
+    } else if tag.starts_with('!') {
+        tag.to_string()
+    } else {
+        format!("!<{tag}>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dump(text: &str) -> String {
+        match read(text) {
+            Ok(s) => s.dump(),
+            Err(r) => format!("rejected at {}: {}", r.route, r.message),
+        }
+    }
+
+    #[test]
+    fn arena_and_dump() {
+        let text = "a: &x [1, 'on', !!str 3]\nb: *x\n? [k]\n: ~\n";
+        assert_eq!(
+            dump(text),
+            "+DOC\n+MAP\n=VAL str/str \"a\"\n+SEQ &1\n=VAL int/int \"1\"\n=VAL str \"on\"\n\
+             =VAL !!str \"3\"\n-SEQ\n=VAL str/str \"b\"\n=ALI *1\n+SEQ\n=VAL str/str \"k\"\n\
+             -SEQ\n=VAL null/null \"~\"\n-MAP\n"
+        );
+        let stream = read(text).unwrap();
+        assert_eq!(stream.documents, vec![0]);
+        assert_eq!(stream.nodes[0].end, stream.nodes.len());
+        assert_eq!(stream.nodes[2].end, 6);
+    }
+
+    #[test]
+    fn rejection_routes() {
+        let r =
+            read("jobs:\n  build:\n    steps:\n      - run: x\n      - uses: [a\n").unwrap_err();
+        // Inside the unterminated flow sequence, at its next item.
+        assert_eq!(r.route, "jobs.build.steps[1].uses[1]");
+        assert!(r.message.contains("line 6"), "{}", r.message);
+        let r = read("- **/README.md\n").unwrap_err();
+        assert_eq!(r.route, "[0]");
+        assert_eq!(
+            r.message,
+            "while parsing node, found unknown anchor at line 1 column 3"
+        );
+    }
+
+    #[test]
+    fn alias_to_an_earlier_document_is_rejected() {
+        let r = read("a: &x 1\n---\nb: *x\n").unwrap_err();
+        assert_eq!(r.document, 1);
+        assert_eq!(r.route, "b");
+        assert!(read("a: &x 1\nb: *x\n---\nc: &x 2\nd: *x\n").is_ok());
+    }
+}
