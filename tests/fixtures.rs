@@ -67,3 +67,54 @@ fn layout_fixtures() {
 fn quote_patterns_fixtures() {
     assert!(run_rule_dir("quote-patterns") > 3);
 }
+
+/// Every filter list the rule rewrote loads with yaml-rust2, and each item is the string the
+/// author wrote.
+#[test]
+fn quote_patterns_outputs_load_with_the_intended_strings() {
+    use yaml_rust2::{Yaml, YamlLoader};
+    let dir = common::project_dir().join("corpus/fixtures/quote-patterns");
+    for out in common::files_under(&dir, &[".out.yml"]) {
+        let text = std::fs::read_to_string(&out).unwrap();
+        let docs = YamlLoader::load_from_str(&text)
+            .unwrap_or_else(|e| panic!("{}: yaml-rust2 rejects the output: {e}", out.display()));
+        let on = &docs[0]["on"];
+        let Yaml::Hash(events) = on else { continue };
+        for (_, config) in events {
+            for key in [
+                "branches",
+                "branches-ignore",
+                "tags",
+                "tags-ignore",
+                "paths",
+                "paths-ignore",
+            ] {
+                let items = match &config[key] {
+                    Yaml::Array(a) => a.clone(),
+                    Yaml::BadValue => continue,
+                    other => vec![other.clone()],
+                };
+                for item in items {
+                    let Yaml::String(s) = item else {
+                        panic!("{}: {key} has a non-string item {item:?}", out.display());
+                    };
+                    // The raw text of the pattern appears in the input, unquoted or quoted.
+                    let input = std::fs::read_to_string(
+                        out.with_file_name(
+                            out.file_name()
+                                .unwrap()
+                                .to_string_lossy()
+                                .replace(".out.yml", ".in.yml"),
+                        ),
+                    )
+                    .unwrap();
+                    assert!(
+                        input.contains(&s),
+                        "{}: {s:?} not in the input",
+                        out.display()
+                    );
+                }
+            }
+        }
+    }
+}

@@ -33,8 +33,35 @@ pub fn parse(text: &str) -> SyntaxTree {
     parser.run();
     let nodes = parser.nodes;
     diagnostics.append(&mut parser.diagnostics);
+    unknown_aliases(text, &lexed.tokens, &mut diagnostics);
     diagnostics.sort_by_key(|d| d.offset);
     SyntaxTree::new(text.to_string(), lexed.tokens, nodes, diagnostics)
+}
+
+/// An alias must name an anchor defined earlier in the same document. Unquoted globs such as
+/// `**/README.md` are the usual culprit.
+fn unknown_aliases(text: &str, tokens: &[Token], out: &mut Vec<Diagnostic>) {
+    let mut anchors: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for t in tokens {
+        match t.kind {
+            TokenKind::DocStart | TokenKind::DocEnd | TokenKind::Directive => anchors.clear(),
+            TokenKind::Anchor => {
+                anchors.insert(&t.text(text)[1..]);
+            }
+            TokenKind::Alias => {
+                let name = &t.text(text)[1..];
+                if !name.is_empty() && !anchors.contains(name) {
+                    out.push(Diagnostic {
+                        offset: t.start as usize,
+                        message: format!(
+                            "unknown alias `*{name}`: no anchor `&{name}` comes before it; quote the value if it is text (a glob, say)"
+                        ),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

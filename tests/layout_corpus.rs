@@ -1,0 +1,67 @@
+//! `layout` + `quote-patterns` over every real workflow file: verified, idempotent, and with the
+//! same data and comments as the input.
+
+mod common;
+
+use wffmt::app::select_rules;
+use wffmt::config::Config;
+use wffmt::discover::FileKind;
+use wffmt::passes::Rule;
+use wffmt::pipeline::{guard, process};
+use wffmt::syntax::parse;
+use wffmt::verify::{compare, Outcome};
+
+#[test]
+fn layout_is_verified_idempotent_and_equivalent_on_every_corpus_file() {
+    let mut files = common::own_corpus();
+    files.extend(common::shared_workflows());
+    let rules = select_rules(&["layout".into(), "quote-patterns".into()], &[]).unwrap();
+    let refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
+    let config = Config::default();
+    let (mut changed, mut semantic, mut total) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for f in &files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        total += 1;
+        let name = f.display().to_string();
+        let kind = if name.ends_with("action.yml") || name.ends_with("action.yaml") {
+            FileKind::Action
+        } else {
+            FileKind::Workflow
+        };
+        let out = process(&text, kind, &name, &config, &refs);
+        if let Some(e) = &out.error {
+            failures.push(format!("{name}: {}", e.message));
+            continue;
+        }
+        if out.output != text {
+            changed += 1;
+        }
+        let again = process(&out.output, kind, &name, &config, &refs);
+        if again.output != out.output {
+            failures.push(format!("{name}: a second run changes the output"));
+        }
+        if guard::comments(&parse(&text)) != guard::comments(&parse(&out.output)) {
+            failures.push(format!("{name}: comments differ"));
+        }
+        match compare(&text, &out.output, &[]) {
+            Ok(Outcome::Equivalent) => semantic += 1,
+            Ok(Outcome::OriginalRejected(_)) => {}
+            Err(m)
+                if text.contains("paths") || text.contains("branches") || text.contains("tags") =>
+            {
+                // quote-patterns may change filter lists; anything else is a failure.
+                if !m.route.starts_with("on.") {
+                    failures.push(format!("{name}: data changed at {}: {}", m.route, m.detail));
+                }
+            }
+            Err(m) => failures.push(format!("{name}: data changed at {}: {}", m.route, m.detail)),
+        }
+    }
+    eprintln!(
+        "layout corpus: {total} files, {changed} reformatted, {semantic} proven equivalent by yaml-rust2"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
