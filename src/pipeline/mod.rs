@@ -48,11 +48,12 @@ pub fn process(
     rules: &[&dyn Rule],
 ) -> Processed {
     let mut current = text.to_string();
+    // The tree of `current`: parsed once, and again only after a rule changed the text.
+    let mut tree = parse(&current);
     let mut out = Processed::default();
     for rule in rules {
         let mut first_round = true;
         for _ in 0..MAX_ROUNDS {
-            let tree = parse(&current);
             let cx = Context {
                 tree: &tree,
                 path,
@@ -74,12 +75,16 @@ pub fn process(
                 .flat_map(|f| f.edits.iter().cloned())
                 .collect();
             if applied.text != current {
-                if let Err(problem) = check_rewrite(&current, &tree, &applied.text, &edits, *rule) {
+                let new_tree = parse(&applied.text);
+                if let Err(problem) =
+                    check_rewrite(&current, &tree, &applied.text, &new_tree, &edits, *rule)
+                {
                     out.output = text.to_string();
                     out.applied.clear();
                     out.error = Some(problem);
                     return out;
                 }
+                tree = new_tree;
             }
             out.applied.extend(applied.applied.iter().map(|f| Applied {
                 rule: f.rule,
@@ -92,7 +97,7 @@ pub fn process(
         }
     }
     if current != text {
-        if let Some(problem) = unstable_rule(&current, kind, path, config, rules) {
+        if let Some(problem) = unstable_rule(&tree, kind, path, config, rules) {
             out.output = text.to_string();
             out.applied.clear();
             out.error = Some(problem);
@@ -100,9 +105,8 @@ pub fn process(
         }
     }
     // Syntax errors that remain in the result are errors of the file.
-    let final_tree = parse(&current);
-    for d in final_tree.diagnostics() {
-        let (line, column) = position(&final_tree, d.offset);
+    for d in tree.diagnostics() {
+        let (line, column) = position(&tree, d.offset);
         out.findings.push(
             Finding::new("syntax", Severity::Error, line, column, d.message.clone())
                 .with_help("fix the YAML by hand; wffmt keeps this region verbatim"),
@@ -117,6 +121,7 @@ fn check_rewrite(
     old: &str,
     old_tree: &SyntaxTree,
     new: &str,
+    new_tree: &SyntaxTree,
     edits: &[Edit],
     rule: &dyn Rule,
 ) -> Result<(), Finding> {
@@ -134,15 +139,14 @@ fn check_rewrite(
             "please report this; run with `--skip {name}` to process the file without it"
         ))
     };
-    let new_tree = parse(new);
-    if let Some((offset, message)) = guard::new_syntax_error(old_tree, &new_tree) {
+    if let Some((offset, message)) = guard::new_syntax_error(old_tree, new_tree) {
         return Err(internal(
-            &new_tree,
+            new_tree,
             offset,
             format!("introduced a syntax error ({message})"),
         ));
     }
-    if !rule.may_edit_comments() && guard::comments(old_tree) != guard::comments(&new_tree) {
+    if !rule.may_edit_comments() && guard::comments(old_tree) != guard::comments(new_tree) {
         return Err(internal(old_tree, 0, "changed a comment".to_string()));
     }
     let patterns: Vec<RoutePattern> = rule
@@ -153,7 +157,7 @@ fn check_rewrite(
     match compare(old, new, &patterns) {
         Ok(Outcome::Equivalent) => Ok(()),
         Ok(Outcome::OriginalRejected(_)) => {
-            match guard::untouched_tokens_kept(old_tree, &new_tree, edits) {
+            match guard::untouched_tokens_kept(old_tree, new_tree, edits) {
                 None => Ok(()),
                 Some(offset) => Err(internal(
                     old_tree,
@@ -175,16 +179,16 @@ fn check_rewrite(
 
 /// After all rules ran, none may want to change the result again.
 fn unstable_rule(
-    text: &str,
+    tree: &SyntaxTree,
     kind: FileKind,
     path: &str,
     config: &Config,
     rules: &[&dyn Rule],
 ) -> Option<Finding> {
-    let tree = parse(text);
+    let text = tree.text();
     for rule in rules {
         let cx = Context {
-            tree: &tree,
+            tree,
             path,
             kind,
             config,
