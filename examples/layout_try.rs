@@ -3,14 +3,14 @@
 use wffmt::config::Config;
 use wffmt::discover::FileKind;
 use wffmt::edit::apply_fixes;
-use wffmt::passes::{all_rules, Context};
+use wffmt::passes::{all_rules, Context, Setup};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (rule_name, path) = (&args[1], &args[2]);
     let text = std::fs::read_to_string(path).expect("readable UTF-8 file");
     let config = Config::default();
-    let rules = all_rules();
+    let rules = all_rules(&Setup::default());
     let rule = rules
         .iter()
         .find(|r| r.name() == rule_name)
@@ -19,6 +19,7 @@ fn main() {
     let cx = Context {
         tree: &tree,
         path,
+        file: None,
         kind: FileKind::Workflow,
         config: &config,
     };

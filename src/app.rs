@@ -11,12 +11,15 @@ use crate::cli::{Cli, ColorArg, FormatArg};
 use crate::config::{Config, ConfigFinder};
 use crate::discover::{discover, kind_for_name, Discovered, FileKind};
 use crate::finding::{Finding, Severity};
-use crate::passes::{all_rules, Rule};
+use crate::passes::pin::{self, PinData};
+use crate::passes::{all_rules, rule_names, Rule, Setup};
 use crate::pipeline::process;
 use crate::report::{
     colorize_diff, render, summary, unified_diff, use_color, ColorChoice, FileReport, FixSummary,
     Format, Mode, RenderOptions,
 };
+use crate::resolve::{list_refs, RepoId, ResolveOptions};
+use crate::syntax::parse;
 use crate::write::write_atomic;
 
 /// Exit codes of the command-line contract.
@@ -36,14 +39,13 @@ pub fn run(cli: Cli) -> i32 {
     } else {
         Mode::Diff
     };
-    let rules = match select_rules(&cli.select, &cli.skip) {
+    let names = match selected_names(&cli.select, &cli.skip) {
         Ok(r) => r,
         Err(msg) => {
             eprintln!("wffmt: {msg}");
             return exit::ERROR;
         }
     };
-    let rule_refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
     let explicit_config = match &cli.config {
         Some(path) => match Config::load(path) {
             Ok(c) => Some(Arc::new(c)),
@@ -72,9 +74,19 @@ pub fn run(cli: Cli) -> i32 {
         color,
         verbose: cli.verbose,
     };
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(cli.jobs.unwrap_or(0))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("wffmt: cannot start worker threads: {e}");
+            return exit::ERROR;
+        }
+    };
 
     if cli.paths.len() == 1 && cli.paths[0] == Path::new("-") {
-        return run_stdin(&cli, mode, &rule_refs, explicit_config, &render_opts);
+        return run_stdin(&cli, mode, &names, explicit_config, &render_opts);
     }
     if cli.paths.iter().any(|p| p == Path::new("-")) {
         eprintln!("wffmt: `-` (standard input) cannot be combined with other paths");
@@ -90,20 +102,35 @@ pub fn run(cli: Cli) -> i32 {
     let (files, discover_errors) = discover(&paths, &cwd);
     let finder = ConfigFinder::new();
 
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(cli.jobs.unwrap_or(0))
-        .build()
-    {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("wffmt: cannot start worker threads: {e}");
-            return exit::ERROR;
-        }
-    };
+    // Read every file once; the pin pre-pass and the pipeline share the texts.
+    let loaded: Vec<Result<String, Finding>> =
+        pool.install(|| files.par_iter().map(|f| load(&f.path)).collect());
+    let setup = pool.install(|| {
+        let texts: Vec<(&str, FileKind)> = files
+            .iter()
+            .zip(&loaded)
+            .filter_map(|(f, l)| l.as_ref().ok().map(|t| (t.as_str(), f.kind)))
+            .collect();
+        prepare(&cli, &names, &texts)
+    });
+    let rules = build_rules(&names, &setup);
+    let rule_refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
+
     let mut reports: Vec<FileReport> = pool.install(|| {
         files
             .par_iter()
-            .map(|f| process_file(f, mode, &rule_refs, explicit_config.as_ref(), &finder))
+            .zip(loaded.into_par_iter())
+            .map(|(f, text)| match text {
+                Ok(text) => process_file(
+                    f,
+                    &text,
+                    mode,
+                    &rule_refs,
+                    explicit_config.as_ref(),
+                    &finder,
+                ),
+                Err(e) => error_report(&f.display, e),
+            })
             .collect()
     });
     for e in discover_errors {
@@ -127,6 +154,50 @@ pub fn run(cli: Cli) -> i32 {
     exit_code(&reports, mode)
 }
 
+/// Read and decode one file.
+fn load(path: &Path) -> Result<String, Finding> {
+    match std::fs::read(path) {
+        Ok(bytes) => decode(bytes),
+        Err(e) => Err(Finding::new(
+            "io",
+            Severity::Error,
+            1,
+            1,
+            format!("cannot read: {e}"),
+        )),
+    }
+}
+
+/// Gather what rules need for the whole run: for `pin`, the ref listing of every repository
+/// any file uses, resolved once each, in parallel.
+fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind)]) -> Setup {
+    let mut setup = Setup::default();
+    if names.contains(&pin::NAME) {
+        let repos: Vec<RepoId> = texts
+            .par_iter()
+            .flat_map_iter(|(text, kind)| {
+                pin::repos_to_resolve(&parse(text), *kind, cli.verify_pins)
+            })
+            .collect();
+        let opts = ResolveOptions::from_env(cli.offline);
+        let (listings, stats) = list_refs(&repos, &opts);
+        if cli.verbose {
+            eprintln!(
+                "pin: {} repositories, {} listed over the network, {} from the cache",
+                listings.len(),
+                stats.listings_made,
+                stats.cache_hits
+            );
+        }
+        setup.pins = Some(Arc::new(PinData {
+            listings,
+            verify_pins: cli.verify_pins,
+            explicit: cli.select.iter().any(|s| s.trim() == pin::NAME),
+        }));
+    }
+    setup
+}
+
 fn exit_code(reports: &[FileReport], mode: Mode) -> i32 {
     let has_error = reports.iter().any(|r| {
         r.error.is_some()
@@ -139,7 +210,7 @@ fn exit_code(reports: &[FileReport], mode: Mode) -> i32 {
     }
     if reports
         .iter()
-        .any(|r| r.findings.iter().any(|f| f.rule == "pin-network"))
+        .any(|r| r.findings.iter().any(|f| f.rule == pin::NETWORK_RULE))
     {
         return exit::NETWORK;
     }
@@ -153,10 +224,9 @@ fn exit_code(reports: &[FileReport], mode: Mode) -> i32 {
     exit::OK
 }
 
-/// Parse `--select` / `--skip` into the rules to run, in pipeline order.
-pub fn select_rules(select: &[String], skip: &[String]) -> Result<Vec<Box<dyn Rule>>, String> {
-    let all = all_rules();
-    let known: Vec<&str> = all.iter().map(|r| r.name()).collect();
+/// Parse `--select` / `--skip` into the names of the rules to run, in pipeline order.
+pub fn selected_names(select: &[String], skip: &[String]) -> Result<Vec<&'static str>, String> {
+    let known = rule_names();
     for name in select.iter().chain(skip) {
         let name = name.trim();
         if !name.is_empty() && !known.contains(&name) {
@@ -171,8 +241,9 @@ pub fn select_rules(select: &[String], skip: &[String]) -> Result<Vec<Box<dyn Ru
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
         .collect();
+    let all = all_rules(&Setup::default());
     Ok(all
-        .into_iter()
+        .iter()
         .filter(|r| {
             let chosen = if selected.is_empty() {
                 r.default_on()
@@ -181,7 +252,22 @@ pub fn select_rules(select: &[String], skip: &[String]) -> Result<Vec<Box<dyn Ru
             };
             chosen && !skip.iter().any(|s| s.trim() == r.name())
         })
+        .map(|r| r.name())
         .collect())
+}
+
+/// The rule instances for `names`, in pipeline order.
+pub fn build_rules(names: &[&'static str], setup: &Setup) -> Vec<Box<dyn Rule>> {
+    all_rules(setup)
+        .into_iter()
+        .filter(|r| names.contains(&r.name()))
+        .collect()
+}
+
+/// `--select` / `--skip` straight to rule instances, with no run-wide data (tests, tools).
+pub fn select_rules(select: &[String], skip: &[String]) -> Result<Vec<Box<dyn Rule>>, String> {
+    let names = selected_names(select, skip)?;
+    Ok(build_rules(&names, &Setup::default()))
 }
 
 fn error_report(path: &str, error: Finding) -> FileReport {
@@ -238,6 +324,7 @@ fn line_col_bytes(bytes: &[u8], pos: usize) -> (usize, usize) {
 
 fn process_file(
     file: &Discovered,
+    text: &str,
     mode: Mode,
     rules: &[&dyn Rule],
     explicit_config: Option<&Arc<Config>>,
@@ -261,20 +348,14 @@ fn process_file(
             }
         },
     };
-    let bytes = match std::fs::read(&file.path) {
-        Ok(b) => b,
-        Err(e) => {
-            return error_report(
-                &file.display,
-                Finding::new("io", Severity::Error, 1, 1, format!("cannot read: {e}")),
-            )
-        }
-    };
-    let text = match decode(bytes) {
-        Ok(t) => t,
-        Err(f) => return error_report(&file.display, f),
-    };
-    let (mut report, output) = report_for(&text, &file.display, file.kind, &config, rules);
+    let (mut report, output) = report_for(
+        text,
+        &file.display,
+        Some(&file.path),
+        file.kind,
+        &config,
+        rules,
+    );
     if mode == Mode::Fix && report.error.is_none() && report.changed {
         if let Err(e) = write_atomic(&file.path, output.as_bytes()) {
             report.error = Some(Finding::new(
@@ -293,11 +374,12 @@ fn process_file(
 pub fn report_for(
     text: &str,
     display: &str,
+    file: Option<&Path>,
     kind: FileKind,
     config: &Config,
     rules: &[&dyn Rule],
 ) -> (FileReport, String) {
-    let processed = process(text, kind, display, config, rules);
+    let processed = process(text, kind, display, file, config, rules);
     let changed = processed.error.is_none() && processed.output != text;
     let report = FileReport {
         path: display.to_string(),
@@ -320,7 +402,7 @@ pub fn report_for(
 fn run_stdin(
     cli: &Cli,
     mode: Mode,
-    rules: &[&dyn Rule],
+    names: &[&'static str],
     explicit_config: Option<Arc<Config>>,
     render_opts: &RenderOptions,
 ) -> i32 {
@@ -354,7 +436,10 @@ fn run_stdin(
     }
     let report = match decode(bytes) {
         Ok(text) => {
-            let (report, output) = report_for(&text, &name, kind, &config, rules);
+            let setup = prepare(cli, names, &[(text.as_str(), kind)]);
+            let rules = build_rules(names, &setup);
+            let rules: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
+            let (report, output) = report_for(&text, &name, None, kind, &config, &rules);
             if mode == Mode::Fix {
                 // `--fix -` prints the whole fixed document; messages go to stderr.
                 let mut stdout = std::io::stdout().lock();

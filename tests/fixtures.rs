@@ -29,7 +29,7 @@ fn run_rule_dir(rule: &str) -> usize {
         } else {
             FileKind::Workflow
         };
-        let out = process(&text, kind, &name, &config, &refs);
+        let out = process(&text, kind, &name, None, &config, &refs);
         if let Some(err) = &out.error {
             failures.push(format!("{name}: pipeline error: {}", err.message));
             continue;
@@ -49,7 +49,7 @@ fn run_rule_dir(rule: &str) -> usize {
             ));
             continue;
         }
-        let again = process(&out.output, kind, &name, &config, &refs);
+        let again = process(&out.output, kind, &name, None, &config, &refs);
         if again.output != out.output || again.error.is_some() {
             failures.push(format!("{name}: not idempotent"));
         }

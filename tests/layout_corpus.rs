@@ -31,7 +31,7 @@ fn layout_is_verified_idempotent_and_equivalent_on_every_corpus_file() {
         } else {
             FileKind::Workflow
         };
-        let out = process(&text, kind, &name, &config, &refs);
+        let out = process(&text, kind, &name, None, &config, &refs);
         if let Some(e) = &out.error {
             failures.push(format!("{name}: {}", e.message));
             continue;
@@ -39,7 +39,7 @@ fn layout_is_verified_idempotent_and_equivalent_on_every_corpus_file() {
         if out.output != text {
             changed += 1;
         }
-        let again = process(&out.output, kind, &name, &config, &refs);
+        let again = process(&out.output, kind, &name, None, &config, &refs);
         if again.output != out.output {
             failures.push(format!("{name}: a second run changes the output"));
         }

@@ -3,7 +3,11 @@
 //! ([`Rule::allowed_routes`]); the verifier rejects any other difference and names the rule.
 
 pub mod layout;
+pub mod pin;
 pub mod quote_patterns;
+
+use std::path::Path;
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::discover::FileKind;
@@ -16,6 +20,8 @@ pub struct Context<'a> {
     pub tree: &'a SyntaxTree,
     /// Display path of the file (for messages).
     pub path: &'a str,
+    /// The file on disk, when there is one (not for standard input).
+    pub file: Option<&'a Path>,
     pub kind: FileKind,
     pub config: &'a Config,
 }
@@ -44,15 +50,27 @@ pub trait Rule: Sync + Send {
     fn run(&self, cx: &Context) -> Output;
 }
 
+/// Data some rules need that is gathered for the whole run before any file is processed.
+#[derive(Default, Clone)]
+pub struct Setup {
+    pub pins: Option<Arc<pin::PinData>>,
+}
+
 /// All rules in the order they run (`layout` last: it formats what the others wrote).
-pub fn all_rules() -> Vec<Box<dyn Rule>> {
+pub fn all_rules(setup: &Setup) -> Vec<Box<dyn Rule>> {
     vec![
         Box::new(quote_patterns::QuotePatterns),
+        Box::new(pin::Pin {
+            data: setup.pins.clone(),
+        }),
         Box::new(layout::Layout),
     ]
 }
 
-/// Names of every rule, including ones not yet registered in [`all_rules`] but reserved.
+/// Names of every rule, in pipeline order.
 pub fn rule_names() -> Vec<&'static str> {
-    all_rules().iter().map(|r| r.name()).collect()
+    all_rules(&Setup::default())
+        .iter()
+        .map(|r| r.name())
+        .collect()
 }

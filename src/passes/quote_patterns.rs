@@ -272,6 +272,7 @@ mod tests {
         let cx = Context {
             tree: &tree,
             path: "w.yml",
+            file: None,
             kind: FileKind::Workflow,
             config: &config,
         };

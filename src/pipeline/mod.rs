@@ -8,6 +8,8 @@
 
 pub mod guard;
 
+use std::path::Path;
+
 use crate::config::Config;
 use crate::discover::FileKind;
 use crate::edit::{apply_fixes, Edit};
@@ -44,6 +46,7 @@ pub fn process(
     text: &str,
     kind: FileKind,
     path: &str,
+    file: Option<&Path>,
     config: &Config,
     rules: &[&dyn Rule],
 ) -> Processed {
@@ -57,6 +60,7 @@ pub fn process(
             let cx = Context {
                 tree: &tree,
                 path,
+                file,
                 kind,
                 config,
             };
@@ -97,7 +101,7 @@ pub fn process(
         }
     }
     if current != text {
-        if let Some(problem) = unstable_rule(&tree, kind, path, config, rules) {
+        if let Some(problem) = unstable_rule(&tree, kind, path, file, config, rules) {
             out.output = text.to_string();
             out.applied.clear();
             out.error = Some(problem);
@@ -182,6 +186,7 @@ fn unstable_rule(
     tree: &SyntaxTree,
     kind: FileKind,
     path: &str,
+    file: Option<&Path>,
     config: &Config,
     rules: &[&dyn Rule],
 ) -> Option<Finding> {
@@ -190,6 +195,7 @@ fn unstable_rule(
         let cx = Context {
             tree,
             path,
+            file,
             kind,
             config,
         };

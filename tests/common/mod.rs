@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod git;
+
 use std::path::{Path, PathBuf};
 
 /// `../shared` beside the project, when present (CI has it). Tests that need it skip with a

@@ -1,0 +1,597 @@
+//! A repository's branches and tags, and what a ref means against them.
+//!
+//! One ref listing per repository answers every question `pin` and `--verify-pins` ask, with no
+//! further network traffic: which commit a tag or branch names (annotated tags already peeled to
+//! their commit), which other tags name the same commit (so `v4` can be written as
+//! `# v4.2.2`), and whether a SHA is the tip of anything.
+//!
+//! Choices made here, and why:
+//! - **Tag before branch.** When a tag and a branch share a name the Actions runner checks out
+//!   the tag, so that is what gets pinned; the clash is reported as a warning because the author
+//!   may have meant the branch (and tools disagree on the precedence).
+//! - **"Most specific" tag.** Among the tags on the same commit, the comment uses the one with
+//!   the most version components (`v4.2.2` over `v4.2` over `v4`). For a version-like ref only
+//!   tags that refine it count (same prefix, same leading numbers, no pre-release suffix), so
+//!   `@v4` never gets a `# v5.0.0` comment because both happen to be on one commit. A ref that is
+//!   not version-like (`stable`) takes the most specific version tag on its commit, if any. Ties
+//!   go to the higher version, then to the name that sorts first, so the result never depends on
+//!   map order.
+//! - The comment is only ever a ref name that exists in the listing (or the ref as written), so
+//!   `# vX.Y.Z` stays readable by Renovate, Dependabot and zizmor alike.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::uses::is_full_sha;
+
+/// Branches and tags of one repository, each mapped to the commit it names. Tag values are
+/// peeled: an annotated tag maps to its commit, not to the tag object.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefListing {
+    pub tags: BTreeMap<String, String>,
+    pub branches: BTreeMap<String, String>,
+}
+
+/// What a ref resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    /// The full commit SHA, lowercase as git prints it (a SHA ref is returned as written).
+    pub sha: String,
+    /// The version comment without `# `: the most specific tag on the commit, the branch name
+    /// for a branch, the ref itself when nothing more specific exists. Empty only for a SHA ref
+    /// that no branch or tag points at.
+    pub comment: String,
+    /// Something the user should know, e.g. a tag and a branch share the name.
+    pub warning: Option<String>,
+}
+
+/// Why a ref could not be resolved against a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefError {
+    /// No tag or branch has this name.
+    UnknownRef,
+}
+
+impl fmt::Display for RefError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RefError::UnknownRef => f.write_str("no tag or branch of the repository has this name"),
+        }
+    }
+}
+
+impl std::error::Error for RefError {}
+
+/// Outcome of checking a pinned SHA and its version comment (`--verify-pins`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinCheck {
+    /// The SHA is the tip of a ref, and the comment (if any) names that same commit.
+    Ok,
+    /// The comment names a ref that points at another commit today.
+    Mismatch {
+        comment_ref: String,
+        comment_sha: String,
+        /// Whether the pinned SHA is at least the tip of some other ref.
+        sha_is_tip: bool,
+    },
+    /// The comment names a ref the repository does not have.
+    UnknownCommentRef {
+        comment_ref: String,
+        sha_is_tip: bool,
+    },
+    /// No branch or tag points at the pinned SHA: an old commit, a commit from a fork (an
+    /// "impostor" commit), or a typo. Not necessarily wrong, but worth a look.
+    NotATip,
+}
+
+impl RefListing {
+    /// Parses `git ls-remote` output (`<sha>\t<refname>` per line). Lines for refs other than
+    /// `refs/heads/*` and `refs/tags/*` are ignored, and so is anything malformed; a peeled line
+    /// (`refs/tags/x^{}`) replaces the tag object's SHA with the commit's.
+    pub fn from_ls_remote(output: &str) -> RefListing {
+        let mut listing = RefListing::default();
+        let mut peeled: BTreeMap<String, String> = BTreeMap::new();
+        for line in output.lines() {
+            let Some((sha, name)) = line.split_once('\t') else {
+                continue;
+            };
+            let sha = sha.trim();
+            if !is_object_id(sha) {
+                continue;
+            }
+            let sha = sha.to_ascii_lowercase();
+            if let Some(tag) = name.strip_prefix("refs/tags/") {
+                if let Some(tag) = tag.strip_suffix("^{}") {
+                    if !tag.is_empty() {
+                        peeled.insert(tag.to_string(), sha);
+                    }
+                } else if !tag.is_empty() {
+                    listing.tags.insert(tag.to_string(), sha);
+                }
+            } else if let Some(branch) = name.strip_prefix("refs/heads/") {
+                if !branch.is_empty() {
+                    listing.branches.insert(branch.to_string(), sha);
+                }
+            }
+        }
+        for (tag, sha) in peeled {
+            if let Some(slot) = listing.tags.get_mut(&tag) {
+                *slot = sha;
+            }
+        }
+        listing
+    }
+
+    /// Resolves a ref as written after `@`: a full SHA (kept as is), `refs/tags/x`,
+    /// `refs/heads/x`, or a short name (tag first, as the runner does).
+    pub fn resolve(&self, git_ref: &str) -> Result<Resolution, RefError> {
+        if is_full_sha(git_ref) {
+            let comment = self
+                .names_for(git_ref)
+                .into_iter()
+                .next()
+                .unwrap_or_default();
+            return Ok(Resolution {
+                sha: git_ref.to_string(),
+                comment,
+                warning: None,
+            });
+        }
+        if let Some(tag) = git_ref.strip_prefix("refs/tags/") {
+            return self.resolve_tag(tag, None).ok_or(RefError::UnknownRef);
+        }
+        if let Some(branch) = git_ref.strip_prefix("refs/heads/") {
+            return self
+                .branches
+                .get(branch)
+                .map(|sha| Resolution {
+                    sha: sha.clone(),
+                    comment: branch.to_string(),
+                    warning: None,
+                })
+                .ok_or(RefError::UnknownRef);
+        }
+        let branch = self.branches.get(git_ref);
+        if let Some(resolution) = self.resolve_tag(git_ref, branch) {
+            return Ok(resolution);
+        }
+        branch
+            .map(|sha| Resolution {
+                sha: sha.clone(),
+                comment: git_ref.to_string(),
+                warning: None,
+            })
+            .ok_or(RefError::UnknownRef)
+    }
+
+    fn resolve_tag(&self, tag: &str, clashing_branch: Option<&String>) -> Option<Resolution> {
+        let sha = self.tags.get(tag)?;
+        let warning = clashing_branch.map(|branch_sha| {
+            if branch_sha == sha {
+                format!(
+                    "`{tag}` is both a tag and a branch; pinned the tag, which is what the \
+                     runner uses (both point at the same commit today, but they can diverge)"
+                )
+            } else {
+                format!(
+                    "`{tag}` is both a tag and a branch; pinned the tag ({}), which is what the \
+                     runner uses, not the branch ({}); use `refs/heads/{tag}` if the branch \
+                     was meant",
+                    short(sha),
+                    short(branch_sha)
+                )
+            }
+        });
+        Some(Resolution {
+            sha: sha.clone(),
+            comment: self.most_specific_tag(tag, sha),
+            warning,
+        })
+    }
+
+    /// The comment for a tag: the most specific tag on the same commit that refines it.
+    fn most_specific_tag(&self, tag: &str, sha: &str) -> String {
+        let original = Version::parse(tag);
+        let refines = |candidate: &Version| match &original {
+            Some(orig) if orig.suffix.is_empty() => {
+                candidate.prefix == orig.prefix
+                    && candidate.suffix.is_empty()
+                    && candidate.nums.starts_with(&orig.nums)
+            }
+            // A pre-release ref (`v4.0.0-rc.1`) is already as specific as it gets.
+            Some(_) => false,
+            None => candidate.suffix.is_empty(),
+        };
+        self.tags
+            .iter()
+            .filter(|(name, tag_sha)| tag_sha.as_str() == sha && name.as_str() != tag)
+            .filter_map(|(name, _)| Version::parse(name).map(|v| (name, v)))
+            .filter(|(_, v)| refines(v))
+            .filter(|(_, v)| {
+                original
+                    .as_ref()
+                    .is_none_or(|orig| v.nums.len() > orig.nums.len())
+            })
+            .max_by(|(a_name, a), (b_name, b)| specificity(a, a_name, b, b_name))
+            .map(|(name, _)| name.clone())
+            .unwrap_or_else(|| tag.to_string())
+    }
+
+    /// Every tag and branch whose tip is `sha` (compared case-insensitively): tags first, most
+    /// specific first, then branches by name.
+    pub fn names_for(&self, sha: &str) -> Vec<String> {
+        let mut tags: Vec<(&String, Option<Version>)> = self
+            .tags
+            .iter()
+            .filter(|(_, s)| s.eq_ignore_ascii_case(sha))
+            .map(|(name, _)| (name, Version::parse(name)))
+            .collect();
+        tags.sort_by(|(a_name, a), (b_name, b)| match (a, b) {
+            (Some(a), Some(b)) => specificity(b, b_name, a, a_name),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => a_name.cmp(b_name),
+        });
+        let branches = self
+            .branches
+            .iter()
+            .filter(|(_, s)| s.eq_ignore_ascii_case(sha))
+            .map(|(name, _)| name.clone());
+        tags.into_iter()
+            .map(|(name, _)| name.clone())
+            .chain(branches)
+            .collect()
+    }
+
+    /// True when some branch or tag points at `sha`.
+    pub fn is_tip(&self, sha: &str) -> bool {
+        self.tags
+            .values()
+            .chain(self.branches.values())
+            .any(|s| s.eq_ignore_ascii_case(sha))
+    }
+
+    /// Checks a pinned SHA against its version comment (`--verify-pins`). `comment` is the
+    /// comment text after the `uses:` value, with or without the leading `#`; see
+    /// [`comment_ref`] for the forms understood. A comment that names no ref is ignored.
+    pub fn verify_pin(&self, sha: &str, comment: Option<&str>) -> PinCheck {
+        let sha_is_tip = self.is_tip(sha);
+        if let Some(comment_ref) = comment.and_then(comment_ref) {
+            match self.resolve(comment_ref) {
+                Ok(res) if !res.sha.eq_ignore_ascii_case(sha) => {
+                    return PinCheck::Mismatch {
+                        comment_ref: comment_ref.to_string(),
+                        comment_sha: res.sha,
+                        sha_is_tip,
+                    };
+                }
+                Ok(_) => {}
+                // A word without a digit that names nothing is prose (`# TODO`), not a
+                // version; a branch name such as `# main` is still checked above.
+                Err(RefError::UnknownRef) if !comment_ref.bytes().any(|b| b.is_ascii_digit()) => {}
+                Err(RefError::UnknownRef) => {
+                    return PinCheck::UnknownCommentRef {
+                        comment_ref: comment_ref.to_string(),
+                        sha_is_tip,
+                    };
+                }
+            }
+        }
+        if sha_is_tip {
+            PinCheck::Ok
+        } else {
+            PinCheck::NotATip
+        }
+    }
+}
+
+/// The ref named by a version comment, in the forms found in the wild: `# v4.2.2`,
+/// `# tag=v4.2.2`, `# version: 4.2.2`, `# ver: 4`, `# pin @v4`, `# renovate: pin @v4`,
+/// `# pin@v4`, `# ratchet:actions/checkout@v4`. Text after the first word is ignored. `None`
+/// when the comment names nothing that could be a ref (`# ratchet:exclude`, prose).
+pub fn comment_ref(comment: &str) -> Option<&str> {
+    let mut text = comment.trim_start();
+    text = text.strip_prefix('#').unwrap_or(text).trim_start();
+    text = text.strip_prefix("renovate:").unwrap_or(text).trim_start();
+    for prefix in ["tag=", "version:", "ver:", "pin @", "pin@"] {
+        if let Some(rest) = text.strip_prefix(prefix) {
+            text = rest.trim_start();
+            break;
+        }
+    }
+    if let Some(rest) = text.strip_prefix("ratchet:") {
+        text = rest.split_once('@')?.1;
+    }
+    let word = text.split_whitespace().next()?;
+    let word = word.trim_end_matches([',', ';', ')']);
+    if word.is_empty() || super::uses::validate_ref(word).is_err() {
+        return None;
+    }
+    Some(word)
+}
+
+/// `v4.2.2` → prefix `v`, numbers `[4, 2, 2]`, suffix ``; `release/v1-rc.1` → prefix
+/// `release/v`, `[1]`, `-rc.1`. The prefix is everything before the first digit of the last
+/// `/` component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Version<'a> {
+    prefix: &'a str,
+    nums: Vec<u64>,
+    suffix: &'a str,
+}
+
+impl<'a> Version<'a> {
+    fn parse(name: &'a str) -> Option<Version<'a>> {
+        let segment_start = name.rfind('/').map_or(0, |i| i + 1);
+        let digits_start =
+            segment_start + name[segment_start..].find(|c: char| c.is_ascii_digit())?;
+        let prefix = &name[..digits_start];
+        let bytes = name.as_bytes();
+        let mut nums = Vec::new();
+        let mut i = digits_start;
+        loop {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            nums.push(name[start..i].parse::<u64>().ok()?);
+            if i + 1 < bytes.len() && bytes[i] == b'.' && bytes[i + 1].is_ascii_digit() {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        Some(Version {
+            prefix,
+            nums,
+            suffix: &name[i..],
+        })
+    }
+}
+
+/// Orders two version-like tags: more components, then no suffix, then the higher version, then
+/// (reversed) name, so that `max_by` prefers the name that sorts first.
+fn specificity(a: &Version, a_name: &str, b: &Version, b_name: &str) -> Ordering {
+    a.nums
+        .len()
+        .cmp(&b.nums.len())
+        .then_with(|| a.suffix.is_empty().cmp(&b.suffix.is_empty()))
+        .then_with(|| a.nums.cmp(&b.nums))
+        .then_with(|| b_name.cmp(a_name))
+}
+
+fn is_object_id(s: &str) -> bool {
+    (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const B: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    const C: &str = "cccccccccccccccccccccccccccccccccccccccc";
+    const T: &str = "1111111111111111111111111111111111111111";
+
+    fn listing(tags: &[(&str, &str)], branches: &[(&str, &str)]) -> RefListing {
+        RefListing {
+            tags: tags
+                .iter()
+                .map(|(n, s)| (n.to_string(), s.to_string()))
+                .collect(),
+            branches: branches
+                .iter()
+                .map(|(n, s)| (n.to_string(), s.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn parses_ls_remote_and_peels() {
+        let out = format!(
+            "{A}\tHEAD\n{A}\trefs/heads/main\n{B}\trefs/heads/feature/x\n{T}\trefs/tags/v1.0.0\n\
+             {A}\trefs/tags/v1.0.0^{{}}\n{C}\trefs/tags/light\n{A}\trefs/pull/1/head\n\
+             garbage line\nzz\trefs/tags/bad\n{A}\trefs/tags/\n"
+        );
+        let l = RefListing::from_ls_remote(&out);
+        assert_eq!(l.branches.len(), 2);
+        assert_eq!(l.branches["feature/x"], B);
+        assert_eq!(l.tags.len(), 2);
+        assert_eq!(l.tags["v1.0.0"], A);
+        assert_eq!(l.tags["light"], C);
+        // Uppercase and SHA-256 object ids are accepted and normalised.
+        let l = RefListing::from_ls_remote(&format!("{}\trefs/tags/x\n", A.to_uppercase()));
+        assert_eq!(l.tags["x"], A);
+        let sha256 = "a".repeat(64);
+        let l = RefListing::from_ls_remote(&format!("{sha256}\trefs/heads/m\r\n"));
+        assert_eq!(l.branches["m"], sha256);
+    }
+
+    #[test]
+    fn major_tag_gets_most_specific_comment() {
+        let l = listing(
+            &[
+                ("v4", A),
+                ("v4.2", A),
+                ("v4.2.2", A),
+                ("v4.2.1", B),
+                ("v5.0.0", A),
+                ("4.2.2.1", A),
+                ("v4.2.2-rc.1", A),
+                ("latest", A),
+            ],
+            &[],
+        );
+        let r = l.resolve("v4").unwrap();
+        assert_eq!(r.sha, A);
+        assert_eq!(r.comment, "v4.2.2");
+        assert_eq!(r.warning, None);
+        assert_eq!(l.resolve("v4.2").unwrap().comment, "v4.2.2");
+        assert_eq!(l.resolve("v4.2.2").unwrap().comment, "v4.2.2");
+        assert_eq!(l.resolve("v4.2.1").unwrap().comment, "v4.2.1");
+        assert_eq!(l.resolve("v5.0.0").unwrap().comment, "v5.0.0");
+        assert_eq!(l.resolve("v4.2.2-rc.1").unwrap().comment, "v4.2.2-rc.1");
+        // Not version-like: the most specific version tag on the commit.
+        assert_eq!(l.resolve("latest").unwrap().comment, "4.2.2.1");
+        assert_eq!(l.resolve("refs/tags/v4").unwrap().comment, "v4.2.2");
+    }
+
+    #[test]
+    fn ties_are_deterministic() {
+        let l = listing(
+            &[("v1", A), ("v1.0.0", A), ("v1.0.1", A), ("v1.1.0", A)],
+            &[],
+        );
+        assert_eq!(l.resolve("v1").unwrap().comment, "v1.1.0");
+        let l = listing(&[("stable", A), ("x1.0", A), ("y1.0", A)], &[]);
+        assert_eq!(l.resolve("stable").unwrap().comment, "x1.0");
+        let l = listing(&[("stable", A), ("other", A)], &[]);
+        assert_eq!(l.resolve("stable").unwrap().comment, "stable");
+        let l = listing(
+            &[("release/v1", A), ("release/v1.3.0", A), ("v1.9.9", A)],
+            &[],
+        );
+        assert_eq!(l.resolve("release/v1").unwrap().comment, "release/v1.3.0");
+    }
+
+    #[test]
+    fn tag_wins_over_branch_with_warning() {
+        let l = listing(&[("v1", A), ("v1.0.0", A)], &[("v1", B), ("main", C)]);
+        let r = l.resolve("v1").unwrap();
+        assert_eq!(r.sha, A);
+        assert_eq!(r.comment, "v1.0.0");
+        let w = r.warning.unwrap();
+        assert!(w.contains("both a tag and a branch"), "{w}");
+        assert!(w.contains("refs/heads/v1"), "{w}");
+        let r = l.resolve("refs/heads/v1").unwrap();
+        assert_eq!((r.sha.as_str(), r.comment.as_str()), (B, "v1"));
+        assert_eq!(r.warning, None);
+        let r = l.resolve("main").unwrap();
+        assert_eq!((r.sha.as_str(), r.comment.as_str()), (C, "main"));
+        let same = listing(&[("x1", A)], &[("x1", A)]);
+        assert!(same.resolve("x1").unwrap().warning.is_some());
+    }
+
+    #[test]
+    fn unknown_refs_and_shas() {
+        let l = listing(&[("v1.0.0", A)], &[("main", B)]);
+        assert_eq!(l.resolve("v2"), Err(RefError::UnknownRef));
+        assert_eq!(l.resolve("refs/tags/main"), Err(RefError::UnknownRef));
+        assert_eq!(l.resolve("refs/heads/v1.0.0"), Err(RefError::UnknownRef));
+        let r = l.resolve(A).unwrap();
+        assert_eq!((r.sha.as_str(), r.comment.as_str()), (A, "v1.0.0"));
+        let r = l.resolve(C).unwrap();
+        assert_eq!((r.sha.as_str(), r.comment.as_str()), (C, ""));
+        let upper = B.to_uppercase();
+        let r = l.resolve(&upper).unwrap();
+        assert_eq!(
+            (r.sha.as_str(), r.comment.as_str()),
+            (upper.as_str(), "main")
+        );
+    }
+
+    #[test]
+    fn names_for_orders_tags_then_branches() {
+        let l = listing(
+            &[
+                ("v4", A),
+                ("v4.2.2", A),
+                ("nightly", A),
+                ("v4.2", A),
+                ("v3", B),
+            ],
+            &[("main", A), ("dev", A)],
+        );
+        assert_eq!(
+            l.names_for(A),
+            ["v4.2.2", "v4.2", "v4", "nightly", "dev", "main"]
+        );
+        assert!(l.names_for(C).is_empty());
+    }
+
+    #[test]
+    fn verifies_pins() {
+        let l = listing(&[("v4", A), ("v4.2.2", A), ("v4.2.1", B)], &[("main", A)]);
+        assert_eq!(l.verify_pin(A, Some("# v4.2.2")), PinCheck::Ok);
+        assert_eq!(l.verify_pin(A, None), PinCheck::Ok);
+        assert_eq!(l.verify_pin(A, Some("# keep me")), PinCheck::Ok);
+        assert_eq!(l.verify_pin(A, Some("# main")), PinCheck::Ok);
+        assert!(matches!(
+            l.verify_pin(B, Some("# main")),
+            PinCheck::Mismatch { .. }
+        ));
+        assert_eq!(
+            l.verify_pin(B, Some("# v4.2.2")),
+            PinCheck::Mismatch {
+                comment_ref: "v4.2.2".into(),
+                comment_sha: A.into(),
+                sha_is_tip: true
+            }
+        );
+        assert_eq!(
+            l.verify_pin(A, Some("# v9.9.9")),
+            PinCheck::UnknownCommentRef {
+                comment_ref: "v9.9.9".into(),
+                sha_is_tip: true
+            }
+        );
+        assert_eq!(l.verify_pin(C, None), PinCheck::NotATip);
+        assert!(matches!(
+            l.verify_pin(C, Some("tag=v4")),
+            PinCheck::Mismatch {
+                sha_is_tip: false,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn comment_forms() {
+        for (text, want) in [
+            ("# v4.2.2", Some("v4.2.2")),
+            ("#v4", Some("v4")),
+            ("v4.2.2", Some("v4.2.2")),
+            ("# tag=v4.2.2", Some("v4.2.2")),
+            ("# version: 2.8.0", Some("2.8.0")),
+            ("# ver: 4", Some("4")),
+            ("# pin @v4", Some("v4")),
+            ("# renovate: pin @v4", Some("v4")),
+            ("# pin@v4", Some("v4")),
+            ("# ratchet:actions/checkout@v4", Some("v4")),
+            ("# ratchet:exclude", None),
+            ("# v4.2.2 (latest)", Some("v4.2.2")),
+            ("# TODO", Some("TODO")),
+            ("#", None),
+            ("", None),
+            ("# v1..2", None),
+        ] {
+            assert_eq!(comment_ref(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn version_parsing() {
+        let v = Version::parse("v4.2.2").unwrap();
+        assert_eq!(
+            (v.prefix, v.nums.as_slice(), v.suffix),
+            ("v", &[4, 2, 2][..], "")
+        );
+        let v = Version::parse("release/v1-rc.1").unwrap();
+        assert_eq!(
+            (v.prefix, v.nums.as_slice(), v.suffix),
+            ("release/v", &[1][..], "-rc.1")
+        );
+        let v = Version::parse("v1.").unwrap();
+        assert_eq!((v.nums.as_slice(), v.suffix), (&[1][..], "."));
+        assert!(Version::parse("main").is_none());
+        assert!(Version::parse("v1/next").is_none());
+        assert!(Version::parse("v99999999999999999999999").is_none());
+    }
+}

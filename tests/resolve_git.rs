@@ -1,0 +1,659 @@
+//! Ref resolution against real git repositories.
+//!
+//! Bare repositories are built with git plumbing in a temporary directory laid out as
+//! `{base}/{owner}/{repo}` and reached as `file://{base}`, the same way `GITHUB_SERVER_URL` points
+//! the tool at a server. A few tests speak to a throw-away HTTP listener on 127.0.0.1 to see
+//! what git sends (the token header) and how HTTP failures are classified; nothing leaves the
+//! machine. Every git command of the helpers runs without the user's or system's configuration.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+mod common;
+
+use common::git::{git, Bare};
+use wffmt::resolve::{
+    list_refs, parse_uses, PinCheck, RefError, RefListing, RemoteUses, RepoId, ResolveError,
+    ResolveOptions, UsesRef,
+};
+
+/// Runs git in `dir` with a fixed identity and no user/system configuration; returns stdout.
+/// The main fixture, `acme/action`:
+/// - c1 ← c2 ← c3 (main)
+/// - `v1.0.0` annotated → c1; `v1` lightweight, first on c1, then moved to c2 where the
+///   annotated `v1.1.0` is
+/// - `v2`, `v2.0` lightweight and `v2.0.0` annotated → c3; `nested` is a tag of the `v2.0.0` tag
+/// - tag `release` → c1 and branch `release` → c2 (same name); branch `feature/x` → c1
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    base: PathBuf,
+    repo: Bare,
+    c1: String,
+    c2: String,
+    c3: String,
+}
+
+fn fixture() -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("server");
+    let repo = Bare::init(&base, "acme", "action");
+    let c1 = repo.commit("one", None);
+    let c2 = repo.commit("two", Some(&c1));
+    let c3 = repo.commit("three", Some(&c2));
+    repo.branch("main", &c3);
+    repo.branch("release", &c2);
+    repo.branch("feature/x", &c1);
+    repo.annotated("v1.0.0", &c1);
+    repo.tag("v1", &c1);
+    repo.annotated("v1.1.0", &c2);
+    repo.tag("v1", &c2);
+    repo.tag("v2", &c3);
+    repo.tag("v2.0", &c3);
+    repo.annotated("v2.0.0", &c3);
+    git(
+        &repo.dir,
+        &["tag", "-a", "-m", "nested", "nested", "v2.0.0"],
+    );
+    repo.tag("release", &c1);
+    Fixture {
+        _tmp: tmp,
+        base,
+        repo,
+        c1,
+        c2,
+        c3,
+    }
+}
+
+impl Fixture {
+    fn server_url(&self) -> String {
+        format!("file://{}", self.base.display())
+    }
+
+    fn opts(&self) -> ResolveOptions {
+        ResolveOptions::new(self.server_url())
+    }
+}
+
+fn remote(text: &str) -> RemoteUses {
+    match parse_uses(text) {
+        UsesRef::Remote(r) => r,
+        other => panic!("{text}: {other:?}"),
+    }
+}
+
+fn listing_of(
+    results: &BTreeMap<RepoId, Result<RefListing, ResolveError>>,
+    repo: &RepoId,
+) -> RefListing {
+    match &results[repo] {
+        Ok(listing) => listing.clone(),
+        Err(e) => panic!("{repo}: {e}"),
+    }
+}
+
+#[test]
+fn resolves_tags_branches_and_peels_annotated_tags() {
+    let f = fixture();
+    let uses = remote("acme/action@v1");
+    let (results, stats) = list_refs(&[uses.repo_id()], &f.opts());
+    assert_eq!(stats.listings_made, 1);
+    let listing = listing_of(&results, &uses.repo_id());
+
+    // Annotated tags are peeled to their commit, also a tag of a tag.
+    assert_eq!(listing.tags["v1.0.0"], f.c1);
+    assert_eq!(listing.tags["v2.0.0"], f.c3);
+    assert_eq!(listing.tags["nested"], f.c3);
+    assert_eq!(listing.branches["feature/x"], f.c1);
+
+    let check = |r: &str, sha: &str, comment: &str| {
+        let res = listing.resolve(r).unwrap_or_else(|e| panic!("{r}: {e}"));
+        assert_eq!(
+            (res.sha.as_str(), res.comment.as_str()),
+            (sha, comment),
+            "{r}"
+        );
+        res
+    };
+    // The moved major tag follows its latest position; the comment is the full version.
+    assert!(check("v1", &f.c2, "v1.1.0").warning.is_none());
+    check("v1.0.0", &f.c1, "v1.0.0");
+    check("v2", &f.c3, "v2.0.0");
+    check("v2.0", &f.c3, "v2.0.0");
+    check("nested", &f.c3, "v2.0.0");
+    check("main", &f.c3, "main");
+    check("feature/x", &f.c1, "feature/x");
+    check("refs/heads/main", &f.c3, "main");
+    check("refs/tags/v2", &f.c3, "v2.0.0");
+    check(&f.c1, &f.c1, "v1.0.0");
+
+    // Tag and branch with the same name: the tag is pinned, with a warning.
+    // Not version-like: the comment is the most specific version tag on the same commit.
+    let res = check("release", &f.c1, "v1.0.0");
+    let warning = res.warning.expect("a warning for the tag/branch clash");
+    assert!(warning.contains("both a tag and a branch"), "{warning}");
+    check("refs/heads/release", &f.c2, "release");
+
+    assert_eq!(listing.resolve("v3"), Err(RefError::UnknownRef));
+
+    // What `pin` writes.
+    let res = listing.resolve(&uses.git_ref).unwrap();
+    assert_eq!(
+        format!("{} # {}", uses.with_ref(&res.sha), res.comment),
+        format!("acme/action@{} # v1.1.0", f.c2)
+    );
+}
+
+#[test]
+fn verifies_pins_against_comments() {
+    let f = fixture();
+    let id = RepoId::new("acme", "action");
+    let (results, _) = list_refs(std::slice::from_ref(&id), &f.opts());
+    let listing = listing_of(&results, &id);
+    assert_eq!(listing.verify_pin(&f.c2, Some("# v1.1.0")), PinCheck::Ok);
+    assert_eq!(listing.verify_pin(&f.c3, Some("# v2.0.0")), PinCheck::Ok);
+    // Pinned when v1 was on c1; v1 has moved since.
+    assert_eq!(
+        listing.verify_pin(&f.c1, Some("# v1")),
+        PinCheck::Mismatch {
+            comment_ref: "v1".into(),
+            comment_sha: f.c2.clone(),
+            sha_is_tip: true,
+        }
+    );
+    assert!(matches!(
+        listing.verify_pin(&f.c1, Some("# v9.9.9")),
+        PinCheck::UnknownCommentRef { .. }
+    ));
+    let stranger = "0123456789abcdef0123456789abcdef01234567";
+    assert_eq!(listing.verify_pin(stranger, None), PinCheck::NotATip);
+    assert_eq!(
+        listing.names_for(&f.c3),
+        ["v2.0.0", "v2.0", "v2", "nested", "main"]
+    );
+}
+
+#[test]
+fn one_listing_per_distinct_repository() {
+    let f = fixture();
+    let other = Bare::init(&f.base, "acme", "other");
+    let c = other.commit("x", None);
+    other.tag("v1", &c);
+    let third = Bare::init(&f.base, "someone", "tool");
+    third.branch("main", &third.commit("y", None));
+
+    // GitHub names are case-insensitive, so the spellings below are three repositories. The
+    // first spelling seen is the one listed, which matters only for a case-sensitive `file://`
+    // base like this one.
+    let texts = [
+        "acme/action@v1",
+        "Acme/Action/sub/dir@v2",
+        "acme/other/.github/workflows/ci.yml@v1",
+        "someone/tool@main",
+        "ACME/OTHER@v1",
+        "SomeOne/Tool@v9",
+    ];
+    let ids: Vec<RepoId> = texts
+        .iter()
+        .cycle()
+        .take(60)
+        .map(|t| remote(t).repo_id())
+        .collect();
+    let mut opts = f.opts();
+    opts.max_connections = 2;
+    let (results, stats) = list_refs(&ids, &opts);
+    assert_eq!(stats.listings_made, 3);
+    assert_eq!(stats.cache_hits, 0);
+    assert_eq!(results.len(), 3);
+    // Any spelling finds the entry.
+    let listing = listing_of(&results, &RepoId::new("someone", "TOOL"));
+    assert!(listing.tags.is_empty());
+    assert!(listing.resolve("main").is_ok());
+    assert_eq!(
+        listing_of(&results, &RepoId::new("acme", "other")).tags["v1"],
+        c
+    );
+}
+
+#[test]
+fn cache_cold_warm_ttl_and_offline() {
+    let f = fixture();
+    let cache = tempfile::tempdir().unwrap();
+    let id = RepoId::new("acme", "action");
+    let mut opts = f.opts();
+    opts.cache_dir = Some(cache.path().to_path_buf());
+
+    // Cold: one listing, written to the cache.
+    let (results, stats) = list_refs(std::slice::from_ref(&id), &opts);
+    assert_eq!((stats.listings_made, stats.cache_hits), (1, 0));
+    assert_eq!(listing_of(&results, &id).tags["v1"], f.c2);
+    let entry = wffmt::resolve::cache_entry_path(&opts, &id).unwrap();
+    assert!(entry.is_file(), "{}", entry.display());
+
+    // Move the major tag on the server.
+    f.repo.tag("v1", &f.c3);
+
+    // Warm and fresh: served from the cache, so still the old position.
+    let (results, stats) = list_refs(std::slice::from_ref(&id), &opts);
+    assert_eq!((stats.listings_made, stats.cache_hits), (0, 1));
+    assert_eq!(listing_of(&results, &id).tags["v1"], f.c2);
+
+    // TTL expired: listed again, and the cache is refreshed.
+    opts.ttl = Duration::ZERO;
+    let (results, stats) = list_refs(std::slice::from_ref(&id), &opts);
+    assert_eq!((stats.listings_made, stats.cache_hits), (1, 0));
+    assert_eq!(listing_of(&results, &id).tags["v1"], f.c3);
+
+    // Offline with a warm (even stale) cache: no git, and the server may be gone.
+    fs::rename(&f.base, f.base.with_extension("gone")).unwrap();
+    opts.offline = true;
+    let (results, stats) = list_refs(std::slice::from_ref(&id), &opts);
+    assert_eq!((stats.listings_made, stats.cache_hits), (0, 1));
+    assert_eq!(listing_of(&results, &id).tags["v1"], f.c3);
+
+    // Offline with a cold cache: reported, not fetched.
+    let cold = tempfile::tempdir().unwrap();
+    opts.cache_dir = Some(cold.path().to_path_buf());
+    let (results, stats) = list_refs(std::slice::from_ref(&id), &opts);
+    assert_eq!((stats.listings_made, stats.cache_hits), (0, 0));
+    let err = results[&id].clone().unwrap_err();
+    assert_eq!(err, ResolveError::NotCached);
+    assert!(!err.is_network_or_auth());
+
+    // Online again, but the server is gone: not found, nothing cached.
+    opts.offline = false;
+    let (results, _) = list_refs(std::slice::from_ref(&id), &opts);
+    assert_eq!(results[&id], Err(ResolveError::RepoNotFound));
+    assert!(!wffmt::resolve::cache_entry_path(&opts, &id)
+        .unwrap()
+        .exists());
+}
+
+#[test]
+fn unknown_repository_and_unknown_ref() {
+    let f = fixture();
+    let missing = RepoId::new("acme", "missing");
+    let missing_owner = RepoId::new("nobody", "action");
+    let id = RepoId::new("acme", "action");
+    let (results, stats) = list_refs(
+        &[missing.clone(), missing_owner.clone(), id.clone()],
+        &f.opts(),
+    );
+    assert_eq!(stats.listings_made, 3);
+    for repo in [&missing, &missing_owner] {
+        let err = results[repo].clone().unwrap_err();
+        assert_eq!(err, ResolveError::RepoNotFound, "{repo}");
+        assert!(!err.is_network_or_auth());
+        assert!(err.to_string().contains("not found"));
+    }
+    let listing = listing_of(&results, &id);
+    assert_eq!(listing.resolve("v404"), Err(RefError::UnknownRef));
+    assert_eq!(listing.resolve("refs/tags/main"), Err(RefError::UnknownRef));
+}
+
+#[test]
+fn hostile_inputs_never_reach_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let marker = tmp.path().join("pwned");
+    let marker_text = marker.display().to_string();
+    let hostile = [
+        format!("--upload-pack=touch {marker_text}"),
+        format!("acme/action@--upload-pack=touch {marker_text}"),
+        "acme/action@--upload-pack=touch%20x".to_string(),
+        format!("ext::sh -c touch% {marker_text}"),
+        format!("ext::sh/x@-c touch% {marker_text}"),
+        "../../etc@v1".to_string(),
+        "../../etc/passwd@v1".to_string(),
+        "acme/..@v1".to_string(),
+        "acme/action/../../x@v1".to_string(),
+        "acme/action@v1..v2".to_string(),
+        "acme/action@v1 v2".to_string(),
+        "acme/action@$(touch x)".to_string(),
+        "acme/action@`touch x`".to_string(),
+        "acme/action@v1;touch x".to_string(),
+        "acme/action;touch x@v1".to_string(),
+    ];
+    for text in &hostile {
+        match parse_uses(text) {
+            UsesRef::Invalid(why) => assert!(!why.is_empty()),
+            other => panic!("{text} was accepted: {other:?}"),
+        }
+    }
+    // Shell metacharacters without spaces are legal in a git ref name. They are harmless: git
+    // runs without a shell, and a ref is only ever looked up in a listing, never passed to git.
+    for text in [
+        "acme/action@$(id)",
+        "acme/action@`id`",
+        "acme/action@a;b|c&d",
+    ] {
+        assert!(matches!(parse_uses(text), UsesRef::Remote(_)), "{text}");
+    }
+
+    // Names built without parse_uses are validated again before git runs.
+    let server = tmp.path().join("server");
+    fs::create_dir_all(&server).unwrap();
+    let mut opts = ResolveOptions::new(format!("file://{}", server.display()));
+    let repos = [
+        RepoId::new(format!("--upload-pack=touch {marker_text}"), "r"),
+        RepoId::new("o", format!("--upload-pack=touch {marker_text}")),
+        RepoId::new("..", ".."),
+        RepoId::new("o", ".."),
+        RepoId::new("ext::sh -c touch", "x"),
+        RepoId::new("o", "r/../../../etc"),
+    ];
+    let (results, stats) = list_refs(&repos, &opts);
+    assert_eq!(stats.listings_made, 0);
+    for repo in &repos {
+        assert!(
+            matches!(results[repo], Err(ResolveError::InvalidRepo(_))),
+            "{repo}: {:?}",
+            results[repo]
+        );
+    }
+
+    // A leading `-` is a legal repository name and stays a path after `--`.
+    let (results, stats) = list_refs(&[RepoId::new("o", "-upload-pack")], &opts);
+    assert_eq!(stats.listings_made, 1);
+    assert_eq!(
+        results[&RepoId::new("o", "-upload-pack")],
+        Err(ResolveError::RepoNotFound)
+    );
+
+    // Only https, http and file servers are used.
+    opts.server_url = format!("ext::sh -c touch% {marker_text}");
+    let (results, stats) = list_refs(&[RepoId::new("o", "r")], &opts);
+    assert_eq!(stats.listings_made, 0);
+    assert!(matches!(
+        results[&RepoId::new("o", "r")],
+        Err(ResolveError::BadServerUrl(_))
+    ));
+    assert!(!marker.exists(), "a hostile input ran a command");
+}
+
+/// A one-shot HTTP listener on 127.0.0.1 that records request heads and answers each
+/// connection with `status` (or never answers when `status` is `None`).
+struct Listener {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+fn listen(status: Option<&'static str>) -> Option<Listener> {
+    let listener = match TcpListener::bind("127.0.0.1:0") {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("skipping: cannot listen on 127.0.0.1: {e}");
+            return None;
+        }
+    };
+    let url = format!("http://{}", listener.local_addr().ok()?);
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&requests);
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            seen.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&head).into_owned());
+            match status {
+                Some(status) => {
+                    let _ = write!(
+                        stream,
+                        "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    );
+                }
+                None => thread::sleep(Duration::from_secs(10)),
+            }
+        }
+    });
+    Some(Listener { url, requests })
+}
+
+#[test]
+fn http_token_travels_as_header_and_errors_are_classified() {
+    let token = "ghp_TestTokenThatMustNotLeak123";
+    let Some(server) = listen(Some("404 Not Found")) else {
+        return;
+    };
+    let mut opts = ResolveOptions::new(server.url.clone());
+    opts.token = Some(token.to_string());
+    opts.timeout = Duration::from_secs(20);
+    let id = RepoId::new("acme", "action");
+    let (results, _) = list_refs(std::slice::from_ref(&id), &opts);
+    assert_eq!(results[&id], Err(ResolveError::RepoNotFound));
+    let requests = server.requests.lock().unwrap().clone();
+    let first = requests.first().expect("git made a request");
+    assert!(first.starts_with("GET /acme/action/info/refs?service=git-upload-pack"));
+    let expected = "eC1hY2Nlc3MtdG9rZW46Z2hwX1Rlc3RUb2tlblRoYXRNdXN0Tm90TGVhazEyMw==";
+    assert!(
+        first.contains(&format!("Authorization: Basic {expected}")),
+        "{first}"
+    );
+
+    for (status, with_token, network_or_auth) in [
+        ("401 Unauthorized", true, true),
+        ("401 Unauthorized", false, true),
+        ("403 Forbidden", true, true),
+        ("500 Internal Server Error", true, true),
+    ] {
+        let Some(server) = listen(Some(status)) else {
+            return;
+        };
+        let mut opts = ResolveOptions::new(server.url.clone());
+        opts.token = with_token.then(|| token.to_string());
+        let (results, _) = list_refs(std::slice::from_ref(&id), &opts);
+        let err = results[&id].clone().unwrap_err();
+        assert_eq!(
+            err.is_network_or_auth(),
+            network_or_auth,
+            "{status}: {err:?}"
+        );
+        if status.starts_with('5') {
+            assert!(matches!(err, ResolveError::Network(_)), "{err:?}");
+        } else {
+            assert!(matches!(err, ResolveError::Auth(_)), "{status}: {err:?}");
+        }
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(token), "{shown}");
+        assert!(!shown.contains(expected), "{shown}");
+    }
+}
+
+#[test]
+fn http_timeout_and_refused_connection() {
+    let Some(server) = listen(None) else {
+        return;
+    };
+    let mut opts = ResolveOptions::new(server.url.clone());
+    opts.timeout = Duration::from_millis(700);
+    let id = RepoId::new("acme", "action");
+    let start = Instant::now();
+    let (results, _) = list_refs(std::slice::from_ref(&id), &opts);
+    assert_eq!(results[&id], Err(ResolveError::Timeout));
+    assert!(results[&id].clone().unwrap_err().is_network_or_auth());
+    assert!(start.elapsed() < Duration::from_secs(8));
+
+    // A port nobody listens on.
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut opts = ResolveOptions::new(format!("http://127.0.0.1:{port}"));
+    opts.timeout = Duration::from_secs(20);
+    let (results, _) = list_refs(std::slice::from_ref(&id), &opts);
+    let err = results[&id].clone().unwrap_err();
+    assert!(matches!(err, ResolveError::Network(_)), "{err:?}");
+}
+
+/// A stand-in for git that records its arguments and environment and prints a canned listing.
+#[cfg(unix)]
+#[test]
+fn fake_git_sees_token_only_in_environment() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let record = tmp.path().join("record");
+    let script = tmp.path().join("fake-git");
+    let sha = "1234567890abcdef1234567890abcdef12345678";
+    let tag_object = "fedcba0987654321fedcba0987654321fedcba09";
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = version ]; then echo 'git version 2.40.1'; exit 0; fi\nfor a in \"$@\"; do printf 'ARG %s\\n' \"$a\"; done > '{rec}'\nenv >> '{rec}'\n\
+             printf '{sha}\\trefs/heads/main\\n{tag_object}\\trefs/tags/v1.2.3\\n{sha}\\trefs/tags/v1.2.3^{{}}\\n{sha}\\trefs/tags/v1\\n'\n",
+            rec = record.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+
+    let token = "ghs_FakeGitTokenValue987";
+    let mut opts = ResolveOptions::new("https://ghe.example.com/");
+    opts.git = script;
+    opts.token = Some(token.to_string());
+    let id = RepoId::new("Acme", "Action");
+    let (results, stats) = list_refs(std::slice::from_ref(&id), &opts);
+    assert_eq!(stats.listings_made, 1);
+    let listing = listing_of(&results, &id);
+    let res = listing.resolve("v1").unwrap();
+    assert_eq!((res.sha.as_str(), res.comment.as_str()), (sha, "v1.2.3"));
+
+    let record = fs::read_to_string(record).unwrap();
+    let args: Vec<&str> = record
+        .lines()
+        .filter_map(|l| l.strip_prefix("ARG "))
+        .collect();
+    assert_eq!(
+        args,
+        [
+            "ls-remote",
+            "--heads",
+            "--tags",
+            "--",
+            "https://ghe.example.com/Acme/Action"
+        ]
+    );
+    let env: BTreeMap<&str, &str> = record
+        .lines()
+        .filter(|l| !l.starts_with("ARG "))
+        .filter_map(|l| l.split_once('='))
+        .collect();
+    assert_eq!(env.get("GIT_TERMINAL_PROMPT"), Some(&"0"));
+    assert_eq!(env.get("GIT_CONFIG_NOSYSTEM"), Some(&"1"));
+    assert_eq!(env.get("GIT_CONFIG_GLOBAL"), Some(&"/dev/null"));
+    let count: usize = env["GIT_CONFIG_COUNT"].parse().unwrap();
+    let config: BTreeMap<&str, &str> = (0..count)
+        .map(|i| {
+            (
+                env[format!("GIT_CONFIG_KEY_{i}").as_str()],
+                env[format!("GIT_CONFIG_VALUE_{i}").as_str()],
+            )
+        })
+        .collect();
+    assert_eq!(config["protocol.ext.allow"], "never");
+    assert_eq!(
+        config["http.extraHeader"],
+        "Authorization: Basic eC1hY2Nlc3MtdG9rZW46Z2hzX0Zha2VHaXRUb2tlblZhbHVlOTg3"
+    );
+    // The raw token is nowhere: not in the arguments, not in any variable of git's own.
+    assert!(args.iter().all(|a| !a.contains(token)));
+    for (key, value) in &env {
+        if key.starts_with("GIT") {
+            assert!(!value.contains(token), "{key}");
+        }
+    }
+}
+
+/// A git too old for `GIT_CONFIG_COUNT`/`GIT_CONFIG_GLOBAL` would ignore the isolation and the
+/// token header; it is refused before any listing.
+#[cfg(unix)]
+#[test]
+fn old_git_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let ran = tmp.path().join("ran");
+    let script = tmp.path().join("old-git");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = version ]; then echo 'git version 2.20.1'; exit 0; fi\n\
+             touch '{}'\n",
+            ran.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    let mut opts = ResolveOptions::new("https://github.com");
+    opts.git = script;
+    let id = RepoId::new("actions", "checkout");
+    let (results, stats) = list_refs(std::slice::from_ref(&id), &opts);
+    assert_eq!(stats.listings_made, 0);
+    let err = results[&id].clone().unwrap_err();
+    assert!(
+        matches!(&err, ResolveError::GitUnavailable(m) if m.contains("2.32")),
+        "{err:?}"
+    );
+    assert!(!ran.exists());
+}
+
+/// Measures listing many local repositories cold and warm. Run with
+/// `cargo test --test resolve_git -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn timing_many_repositories() {
+    let f = fixture();
+    let n = 300;
+    let template = f.repo.dir.clone();
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let dest = f
+            .base
+            .join(format!("org{}", i % 10))
+            .join(format!("repo{i}"));
+        copy_dir(&template, &dest);
+        ids.push(RepoId::new(format!("org{}", i % 10), format!("repo{i}")));
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let mut opts = f.opts();
+    opts.cache_dir = Some(cache.path().to_path_buf());
+    for connections in [1, 4, 8] {
+        opts.max_connections = connections;
+        opts.ttl = Duration::ZERO;
+        let start = Instant::now();
+        let (results, stats) = list_refs(&ids, &opts);
+        let cold = start.elapsed();
+        assert_eq!(stats.listings_made, n);
+        assert!(results.values().all(Result::is_ok));
+        opts.ttl = Duration::from_secs(900);
+        let start = Instant::now();
+        let (_, stats) = list_refs(&ids, &opts);
+        let warm = start.elapsed();
+        assert_eq!(stats.cache_hits, n);
+        println!("{n} repos, {connections} connections: cold {cold:?}, warm {warm:?}");
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
