@@ -171,7 +171,10 @@ fn load(path: &Path) -> Result<String, Finding> {
 /// Gather what rules need for the whole run: for `pin`, the ref listing of every repository
 /// any file uses, resolved once each, in parallel.
 fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind)]) -> Setup {
-    let mut setup = Setup::default();
+    let mut setup = Setup {
+        explain: cli.verbose || matches!(cli.format, FormatArg::Json | FormatArg::Sarif),
+        ..Setup::default()
+    };
     if names.contains(&pin::NAME) {
         let repos: Vec<RepoId> = texts
             .par_iter()

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 const DIRTY: &str = "on:\n  push:\n    paths:\n      - **/README.md\njobs:\n    build:\n        runs-on: ubuntu-latest\n";
-const CLEAN: &str = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n";
+const CLEAN: &str = "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n";
 
 fn wffmt(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wffmt"))
@@ -97,7 +97,7 @@ fn fix_rewrites_and_is_idempotent() {
     let fixed = std::fs::read_to_string(root.join(".github/workflows/ci.yml")).unwrap();
     assert_eq!(
         fixed,
-        "on:\n  push:\n    paths:\n      - '**/README.md'\njobs:\n  build:\n    runs-on: ubuntu-latest\n"
+        "on:\n  push:\n    paths:\n      - '**/README.md'\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n"
     );
     // A file that did not change is not touched.
     assert_eq!(

@@ -3,6 +3,7 @@
 //! ([`Rule::allowed_routes`]); the verifier rejects any other difference and names the rule.
 
 pub mod layout;
+pub mod permissions;
 pub mod pin;
 pub mod quote_patterns;
 
@@ -54,6 +55,8 @@ pub trait Rule: Sync + Send {
 #[derive(Default, Clone)]
 pub struct Setup {
     pub pins: Option<Arc<pin::PinData>>,
+    /// Rules explain their reasoning as findings (`-v`, `--format json`).
+    pub explain: bool,
 }
 
 /// All rules in the order they run (`layout` last: it formats what the others wrote).
@@ -62,6 +65,9 @@ pub fn all_rules(setup: &Setup) -> Vec<Box<dyn Rule>> {
         Box::new(quote_patterns::QuotePatterns),
         Box::new(pin::Pin {
             data: setup.pins.clone(),
+        }),
+        Box::new(permissions::Permissions {
+            explain: setup.explain,
         }),
         Box::new(layout::Layout),
     ]

@@ -1,0 +1,1220 @@
+//! Needs of a `run:` step: its script and its environment.
+//!
+//! The script is split into simple commands ([`super::shell`]); each command is matched against
+//! the table in `rules/permissions/run-commands.toml` (program plus subcommand words, the most
+//! specific pattern wins), and three kinds of calls are read by code: `gh api`, `curl`/`wget`/
+//! `http` to the REST API (method + path, see [`super::api`]), and OIDC token requests
+//! (`ACTIONS_ID_TOKEN_REQUEST_URL` / `_TOKEN`, `getIDToken`).
+//!
+//! Whether a command can use GITHUB_TOKEN at all decides whether it counts:
+//! - `gh` uses `GH_TOKEN`, else `GITHUB_TOKEN`; another credential there means no need. With no
+//!   token at all gh fails, but the need is still reported (with a note).
+//! - `git push` uses the credentials `actions/checkout` persisted (GITHUB_TOKEN by default).
+//! - Other commands count only when a variable holding GITHUB_TOKEN reaches them (the step's
+//!   effective `env:`, an assignment in the script, or an inline `${{ github.token }}`).
+//!
+//! A command the table does not know counts as unknown when GITHUB_TOKEN reaches it: a script
+//! that receives the token may do anything with it, and the rule must not guess. Commands that
+//! never use the token (`echo`, `jq`, `git commit`...) are listed as `no-token` in the data.
+//!
+//! Wrappers are looked through (`sudo`, `env`, `xargs`, `npx`, `bash -c '...'`, `eval`...), and
+//! command substitutions are analysed as scripts of their own.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::api::{self, ApiNeeds};
+use super::entry::toml_error;
+use super::scopes::{Scopes, ScopesDe};
+use super::shell;
+use super::token::{classify_with, expressions, mentions_github_token, shell_vars, TokenSource};
+use super::{Analysis, Level, Need, RunAnalysis};
+
+const RUN_COMMANDS: &str = include_str!("../../rules/permissions/run-commands.toml");
+const RUN_COMMANDS_NAME: &str = "rules/permissions/run-commands.toml";
+
+/// How a command gets at a GitHub token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenUse {
+    /// `gh`: `GH_TOKEN`, else `GITHUB_TOKEN`.
+    Gh,
+    /// `git`: the credentials persisted by `actions/checkout`.
+    Git,
+    /// Reads a token from its environment; counts only when GITHUB_TOKEN reaches it.
+    Env,
+    /// Always counts (OIDC requests, registry pushes authenticated by an earlier login).
+    Always,
+    /// Never uses a GitHub token.
+    None,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawTable {
+    #[serde(default)]
+    no_token: Vec<String>,
+    #[serde(default)]
+    command: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawRule {
+    run: OneOrMany,
+    token: TokenUse,
+    #[serde(default)]
+    needs: ScopesDe,
+    #[serde(default)]
+    reason: String,
+    source: Option<String>,
+    unknown: Option<String>,
+    #[serde(default)]
+    anywhere: bool,
+    when_arg: Option<Vec<String>>,
+    unless_arg: Option<Vec<String>>,
+    when_mentions: Option<Vec<String>>,
+    when_target: Option<Vec<String>>,
+    when_token_in: Option<Vec<String>>,
+    when_env: Option<Vec<String>>,
+    unless_env: Option<Vec<String>>,
+    #[serde(default)]
+    note: String,
+}
+
+/// One rule of the command table.
+#[derive(Debug, Clone)]
+pub struct CommandRule {
+    /// Patterns: program, then words (`*` = any one word, `x*` = a word starting with `x`).
+    pub patterns: Vec<Vec<String>>,
+    /// How the command reaches a token.
+    pub token: TokenUse,
+    /// Scopes needed.
+    pub needs: Scopes,
+    /// Short reason.
+    pub reason: String,
+    /// Reference.
+    pub source: String,
+    /// Set when the needs cannot be told: why.
+    pub unknown: Option<String>,
+    /// Pattern words may appear anywhere after the program, in order (build tool tasks).
+    pub anywhere: bool,
+    /// Counts only when an argument starts with one of these.
+    pub when_arg: Option<Vec<String>>,
+    /// Does not count when an argument starts with one of these.
+    pub unless_arg: Option<Vec<String>>,
+    /// Counts only when the command, the script or the environment mentions one of these.
+    pub when_mentions: Option<Vec<String>>,
+    /// Counts only when the command's own words name one of these (an unexpandable variable
+    /// lets a mention elsewhere in the script or environment count).
+    pub when_target: Option<Vec<String>>,
+    /// Counts only when one of these variables holds GITHUB_TOKEN (or may).
+    pub when_token_in: Option<Vec<String>>,
+    /// Counts only when one of these variables is set (not to `false`/`0`).
+    pub when_env: Option<Vec<String>>,
+    /// Does not count when one of these variables is set.
+    pub unless_env: Option<Vec<String>>,
+}
+
+/// The parsed command table.
+#[derive(Debug, Clone, Default)]
+pub struct CommandTable {
+    rules: Vec<CommandRule>,
+    errors: Vec<String>,
+}
+
+impl CommandTable {
+    /// Parses a command table document.
+    pub fn from_toml_str(origin: &str, text: &str) -> Result<CommandTable, String> {
+        let raw: RawTable = toml::from_str(text).map_err(|e| toml_error(origin, text, &e))?;
+        let mut rules = Vec::new();
+        for prog in raw.no_token {
+            rules.push(CommandRule {
+                patterns: vec![prog.split_whitespace().map(str::to_string).collect()],
+                token: TokenUse::None,
+                needs: Scopes::new(),
+                reason: String::new(),
+                source: String::new(),
+                unknown: None,
+                anywhere: false,
+                when_arg: None,
+                unless_arg: None,
+                when_mentions: None,
+                when_target: None,
+                when_token_in: None,
+                when_env: None,
+                unless_env: None,
+            });
+        }
+        for r in raw.command {
+            let runs = match r.run {
+                OneOrMany::One(s) => vec![s],
+                OneOrMany::Many(v) => v,
+            };
+            let patterns: Vec<Vec<String>> = runs
+                .iter()
+                .map(|s| s.split_whitespace().map(str::to_string).collect())
+                .collect();
+            if patterns.iter().any(Vec::is_empty) || patterns.is_empty() {
+                return Err(format!("{origin}: a `run` pattern is empty"));
+            }
+            let first = runs.first().cloned().unwrap_or_default();
+            if !r.needs.0.is_empty() && r.reason.trim().is_empty() {
+                return Err(format!("{origin}: `{first}` needs a `reason`"));
+            }
+            if (!r.needs.0.is_empty() || r.unknown.is_some())
+                && r.source.as_deref().unwrap_or("").trim().is_empty()
+            {
+                return Err(format!("{origin}: `{first}` needs a `source`"));
+            }
+            let _ = r.note;
+            rules.push(CommandRule {
+                patterns,
+                token: r.token,
+                needs: r.needs.0,
+                reason: r.reason,
+                source: r.source.unwrap_or_default(),
+                unknown: r.unknown,
+                anywhere: r.anywhere,
+                when_arg: r.when_arg,
+                unless_arg: r.unless_arg,
+                when_mentions: r.when_mentions,
+                when_target: r.when_target,
+                when_token_in: r.when_token_in,
+                when_env: r.when_env,
+                unless_env: r.unless_env,
+            });
+        }
+        Ok(CommandTable {
+            rules,
+            errors: Vec::new(),
+        })
+    }
+
+    /// The embedded table, parsed once.
+    pub fn builtin() -> &'static CommandTable {
+        static TABLE: OnceLock<CommandTable> = OnceLock::new();
+        TABLE.get_or_init(
+            || match CommandTable::from_toml_str(RUN_COMMANDS_NAME, RUN_COMMANDS) {
+                Ok(t) => t,
+                // A broken data file is a bug the unit tests catch; report, do not panic.
+                Err(e) => CommandTable {
+                    rules: Vec::new(),
+                    errors: vec![e],
+                },
+            },
+        )
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> &[CommandRule] {
+        &self.rules
+    }
+
+    /// Problems met while loading the built-in table (empty in a correct build).
+    pub fn load_errors(&self) -> &[String] {
+        &self.errors
+    }
+}
+
+/// Needs of a `run:` script given the step's effective environment (workflow, job and step
+/// `env:`; names and values as written, expressions included). The script is read as `bash`
+/// (PowerShell line continuations are understood too); see [`run_needs_in_shell`].
+pub fn run_needs(script: &str, env: &[(String, String)]) -> RunAnalysis {
+    run_needs_in_shell(script, env, None)
+}
+
+/// Like [`run_needs`], for the step's `shell:` (`bash`, `sh`, `pwsh`, `powershell`, `cmd`,
+/// `python`, or a custom `program {0}` template; `None` = the runner's default shell). Scripts
+/// in a language other than a shell cannot be read: if GITHUB_TOKEN reaches them, the result
+/// is unknown.
+pub fn run_needs_in_shell(
+    script: &str,
+    env: &[(String, String)],
+    shell: Option<&str>,
+) -> RunAnalysis {
+    let program = shell
+        .and_then(|s| s.split_whitespace().next())
+        .map(normalize_program)
+        .unwrap_or_default();
+    let converted;
+    let script = match program.as_str() {
+        "" | "bash" | "sh" | "zsh" | "dash" | "ksh" | "pwsh" | "powershell" => script,
+        "cmd" => {
+            // `^` continues a line in cmd.
+            converted = script.replace("^\r\n", " ").replace("^\n", " ");
+            converted.as_str()
+        }
+        other => {
+            let mut cx = new_cx(script, env);
+            let local = Local::new();
+            if mentions_github_token(script) || cx.token_in_env(&local) {
+                cx.out.push_unknown(format!(
+                    "a `{other}` script receives GITHUB_TOKEN; what it does with it cannot be told"
+                ));
+            }
+            cx.oidc();
+            return cx.out;
+        }
+    };
+    let mut cx = new_cx(script, env);
+    cx.script(script, 0);
+    cx.oidc();
+    cx.out
+}
+
+fn new_cx<'a>(script: &'a str, env: &'a [(String, String)]) -> Cx<'a> {
+    Cx {
+        table: CommandTable::builtin(),
+        env,
+        vars: HashMap::new(),
+        functions: Vec::new(),
+        script,
+        out: Analysis::default(),
+    }
+}
+
+struct Cx<'a> {
+    table: &'a CommandTable,
+    env: &'a [(String, String)],
+    /// Variables assigned by the script itself.
+    vars: HashMap<String, String>,
+    /// Shell functions the script defines: calling one runs commands analysed already.
+    functions: Vec<String>,
+    script: &'a str,
+    out: Analysis,
+}
+
+/// Leading `NAME=value` assignments of one command.
+type Local = Vec<(String, String)>;
+
+fn is_assignment(w: &str) -> Option<(&str, &str)> {
+    let (name, value) = w.split_once('=')?;
+    // `a+=x` appends, `a[i]=x` sets an element: both assign to `a`.
+    let name = name.strip_suffix('+').unwrap_or(name);
+    let name = match name.find('[') {
+        Some(i) if name.ends_with(']') => &name[..i],
+        _ => name,
+    };
+    let mut chars = name.chars();
+    let first = chars.next()?;
+    if (first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        Some((name, value))
+    } else {
+        None
+    }
+}
+
+fn is_option(w: &str) -> bool {
+    w.starts_with('-') && w.len() > 1
+}
+
+/// Options that take the next word as their value, per program (so the value is not mistaken
+/// for a subcommand).
+fn option_takes_value(program: &str, opt: &str) -> bool {
+    let list: &[&str] = match program {
+        "gh" => &["-R", "--repo", "--hostname"],
+        "git" => &["-C", "-c", "--git-dir", "--work-tree", "--namespace"],
+        "docker" | "podman" => &["--config", "-H", "--host", "--context", "-l", "--log-level"],
+        "mvn" => &[
+            "-f",
+            "--file",
+            "-s",
+            "--settings",
+            "-gs",
+            "-P",
+            "-pl",
+            "--projects",
+            "-rf",
+            "-T",
+            "--threads",
+            "-l",
+            "--log-file",
+            "-t",
+        ],
+        "gradle" => &[
+            "-p",
+            "--project-dir",
+            "-x",
+            "--exclude-task",
+            "-b",
+            "--build-file",
+            "-c",
+            "--settings-file",
+            "-g",
+            "--gradle-user-home",
+            "-I",
+            "--init-script",
+        ],
+        "npm" | "pnpm" | "yarn" => &[
+            "--registry",
+            "-w",
+            "--workspace",
+            "--tag",
+            "--access",
+            "--otp",
+            "--prefix",
+            "-C",
+            "--dir",
+            "--filter",
+            "-F",
+        ],
+        "dotnet" | "nuget" => &["-s", "--source", "-k", "--api-key"],
+        _ => &[],
+    };
+    list.contains(&opt)
+}
+
+/// Non-option words after the program.
+fn positional(program: &str, args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let w = &args[i];
+        if w == "--" {
+            out.extend(args[i + 1..].iter().cloned());
+            break;
+        }
+        if is_option(w) {
+            if option_takes_value(program, w) {
+                i += 1;
+            }
+        } else {
+            out.push(w.clone());
+        }
+        i += 1;
+    }
+    out
+}
+
+/// `/usr/bin/gh` -> `gh`, `./gradlew` -> `gradle`, `semantic-release@21` -> `semantic-release`.
+fn normalize_program(w: &str) -> String {
+    let mut p = w;
+    if !p.starts_with('@') {
+        p = p.rsplit(['/', '\\']).next().unwrap_or(p);
+    }
+    // Package specs given to npx-like runners: strip a version.
+    let p = if let Some(rest) = p.strip_prefix('@') {
+        match rest.find('@') {
+            Some(i) => &p[..i + 1],
+            None => p,
+        }
+    } else {
+        p.split('@').next().unwrap_or(p)
+    };
+    let lower = p.to_ascii_lowercase();
+    let base = lower
+        .strip_suffix(".exe")
+        .or_else(|| lower.strip_suffix(".cmd"))
+        .or_else(|| lower.strip_suffix(".bat"))
+        .unwrap_or(&lower);
+    match base {
+        "mvnw" => "mvn".into(),
+        "gradlew" => "gradle".into(),
+        "docker-buildx" => "docker".into(),
+        _ => {
+            // Program names are case-sensitive on Linux, but tools are written in lower case.
+            if p.bytes().any(|b| b.is_ascii_uppercase()) {
+                p.to_string()
+            } else {
+                base.to_string()
+            }
+        }
+    }
+}
+
+fn word_matches(pattern: &str, word: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    match pattern.strip_suffix('*') {
+        Some(prefix) => word.starts_with(prefix),
+        None => pattern == word,
+    }
+}
+
+/// How specific `pattern` matches `program positional...`; `None` when it does not.
+fn pattern_matches(pattern: &[String], anywhere: bool, program: &str, pos: &[String]) -> bool {
+    let Some((prog, words)) = pattern.split_first() else {
+        return false;
+    };
+    if prog != program {
+        return false;
+    }
+    if anywhere {
+        let mut it = pos.iter();
+        words.iter().all(|p| it.any(|w| word_matches(p, w)))
+    } else {
+        words.len() <= pos.len() && words.iter().zip(pos).all(|(p, w)| word_matches(p, w))
+    }
+}
+
+impl<'a> Cx<'a> {
+    fn lookup_var(&self, local: &Local, name: &str) -> Option<String> {
+        local
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| self.vars.get(name).cloned())
+            .or_else(|| {
+                self.env
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+            })
+    }
+
+    fn classify(&self, local: &Local, value: &str) -> Option<TokenSource> {
+        classify_with(value, &|n| self.lookup_var(local, n), 0)
+    }
+
+    fn var_token(&self, local: &Local, name: &str) -> Option<TokenSource> {
+        self.lookup_var(local, name)
+            .and_then(|v| self.classify(local, &v))
+    }
+
+    /// Some variable visible to the command holds GITHUB_TOKEN (or may: a token variable with
+    /// an unreadable value).
+    fn token_in_env(&self, local: &Local) -> bool {
+        let mut names: Vec<&str> = self.env.iter().map(|(k, _)| k.as_str()).collect();
+        names.extend(self.vars.keys().map(String::as_str));
+        names.extend(local.iter().map(|(k, _)| k.as_str()));
+        names.into_iter().any(|n| match self.var_token(local, n) {
+            Some(TokenSource::GithubToken) => true,
+            Some(TokenSource::Unknown) => is_token_name(n),
+            _ => false,
+        })
+    }
+
+    /// A word of the command passes GITHUB_TOKEN (inline expression or a variable holding it).
+    fn words_pass_token(&self, local: &Local, words: &[String]) -> bool {
+        words.iter().any(|w| {
+            mentions_github_token(w)
+                || shell_vars(w)
+                    .iter()
+                    .any(|n| self.var_token(local, n) == Some(TokenSource::GithubToken))
+        })
+    }
+
+    /// Expands `$NAME`, `${NAME}` and `${{ env.NAME }}` with known values (a few levels deep).
+    fn expand(&self, local: &Local, w: &str) -> String {
+        let mut s = w.to_string();
+        for _ in 0..3 {
+            for expr in expressions(&s.clone()) {
+                if let Some(name) = expr.strip_prefix("env.") {
+                    if let Some(v) = self.lookup_var(local, name) {
+                        s = s.replace(&format!("${{{{ {expr} }}}}"), &v);
+                        s = s.replace(&format!("${{{{{expr}}}}}"), &v);
+                    }
+                }
+            }
+            let names: Vec<String> = shell_vars(&s).into_iter().map(str::to_string).collect();
+            if names.is_empty() {
+                break;
+            }
+            let mut changed = false;
+            for n in names {
+                if let Some(v) = self.lookup_var(local, &n) {
+                    let braced = format!("${{{n}}}");
+                    if s.contains(&braced) {
+                        s = s.replace(&braced, &v);
+                        changed = true;
+                    } else {
+                        let plain = format!("${n}");
+                        // Replace only whole names (`$A` must not eat `$AB`).
+                        let mut outp = String::new();
+                        let mut rest = s.as_str();
+                        while let Some(i) = rest.find(&plain) {
+                            let after = &rest[i + plain.len()..];
+                            let boundary = !after
+                                .chars()
+                                .next()
+                                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+                            outp.push_str(&rest[..i]);
+                            if boundary {
+                                outp.push_str(&v);
+                                changed = true;
+                            } else {
+                                outp.push_str(&plain);
+                            }
+                            rest = after;
+                        }
+                        outp.push_str(rest);
+                        s = outp;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        s
+    }
+
+    fn script(&mut self, text: &str, depth: usize) {
+        if depth > 4 {
+            return;
+        }
+        let parsed = shell::parse(text);
+        self.functions.extend(parsed.functions.iter().cloned());
+        for cmd in parsed.commands {
+            self.command(cmd.words, depth);
+        }
+        for sub in parsed.substitutions {
+            self.script(&sub, depth + 1);
+        }
+    }
+
+    fn command(&mut self, mut words: Vec<String>, depth: usize) {
+        let mut local: Local = Vec::new();
+        loop {
+            // Leading assignments.
+            let n = words
+                .iter()
+                .take_while(|w| is_assignment(w).is_some())
+                .count();
+            for w in words.drain(..n) {
+                if let Some((k, v)) = is_assignment(&w) {
+                    local.push((k.to_string(), v.to_string()));
+                }
+            }
+            let Some(first) = words.first().cloned() else {
+                // Only assignments: they stay for the rest of the script.
+                for (k, v) in local {
+                    self.vars.insert(k, v);
+                }
+                return;
+            };
+            match first.as_str() {
+                "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" | "}"
+                | "fi" | "done" | "esac" | "time" | "exec" | "nohup" | "builtin" => {
+                    words.remove(0);
+                }
+                "for" | "case" | "select" | "function" | "in" => return,
+                "export" | "declare" | "typeset" | "local" | "readonly" => {
+                    for w in &words[1..] {
+                        if let Some((k, v)) = is_assignment(w) {
+                            self.vars.insert(k.to_string(), v.to_string());
+                        }
+                    }
+                    return;
+                }
+                "command" => {
+                    if words.get(1).is_some_and(|w| w == "-v" || w == "-V") {
+                        return;
+                    }
+                    words.remove(0);
+                }
+                "sudo" => {
+                    words.remove(0);
+                    while words.first().is_some_and(|w| is_option(w)) {
+                        let o = words.remove(0);
+                        if matches!(o.as_str(), "-u" | "-g" | "-h" | "-p" | "-C" | "-U")
+                            && !words.is_empty()
+                        {
+                            words.remove(0);
+                        }
+                    }
+                }
+                "env" => {
+                    words.remove(0);
+                    while let Some(w) = words.first() {
+                        if w == "-u" || w == "--unset" || w == "-C" || w == "--chdir" {
+                            words.drain(..2.min(words.len()));
+                        } else if is_option(w) {
+                            words.remove(0);
+                        } else {
+                            break;
+                        }
+                    }
+                }
+                "timeout" | "nice" | "stdbuf" | "xargs" => {
+                    let prog = words.remove(0);
+                    let valued: &[&str] = match prog.as_str() {
+                        "timeout" => &["-s", "--signal", "-k", "--kill-after"],
+                        "nice" => &["-n", "--adjustment"],
+                        "xargs" => &["-I", "-n", "-P", "-L", "-d", "-s", "-E", "-a"],
+                        _ => &[],
+                    };
+                    while let Some(w) = words.first() {
+                        if valued.contains(&w.as_str()) {
+                            words.drain(..2.min(words.len()));
+                        } else if is_option(w) {
+                            words.remove(0);
+                        } else {
+                            break;
+                        }
+                    }
+                    if prog == "timeout" && !words.is_empty() {
+                        words.remove(0); // the duration
+                    }
+                }
+                "eval" => {
+                    let inner = words[1..].join(" ");
+                    self.script(&inner, depth + 1);
+                    return;
+                }
+                _ => {
+                    let prog = normalize_program(&first);
+                    // Shells given a script string.
+                    if matches!(prog.as_str(), "bash" | "sh" | "zsh" | "dash" | "ksh") {
+                        if let Some(i) = words.iter().position(|w| {
+                            w.starts_with('-') && !w.starts_with("--") && w.contains('c')
+                        }) {
+                            if let Some(inner) = words.get(i + 1).cloned() {
+                                self.script(&inner, depth + 1);
+                                return;
+                            }
+                        }
+                    }
+                    // Package runners: look at the package they run.
+                    let runner_skip = match prog.as_str() {
+                        "npx" | "bunx" | "pnpx" | "uvx" => 1,
+                        "pnpm" | "yarn"
+                            if words.get(1).is_some_and(|w| w == "dlx" || w == "exec") =>
+                        {
+                            2
+                        }
+                        "npm" if words.get(1).is_some_and(|w| w == "exec" || w == "x") => 2,
+                        "pipx" | "poetry" | "uv" | "pdm" | "hatch" | "rye"
+                            if words.get(1).is_some_and(|w| w == "run") =>
+                        {
+                            2
+                        }
+                        "bundle" if words.get(1).is_some_and(|w| w == "exec") => 2,
+                        "dotnet"
+                            if words.get(1).is_some_and(|w| w == "tool")
+                                && words.get(2).is_some_and(|w| w == "run") =>
+                        {
+                            3
+                        }
+                        _ => 0,
+                    };
+                    if runner_skip > 0 {
+                        if prog == "npx" {
+                            if let Some(i) = words.iter().position(|w| w == "-c" || w == "--call") {
+                                if let Some(inner) = words.get(i + 1).cloned() {
+                                    self.script(&inner, depth + 1);
+                                    return;
+                                }
+                            }
+                        }
+                        words.drain(..runner_skip.min(words.len()));
+                        while let Some(w) = words.first() {
+                            if matches!(
+                                w.as_str(),
+                                "-p" | "--package"
+                                    | "--from"
+                                    | "--with"
+                                    | "--python"
+                                    | "--project"
+                                    | "--directory"
+                                    | "--extra"
+                                    | "--group"
+                                    | "--env-file"
+                                    | "--index"
+                                    | "--index-url"
+                                    | "-C"
+                                    | "--cwd"
+                            ) {
+                                words.drain(..2.min(words.len()));
+                            } else if is_option(w) || w == "--" {
+                                words.remove(0);
+                            } else {
+                                break;
+                            }
+                        }
+                        continue;
+                    }
+                    self.simple(&prog, &words, &local);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// A simple command after wrappers and assignments.
+    fn simple(&mut self, program: &str, words: &[String], local: &Local) {
+        let args = &words[1..];
+        if words.first().is_some_and(|w| self.functions.contains(w)) {
+            // Its body is analysed with the script; it may also run its arguments (`"$@"`).
+            self.wrapped(words, local);
+            return;
+        }
+        if program == "gh" {
+            let pos = positional("gh", args);
+            if pos.first().is_some_and(|w| w == "api") {
+                self.gh_api(args, local);
+                return;
+            }
+        }
+        if matches!(program, "curl" | "wget" | "http" | "https" | "xh" | "xhs") {
+            self.http(program, args, local);
+            return;
+        }
+
+        let pos = positional(program, args);
+        let table = self.table;
+        // The most specific pattern wins: literal words count double, `*` once.
+        let score =
+            |pat: &Vec<String>| -> usize { pat.iter().map(|w| if w == "*" { 1 } else { 2 }).sum() };
+        let mut best: Vec<(&CommandRule, &Vec<String>)> = Vec::new();
+        let mut best_score = 0usize;
+        for rule in &table.rules {
+            for pat in &rule.patterns {
+                if pattern_matches(pat, rule.anywhere, program, &pos) {
+                    let sc = score(pat);
+                    if sc > best_score {
+                        best.clear();
+                        best_score = sc;
+                    }
+                    if sc == best_score {
+                        best.push((rule, pat));
+                    }
+                }
+            }
+        }
+        if best.is_empty() {
+            self.opaque(program, words, local);
+            return;
+        }
+        for (rule, pat) in best {
+            self.apply_rule(rule, &pat.join(" "), words, local);
+        }
+    }
+
+    /// A wrapper we do not know (`retry git push`, `with-lock gh release create`): looks at
+    /// the command it is given.
+    fn wrapped(&mut self, words: &[String], local: &Local) {
+        if let Some(i) = words.iter().skip(1).position(|w| {
+            matches!(
+                normalize_program(w).as_str(),
+                "gh" | "git"
+                    | "docker"
+                    | "podman"
+                    | "npm"
+                    | "pnpm"
+                    | "yarn"
+                    | "mvn"
+                    | "gradle"
+                    | "cosign"
+                    | "curl"
+                    | "wget"
+            )
+        }) {
+            let inner = words[i + 1..].to_vec();
+            let prog = normalize_program(&inner[0]);
+            self.simple(&prog, &inner, local);
+        }
+    }
+
+    fn opaque(&mut self, program: &str, words: &[String], local: &Local) {
+        self.wrapped(words, local);
+        if self.words_pass_token(local, words) {
+            self.out.push_unknown(format!(
+                "`{program}` is given GITHUB_TOKEN; what it does with it cannot be told"
+            ));
+        } else if self.token_in_env(local) {
+            self.out.push_unknown(format!(
+                "`{program}` runs with GITHUB_TOKEN in its environment; what it does with it \
+                 cannot be told"
+            ));
+        }
+    }
+
+    fn apply_rule(&mut self, rule: &CommandRule, pattern: &str, words: &[String], local: &Local) {
+        let args = &words[1..];
+        let starts = |list: &Vec<String>| {
+            args.iter()
+                .any(|a| list.iter().any(|p| a.starts_with(p.as_str())))
+        };
+        if rule.when_arg.as_ref().is_some_and(|l| !starts(l)) {
+            return;
+        }
+        if rule.unless_arg.as_ref().is_some_and(starts) {
+            return;
+        }
+        let is_set = |n: &String| {
+            self.lookup_var(local, n).is_some_and(|v| {
+                let v = v.trim();
+                !v.is_empty() && !v.eq_ignore_ascii_case("false") && v != "0"
+            })
+        };
+        if rule
+            .when_env
+            .as_ref()
+            .is_some_and(|l| !l.iter().any(is_set))
+        {
+            return;
+        }
+        if rule
+            .unless_env
+            .as_ref()
+            .is_some_and(|l| l.iter().any(is_set))
+        {
+            return;
+        }
+        if let Some(vars) = &rule.when_token_in {
+            if !vars.iter().any(|n| {
+                self.var_token(local, n)
+                    .is_some_and(TokenSource::may_be_github_token)
+            }) {
+                return;
+            }
+        }
+        if let Some(hosts) = &rule.when_mentions {
+            if !self.mentions(local, words, hosts, false) {
+                return;
+            }
+        }
+        if let Some(hosts) = &rule.when_target {
+            if !self.mentions(local, words, hosts, true) {
+                return;
+            }
+        }
+
+        let mut note = String::new();
+        match rule.token {
+            TokenUse::None => return,
+            TokenUse::Always => {}
+            TokenUse::Env => {
+                if !self.token_in_env(local) && !self.words_pass_token(local, words) {
+                    return;
+                }
+            }
+            TokenUse::Git => {
+                let other = words.iter().any(|w| {
+                    (w.contains("@github.com") || w.contains("x-access-token"))
+                        && self.classify(local, w) == Some(TokenSource::Other)
+                        && (!expressions(w).is_empty() || !shell_vars(w).is_empty())
+                });
+                if other {
+                    return;
+                }
+            }
+            TokenUse::Gh => match self.gh_token(local) {
+                Some(TokenSource::Other) => return,
+                Some(_) => {}
+                None => note = " (no GH_TOKEN in the step's env: gh fails without one)".into(),
+            },
+        }
+
+        if let Some(why) = &rule.unknown {
+            self.out.push_unknown(format!("`{pattern}`: {why}"));
+        }
+        for (scope, level) in &rule.needs {
+            self.out.push(Need {
+                scope: scope.clone(),
+                level: *level,
+                reason: format!("{} (`{pattern}`){note}", rule.reason),
+                source: rule.source.clone(),
+            });
+        }
+    }
+
+    /// Whether the command is about one of `hosts`. `target_only`: the command's own words
+    /// must name it (after expanding known variables), except that a variable that cannot be
+    /// expanded lets a mention anywhere in the script or environment count. Otherwise a mention
+    /// anywhere counts (configuration such as an `.npmrc` or `settings.xml` is invisible here).
+    fn mentions(
+        &self,
+        local: &Local,
+        words: &[String],
+        hosts: &[String],
+        target_only: bool,
+    ) -> bool {
+        let hit = |s: &str| {
+            let l = s.to_ascii_lowercase();
+            hosts.iter().any(|h| l.contains(&h.to_ascii_lowercase()))
+        };
+        let mut unresolved = false;
+        for w in words {
+            let x = self.expand(local, w);
+            if hit(&x) {
+                return true;
+            }
+            if !shell_vars(&x).is_empty() || x.contains("${{") {
+                unresolved = true;
+            }
+        }
+        let elsewhere = hit(self.script)
+            || self.env.iter().any(|(_, v)| hit(v))
+            || self.vars.values().any(|v| hit(v))
+            || local.iter().any(|(_, v)| hit(v));
+        elsewhere && (unresolved || !target_only)
+    }
+
+    fn gh_token(&self, local: &Local) -> Option<TokenSource> {
+        self.var_token(local, "GH_TOKEN")
+            .or_else(|| self.var_token(local, "GITHUB_TOKEN"))
+            .or_else(|| self.var_token(local, "GH_ENTERPRISE_TOKEN"))
+            .or_else(|| self.var_token(local, "GITHUB_ENTERPRISE_TOKEN"))
+    }
+
+    fn push_api(&mut self, tool: &str, method: &str, path: &str, note: &str) {
+        match api::rest_needs(method, path) {
+            ApiNeeds::Scopes(scopes) => {
+                for (scope, level) in scopes {
+                    self.out.push(Need {
+                        scope: scope.to_string(),
+                        level,
+                        reason: format!(
+                            "calls the REST API (`{tool} {method} {}`){note}",
+                            api::display_path(path)
+                        ),
+                        source: api::SOURCE.to_string(),
+                    });
+                }
+            }
+            ApiNeeds::Nothing => {}
+            ApiNeeds::Unknown(why) => self.out.push_unknown(format!(
+                "`{tool} {method} {}`: {why}",
+                api::display_path(path)
+            )),
+        }
+    }
+
+    fn gh_api(&mut self, args: &[String], local: &Local) {
+        let note = match self.gh_token(local) {
+            Some(TokenSource::Other) => return,
+            Some(_) => String::new(),
+            None => " (no GH_TOKEN in the step's env: gh fails without one)".to_string(),
+        };
+        let mut method: Option<String> = None;
+        let mut path: Option<String> = None;
+        let mut fields = false;
+        let mut i = 0;
+        let mut seen_api = false;
+        while i < args.len() {
+            let w = args[i].as_str();
+            if !seen_api {
+                if w == "api" {
+                    seen_api = true;
+                } else if option_takes_value("gh", w) {
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            match w {
+                "-X" | "--method" => {
+                    method = args.get(i + 1).cloned();
+                    i += 1;
+                }
+                "-f" | "-F" | "--field" | "--raw-field" | "--input" => {
+                    fields = true;
+                    i += 1;
+                }
+                "-H" | "--header" | "-q" | "--jq" | "-t" | "--template" | "--hostname" | "-p"
+                | "--preview" | "--cache" => i += 1,
+                _ if w.starts_with("--method=") => method = Some(w[9..].to_string()),
+                _ if w.starts_with("-X") && w.len() > 2 => method = Some(w[2..].to_string()),
+                _ if w.starts_with("--field=")
+                    || w.starts_with("--raw-field=")
+                    || w.starts_with("--input=") =>
+                {
+                    fields = true
+                }
+                _ if is_option(w) => {}
+                _ => {
+                    if path.is_none() {
+                        path = Some(w.to_string());
+                    }
+                }
+            }
+            i += 1;
+        }
+        let Some(path) = path else {
+            self.out
+                .push_unknown("`gh api` without a path we can read".to_string());
+            return;
+        };
+        let path = self.expand(local, &path);
+        let path = match api::event_url_path(&path) {
+            Some(p) => p.to_string(),
+            None => api::api_path(&path)
+                .map(str::to_string)
+                .unwrap_or_else(|| path.trim_start_matches('/').to_string()),
+        };
+        let (method, note) = method_or_assumed(method, fields, note);
+        self.push_api("gh api", &method, &path, &note);
+    }
+
+    fn http(&mut self, program: &str, args: &[String], local: &Local) {
+        let mut method: Option<String> = None;
+        let mut data = false;
+        let mut auth: Vec<String> = Vec::new();
+        let mut url: Option<String> = None;
+        let mut i = 0;
+        while i < args.len() {
+            let w = args[i].as_str();
+            let next = args.get(i + 1);
+            let lower = w.to_ascii_lowercase();
+            match w {
+                "-X" | "--request" => {
+                    method = next.cloned();
+                    i += 1;
+                }
+                "-d" | "--data" | "--data-raw" | "--data-binary" | "--data-urlencode"
+                | "--json" | "-F" | "--form" | "--post-data" | "--post-file" => {
+                    data = true;
+                    i += 1;
+                }
+                "-T" | "--upload-file" => {
+                    method.get_or_insert_with(|| "PUT".into());
+                    i += 1;
+                }
+                "-I" | "--head" => {
+                    method = Some("HEAD".into());
+                }
+                "-u" | "--user" | "--oauth2-bearer" | "-a" | "--auth" => {
+                    if let Some(n) = next {
+                        auth.push(n.clone());
+                    }
+                    i += 1;
+                }
+                "-H" | "--header" => {
+                    if let Some(n) = next {
+                        if n.to_ascii_lowercase().contains("authorization") {
+                            auth.push(n.clone());
+                        }
+                    }
+                    i += 1;
+                }
+                _ if w.starts_with("-X") && w.len() > 2 => method = Some(w[2..].to_string()),
+                _ if lower.starts_with("--method=") || lower.starts_with("--request=") => {
+                    method = w.split_once('=').map(|(_, m)| m.to_string());
+                }
+                _ if lower.starts_with("--post-data=") || lower.starts_with("--post-file=") => {
+                    data = true
+                }
+                _ if lower.starts_with("--header=") && lower.contains("authorization") => {
+                    auth.push(w.to_string())
+                }
+                _ if is_option(w) => {}
+                _ => {
+                    let x = self.expand(local, w);
+                    if lower.contains("authorization:") || lower.starts_with("authorization:") {
+                        auth.push(w.to_string());
+                    } else if matches!(w, "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD")
+                        && matches!(program, "http" | "https" | "xh" | "xhs")
+                    {
+                        method = Some(w.to_string());
+                    } else if let Some(p) = api::event_url_path(&x) {
+                        url = Some(format!("https://api.github.com/{p}"));
+                    } else if x.contains("api.github.com")
+                        || x.contains("uploads.github.com")
+                        || x.contains("api_url")
+                        || x.contains("API_URL")
+                        || x.contains("/api/v3")
+                    {
+                        url = Some(x);
+                    } else if matches!(program, "http" | "https" | "xh" | "xhs")
+                        && (w.contains(":=") || (w.contains('=') && !w.contains("://")))
+                    {
+                        data = true;
+                    }
+                }
+            }
+            i += 1;
+        }
+        // The OIDC request (`$ACTIONS_ID_TOKEN_REQUEST_TOKEN`) is not a GitHub API call.
+        auth.retain(|a| !a.contains("ACTIONS_ID_TOKEN_REQUEST"));
+        let token = auth.iter().filter_map(|a| self.classify(local, a)).fold(
+            None,
+            |acc: Option<TokenSource>, s| {
+                Some(match (acc, s) {
+                    (Some(TokenSource::GithubToken), _) | (_, TokenSource::GithubToken) => {
+                        TokenSource::GithubToken
+                    }
+                    (Some(TokenSource::Unknown), _) | (_, TokenSource::Unknown) => {
+                        TokenSource::Unknown
+                    }
+                    _ => TokenSource::Other,
+                })
+            },
+        );
+        match token {
+            None | Some(TokenSource::Other) => return,
+            Some(_) => {}
+        }
+        let Some(url) = url else {
+            // An unreadable variable sent to an unreadable address is most likely another
+            // service's credential; one named like GitHub's token is not.
+            let named = auth
+                .iter()
+                .any(|a| shell_vars(a).iter().any(|n| is_token_name(n)));
+            if token == Some(TokenSource::Unknown) && !named {
+                return;
+            }
+            self.out.push_unknown(format!(
+                "`{program}` sends GITHUB_TOKEN to an address that cannot be read"
+            ));
+            return;
+        };
+        if url.contains("uploads.github.com") {
+            self.out.push(Need {
+                scope: "contents".into(),
+                level: Level::Write,
+                reason: format!("uploads a release asset (`{program}`)"),
+                source: api::SOURCE.into(),
+            });
+            return;
+        }
+        let path = api::api_path(&url).unwrap_or("").to_string();
+        let (method, note) = method_or_assumed(method, data, String::new());
+        self.push_api(program, &method, &path, &note);
+    }
+
+    /// OIDC token requests anywhere in the script or its environment.
+    fn oidc(&mut self) {
+        let markers = [
+            "ACTIONS_ID_TOKEN_REQUEST_URL",
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+            "getIDToken",
+        ];
+        let hit = |s: &str| markers.iter().any(|m| s.contains(m));
+        if hit(self.script) || self.env.iter().any(|(_, v)| hit(v)) {
+            self.out.push(Need {
+                scope: "id-token".into(),
+                level: Level::Write,
+                reason: "requests an OIDC token (ACTIONS_ID_TOKEN_REQUEST_*)".into(),
+                source: "https://docs.github.com/en/actions/reference/security/oidc".into(),
+            });
+        }
+    }
+}
+
+fn is_token_name(n: &str) -> bool {
+    let u = n.to_ascii_uppercase();
+    u == "GITHUB_TOKEN" || u == "GH_TOKEN" || u.ends_with("_GITHUB_TOKEN")
+}
+
+/// The method, or `POST` with a note when it is a variable.
+fn method_or_assumed(method: Option<String>, has_body: bool, note: String) -> (String, String) {
+    match method {
+        Some(m) if m.contains('$') => (
+            "POST".into(),
+            format!("{note} (method `{m}` is a variable: assumed a write)"),
+        ),
+        Some(m) => (m.to_ascii_uppercase(), note),
+        None if has_body => ("POST".into(), note),
+        None => ("GET".into(), note),
+    }
+}
+
+#[cfg(test)]
+mod tests;

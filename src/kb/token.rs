@@ -1,0 +1,272 @@
+//! Which token does a value carry?
+//!
+//! A step hands a token to an action input (`token: ${{ secrets.GITHUB_TOKEN }}`) or to a script
+//! through the environment (`GH_TOKEN: ${{ github.token }}`). What matters for `permissions:` is
+//! whether that token is the job's GITHUB_TOKEN (its scopes come from the block we write) or some
+//! other credential (a PAT, a GitHub App token: the block does not matter for it).
+//!
+//! The answer is deliberately conservative: anything we cannot read (`${{ inputs.token }}`,
+//! `${{ env.X }}` with no known `X`, `$VAR` set somewhere else) is [`TokenSource::Unknown`], which
+//! callers treat like GITHUB_TOKEN. A value that mentions `github.token` or
+//! `secrets.GITHUB_TOKEN` anywhere (`secrets.PAT || github.token`) is GITHUB_TOKEN.
+
+/// Where a token value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    /// `${{ github.token }}` or `${{ secrets.GITHUB_TOKEN }}` (possibly as one alternative).
+    GithubToken,
+    /// Clearly another credential: another secret, a step output (an App token), a literal.
+    Other,
+    /// Cannot be told (an input, a variable set elsewhere...): treat it like GITHUB_TOKEN.
+    Unknown,
+}
+
+impl TokenSource {
+    /// GITHUB_TOKEN, or possibly GITHUB_TOKEN.
+    pub fn may_be_github_token(self) -> bool {
+        !matches!(self, TokenSource::Other)
+    }
+
+    /// Combines two sources seen in one value: GITHUB_TOKEN wins, then Unknown.
+    fn or(self, other: TokenSource) -> TokenSource {
+        use TokenSource::*;
+        match (self, other) {
+            (GithubToken, _) | (_, GithubToken) => GithubToken,
+            (Unknown, _) | (_, Unknown) => Unknown,
+            _ => Other,
+        }
+    }
+}
+
+/// True when `text` mentions GITHUB_TOKEN as an expression: `github.token`,
+/// `secrets.GITHUB_TOKEN` (any case), or `github['token']`.
+pub fn mentions_github_token(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    contains_word(&lower, "github.token")
+        || contains_word(&lower, "secrets.github_token")
+        || lower.contains("github['token']")
+        || lower.contains("secrets['github_token']")
+}
+
+/// `needle` occurs in `hay` and is not followed by an identifier character (so that
+/// `secrets.GITHUB_TOKEN_PAT` is not `secrets.GITHUB_TOKEN`) nor preceded by one.
+pub(crate) fn contains_word(hay: &str, needle: &str) -> bool {
+    let bytes = hay.as_bytes();
+    let mut from = 0;
+    while let Some(i) = hay[from..].find(needle) {
+        let start = from + i;
+        let end = start + needle.len();
+        let before_ok = start == 0 || !is_ident_byte(bytes[start - 1]);
+        let after_ok = end >= bytes.len() || !is_ident_byte(bytes[end]);
+        if before_ok && after_ok {
+            return true;
+        }
+        from = start + 1;
+        while from < hay.len() && !hay.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    false
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
+}
+
+/// The `${{ ... }}` expressions in `text`, without the braces. An unterminated one runs to the
+/// end of the text.
+pub fn expressions(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("${{") {
+        let after = &rest[i + 3..];
+        match after.find("}}") {
+            Some(j) => {
+                out.push(after[..j].trim());
+                rest = &after[j + 2..];
+            }
+            None => {
+                out.push(after.trim());
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Names of shell variables referenced as `$NAME` or `${NAME}` (not `${{`).
+pub fn shell_vars(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' && i + 1 < bytes.len() {
+            let (start, braced) = if bytes[i + 1] == b'{' {
+                if i + 2 < bytes.len() && bytes[i + 2] == b'{' {
+                    i += 3;
+                    continue;
+                }
+                (i + 2, true)
+            } else {
+                (i + 1, false)
+            };
+            let mut end = start;
+            while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_') {
+                end += 1;
+            }
+            if end > start && !bytes[start].is_ascii_digit() {
+                out.push(&text[start..end]);
+            }
+            i = if braced { end } else { end.max(i + 1) };
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Classifies a value without any environment to resolve references in.
+/// `None` for an empty value (no token at all).
+pub fn classify_token_value(value: &str) -> Option<TokenSource> {
+    classify_with(value, &|_| None, 0)
+}
+
+/// Classifies a value, resolving `${{ env.NAME }}` and `$NAME` through `lookup` (which returns
+/// the raw value of a variable, if known). `None` for an empty value.
+pub fn classify_with(
+    value: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    depth: usize,
+) -> Option<TokenSource> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    if mentions_github_token(value) {
+        return Some(TokenSource::GithubToken);
+    }
+    let mut found: Option<TokenSource> = None;
+    let mut add = |s: TokenSource| {
+        found = Some(match found {
+            Some(f) => f.or(s),
+            None => s,
+        })
+    };
+    for expr in expressions(value) {
+        let lower = expr.to_ascii_lowercase();
+        if let Some(name) = lower
+            .strip_prefix("env.")
+            .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            // Resolve `${{ env.NAME }}` (names are compared case-sensitively by the runner,
+            // but expressions are not; try the original spelling first).
+            let original = &expr[4..];
+            let resolved = lookup(original).or_else(|| lookup(&name.to_ascii_uppercase()));
+            match resolved {
+                Some(v) if depth < 4 => {
+                    if let Some(s) = classify_with(&v, lookup, depth + 1) {
+                        add(s);
+                    }
+                }
+                _ => add(TokenSource::Unknown),
+            }
+        } else if contains_word(&lower, "secrets") || lower.contains(".outputs.") {
+            // Another secret, or a step/job output such as a minted App token.
+            add(TokenSource::Other);
+        } else {
+            add(TokenSource::Unknown);
+        }
+    }
+    for name in shell_vars(value) {
+        match lookup(name) {
+            Some(v) if depth < 4 => {
+                if let Some(s) = classify_with(&v, lookup, depth + 1) {
+                    add(s);
+                }
+            }
+            _ => add(TokenSource::Unknown),
+        }
+    }
+    Some(found.unwrap_or(TokenSource::Other))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_token_forms() {
+        for v in [
+            "${{ github.token }}",
+            "${{ secrets.GITHUB_TOKEN }}",
+            "${{secrets.github_token}}",
+            "${{ secrets.PAT || github.token }}",
+            "${{ github['token'] }}",
+        ] {
+            assert_eq!(
+                classify_token_value(v),
+                Some(TokenSource::GithubToken),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_and_unknown() {
+        assert_eq!(
+            classify_token_value("${{ secrets.GITHUB_TOKEN_PAT }}"),
+            Some(TokenSource::Other)
+        );
+        assert_eq!(
+            classify_token_value("${{ secrets.BOT_TOKEN }}"),
+            Some(TokenSource::Other)
+        );
+        assert_eq!(
+            classify_token_value("${{ steps.app.outputs.token }}"),
+            Some(TokenSource::Other)
+        );
+        assert_eq!(
+            classify_token_value("${{ inputs.token }}"),
+            Some(TokenSource::Unknown)
+        );
+        assert_eq!(classify_token_value("$TOKEN"), Some(TokenSource::Unknown));
+        assert_eq!(
+            classify_token_value("ghp_literal"),
+            Some(TokenSource::Other)
+        );
+        assert_eq!(classify_token_value("  "), None);
+    }
+
+    #[test]
+    fn resolves_through_env() {
+        let env = |n: &str| match n {
+            "GH_TOKEN" => Some("${{ github.token }}".to_string()),
+            "PAT" => Some("${{ secrets.PAT }}".to_string()),
+            "LOOP" => Some("$LOOP".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            classify_with("${{ env.GH_TOKEN }}", &env, 0),
+            Some(TokenSource::GithubToken)
+        );
+        assert_eq!(classify_with("$PAT", &env, 0), Some(TokenSource::Other));
+        assert_eq!(classify_with("${PAT}", &env, 0), Some(TokenSource::Other));
+        assert_eq!(classify_with("$LOOP", &env, 0), Some(TokenSource::Unknown));
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(expressions("a ${{ x }} b ${{y}}"), vec!["x", "y"]);
+        assert_eq!(expressions("${{ open"), vec!["open"]);
+        assert_eq!(shell_vars("$A ${B} ${{ c }} $1 $"), vec!["A", "B"]);
+        assert!(contains_word(
+            "secrets.github_token",
+            "secrets.github_token"
+        ));
+        assert!(!contains_word(
+            "secrets.github_tokens",
+            "secrets.github_token"
+        ));
+        assert!(!contains_word("mygithub.token", "github.token"));
+    }
+}

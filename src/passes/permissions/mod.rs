@@ -1,0 +1,378 @@
+//! `permissions`: add least-privilege GITHUB_TOKEN permissions that never break a workflow.
+//!
+//! ## What it does
+//! For a workflow with no `permissions` key at all, it works out what each job needs (see
+//! [`needs`]) and then:
+//! - every job known: a top-level `permissions: {}` (or `contents: read` with
+//!   `[permissions] top-level = "contents-read"`), and on each job that needs more, the minimal
+//!   block, scopes in alphabetical order, every grant but `contents: read` with a comment naming
+//!   the step that needs it;
+//! - some job unknown: no top-level block (it would take that job's current grants away); the
+//!   known jobs still get their blocks, the unknown one a `# TODO(wffmt)` comment, and a finding
+//!   says why;
+//! - a job calling a reusable workflow always gets a block covering what the callee requests;
+//! - reusable workflows (`on: workflow_call`) get advisory findings only.
+//!
+//! Existing `permissions` keys are never changed: the rule reports jobs whose declared grants
+//! look too small for what they do. `read-all`/`write-all` are never written, nor
+//! `vulnerability-alerts`/`code-quality` unless `allow-scopes` lists them.
+//!
+//! ## Why
+//! Without a block, a job may run with write access to everything (the default of older
+//! organizations), so one compromised action can push code or publish releases. A wrong block
+//! breaks the job, so the rule grants what a private repository needs and leaves alone what it
+//! cannot prove.
+
+pub mod emit;
+pub mod needs;
+
+use std::sync::Arc;
+
+use super::{Context, Output, Rule};
+use crate::config::TopLevel;
+use crate::discover::FileKind;
+use crate::edit::{Edit, Fix};
+use crate::finding::{Finding, Severity};
+use crate::kb::{KnowledgeBase, Level, Scopes};
+use crate::syntax::views::Workflow;
+use crate::syntax::NodeId;
+use emit::Grant;
+use needs::{declared, Declared, JobNeeds, Repo};
+
+pub const NAME: &str = "permissions";
+
+/// Scopes written only when `[permissions] allow-scopes` lists them: common linters reject them.
+const GATED_SCOPES: [&str; 2] = ["vulnerability-alerts", "code-quality"];
+
+pub struct Permissions {
+    /// List every job's needs with reasons and sources as findings (`-v`, `--format json`).
+    pub explain: bool,
+}
+
+impl Rule for Permissions {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn allowed_routes(&self) -> &'static [&'static str] {
+        &["permissions", "jobs.*.permissions"]
+    }
+
+    fn may_edit_comments(&self) -> bool {
+        true
+    }
+
+    fn run(&self, cx: &Context) -> Output {
+        let mut out = Output::default();
+        if cx.kind != FileKind::Workflow {
+            return out;
+        }
+        let tree = cx.tree;
+        let Some(wf) = Workflow::new(tree) else {
+            return out;
+        };
+        let kb = match knowledge_base(cx) {
+            Ok(kb) => kb,
+            Err(msg) => {
+                out.findings.push(Finding::new(
+                    NAME,
+                    Severity::Error,
+                    1,
+                    1,
+                    format!("invalid [[permissions.action]] in the configuration: {msg}"),
+                ));
+                return out;
+            }
+        };
+        let repo = Repo {
+            root: cx.file.and_then(needs::repo_root),
+            kb: &kb,
+        };
+        let jobs = wf.jobs();
+        let all = needs::workflow_needs(&wf, &repo);
+        let at = |n: NodeId| tree.line_col(tree.range(n).start);
+
+        if self.explain {
+            for (job, (_, jn)) in jobs.iter().zip(&all) {
+                let (line, column) = at(job.entry);
+                for n in &jn.needs {
+                    out.findings.push(Finding::new(
+                        NAME,
+                        Severity::Info,
+                        line,
+                        column,
+                        format!(
+                            "job `{}` needs `{}: {}`: {} — {} (source: {})",
+                            job.id,
+                            n.need.scope,
+                            n.need.level,
+                            n.origin,
+                            n.need.reason,
+                            n.need.source
+                        ),
+                    ));
+                }
+            }
+        }
+
+        let reusable = wf.triggers().iter().any(|t| t.name == "workflow_call");
+        if reusable {
+            for (job, (_, jn)) in jobs.iter().zip(&all) {
+                let (line, column) = at(job.entry);
+                out.findings.push(Finding::new(
+                    NAME,
+                    Severity::Info,
+                    line,
+                    column,
+                    advisory(&job.id, jn),
+                ));
+            }
+            return out;
+        }
+
+        let top_declared = wf
+            .permissions_entry()
+            .and_then(|e| tree.entry_value(e))
+            .map(|v| declared(tree, v));
+        let any_declared =
+            top_declared.is_some() || jobs.iter().any(|j| j.permissions_entry().is_some());
+        if any_declared {
+            for (job, (_, jn)) in jobs.iter().zip(&all) {
+                let effective = job
+                    .permissions_entry()
+                    .and_then(|e| tree.entry_value(e))
+                    .map(|v| declared(tree, v))
+                    .or_else(|| top_declared.clone());
+                let (line, column) = at(job.entry);
+                for problem in too_small(effective.as_ref(), jn) {
+                    out.findings.push(
+                        Finding::new(NAME, Severity::Warning, line, column, format!("job `{}` {problem}", job.id))
+                            .with_help("the workflow declares permissions, which wffmt never changes; check this grant by hand"),
+                    );
+                }
+            }
+            return out;
+        }
+
+        let allowed: Vec<&str> = cx
+            .config
+            .permissions
+            .allow_scopes
+            .iter()
+            .map(String::as_str)
+            .collect();
+        // A job is unknown when some need cannot be told, or needs a scope we may not write.
+        let unknown: Vec<Vec<(String, String)>> = all
+            .iter()
+            .map(|(_, jn)| {
+                let mut u = jn.unknown.clone();
+                for n in &jn.needs {
+                    if GATED_SCOPES.contains(&n.need.scope.as_str()) && !allowed.contains(&n.need.scope.as_str()) {
+                        u.push((
+                            n.origin.clone(),
+                            format!(
+                                "needs `{}`, which wffmt writes only when `[permissions] allow-scopes` lists it",
+                                n.need.scope
+                            ),
+                        ));
+                    }
+                }
+                u
+            })
+            .collect();
+        let all_known = unknown.iter().all(|u| u.is_empty());
+        let nl = emit::line_break(tree).to_string();
+        let mut edits = Vec::new();
+        let unit = jobs
+            .first()
+            .map(|j| emit::indent_unit(tree, j.entry, j.map))
+            .unwrap_or(2);
+
+        let top_grants: Scopes = match cx.config.permissions.top_level {
+            TopLevel::Empty => Scopes::new(),
+            TopLevel::ContentsRead => Scopes::from([("contents".to_string(), Level::Read)]),
+        };
+        if all_known {
+            if let Some(spot) =
+                emit::spot(tree, wf.root, &["on", "concurrency"], &["name", "run-name"])
+            {
+                let grants = grants_for(&top_grants, None);
+                edits.push(Edit::insert(
+                    spot.at,
+                    emit::block(&spot, unit, &grants, &nl),
+                ));
+            }
+        }
+        for ((job, (_, jn)), unknown) in jobs.iter().zip(&all).zip(&unknown) {
+            let (line, column) = at(job.entry);
+            let Some(map) = job.map else { continue };
+            let Some(spot) = emit::spot(tree, map, &["runs-on", "needs"], &["if", "name", "uses"])
+            else {
+                out.findings.push(Finding::new(
+                    NAME,
+                    Severity::Warning,
+                    line,
+                    column,
+                    format!(
+                        "job `{}` is a flow mapping; add its permissions by hand",
+                        job.id
+                    ),
+                ));
+                continue;
+            };
+            if !unknown.is_empty() {
+                let (origin, why) = &unknown[0];
+                // Once is enough: a later run sees the comment and leaves it.
+                let has_todo = tree.node_text(job.entry).contains("TODO(wffmt)")
+                    || tree.text()[spot.at..]
+                        .trim_start()
+                        .starts_with("# TODO(wffmt)");
+                if !has_todo {
+                    edits.push(Edit::insert(
+                        spot.at,
+                        emit::comment_line(
+                            &spot,
+                            &format!("TODO(wffmt): add a permissions block; {origin}: {why}"),
+                            &nl,
+                        ),
+                    ));
+                }
+                for (origin, why) in unknown {
+                    out.findings.push(
+                        Finding::new(
+                            NAME,
+                            Severity::Warning,
+                            line,
+                            column,
+                            format!("job `{}`: cannot tell its permissions: {origin}: {why}", job.id),
+                        )
+                        .with_help(
+                            "no top-level block was added, so this job keeps its current grants; describe the action in wffmt.toml to let wffmt decide",
+                        ),
+                    );
+                }
+                continue;
+            }
+            let scopes = jn.scopes();
+            let inherited = if all_known { Some(&top_grants) } else { None };
+            let covered = inherited.is_some_and(|top| {
+                scopes
+                    .iter()
+                    .all(|(s, l)| top.get(s).is_some_and(|have| have >= l))
+            });
+            if covered && !jn.calls_workflow {
+                continue;
+            }
+            let grants = grants_for(&scopes, Some(jn));
+            edits.push(Edit::insert(
+                spot.at,
+                emit::block(&spot, unit, &grants, &nl),
+            ));
+        }
+        if !edits.is_empty() {
+            out.fixes
+                .push(Fix::new(NAME, "add least-privilege permissions", edits));
+        }
+        out
+    }
+}
+
+/// The built-in knowledge base, with the entries of the file's configuration added.
+fn knowledge_base(cx: &Context) -> Result<Arc<KnowledgeBase>, String> {
+    let builtin = KnowledgeBase::builtin_ref();
+    let Some(actions) = &cx.config.permissions.actions else {
+        return Ok(Arc::new(builtin.clone()));
+    };
+    let mut doc = toml::value::Table::new();
+    let mut perms = toml::value::Table::new();
+    perms.insert("action".to_string(), actions.clone());
+    doc.insert("permissions".to_string(), toml::Value::Table(perms));
+    let text = toml::to_string(&toml::Value::Table(doc)).map_err(|e| e.to_string())?;
+    let extra = KnowledgeBase::from_config_str(&text)?;
+    let mut kb = builtin.clone();
+    kb.merge(extra);
+    Ok(Arc::new(kb))
+}
+
+/// Grants in alphabetical order, each but `contents: read` with the step that needs it.
+fn grants_for(scopes: &Scopes, needs: Option<&JobNeeds>) -> Vec<Grant> {
+    scopes
+        .iter()
+        .map(|(scope, level)| {
+            let comment = match needs {
+                Some(jn) if !(scope == "contents" && *level == Level::Read) => jn
+                    .needs
+                    .iter()
+                    .find(|n| &n.need.scope == scope && n.need.level == *level)
+                    .map(|n| n.origin.clone())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            Grant {
+                scope: scope.clone(),
+                level: level.as_str(),
+                comment,
+            }
+        })
+        .collect()
+}
+
+fn advisory(job: &str, jn: &JobNeeds) -> String {
+    let scopes = jn.scopes();
+    let list = if scopes.is_empty() {
+        "nothing".to_string()
+    } else {
+        scopes
+            .iter()
+            .map(|(s, l)| format!("{s}: {l}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut msg = format!(
+        "reusable workflow: callers must grant job `{job}` at least {list}; wffmt adds no permissions to a workflow_call workflow"
+    );
+    if let Some((origin, why)) = jn.unknown.first() {
+        msg.push_str(&format!(" (and more may be needed: {origin}: {why})"));
+    }
+    msg
+}
+
+/// Needs that the declared permissions do not cover.
+fn too_small(effective: Option<&Declared>, jn: &JobNeeds) -> Vec<String> {
+    let Some(Declared::Scopes(have)) = effective else {
+        if let Some(Declared::Other(what)) = effective {
+            if what == "read-all" {
+                return jn
+                    .needs
+                    .iter()
+                    .filter(|n| n.need.level == Level::Write)
+                    .map(|n| {
+                        format!(
+                            "needs `{}: write` ({}: {}) but has read-all",
+                            n.need.scope, n.origin, n.need.reason
+                        )
+                    })
+                    .collect();
+            }
+        }
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for n in &jn.needs {
+        let granted = have.get(&n.need.scope).copied();
+        if granted.is_none_or(|g| g < n.need.level) {
+            let msg = format!(
+                "needs `{}: {}` ({}: {}) but its permissions grant {}",
+                n.need.scope,
+                n.need.level,
+                n.origin,
+                n.need.reason,
+                granted.map(|g| g.as_str()).unwrap_or("none")
+            );
+            if !out.contains(&msg) {
+                out.push(msg);
+            }
+        }
+    }
+    out
+}

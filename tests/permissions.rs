@@ -1,0 +1,124 @@
+//! `permissions` fixtures: workflows in `corpus/fixtures/permissions/repo` (a small repository
+//! with a local composite action and a reusable workflow), expected outputs in `expected/`, and
+//! for each a `.perms` file with the effective permissions every job must end up with. The
+//! output is loaded with yaml-rust2 and the effective permissions computed from its data, so the
+//! check is on meaning, not only on text. `UPDATE_FIXTURES=1` rewrites the expected outputs
+//! (never the `.perms` files: those are written by hand).
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use wffmt::app::select_rules;
+use wffmt::config::Config;
+use wffmt::discover::FileKind;
+use wffmt::passes::Rule;
+use wffmt::pipeline::process;
+use yaml_rust2::{Yaml, YamlLoader};
+
+/// `job: scope=level, ...` per job; `default` when neither the job nor the workflow declares
+/// permissions, `none` for `{}`.
+fn effective(text: &str) -> BTreeMap<String, String> {
+    let docs = YamlLoader::load_from_str(text).expect("output loads with yaml-rust2");
+    let doc = &docs[0];
+    let render = |p: &Yaml| match p {
+        Yaml::Hash(h) if h.is_empty() => "none".to_string(),
+        Yaml::Hash(h) => h
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    k.as_str().unwrap_or("?"),
+                    v.as_str().unwrap_or("?")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Yaml::String(s) => s.clone(),
+        other => format!("{other:?}"),
+    };
+    let top = &doc["permissions"];
+    let mut out = BTreeMap::new();
+    if let Yaml::Hash(jobs) = &doc["jobs"] {
+        for (id, job) in jobs {
+            let own = &job["permissions"];
+            let eff = if !own.is_badvalue() {
+                render(own)
+            } else if !top.is_badvalue() {
+                render(top)
+            } else {
+                "default".to_string()
+            };
+            out.insert(id.as_str().unwrap_or("?").to_string(), eff);
+        }
+    }
+    out
+}
+
+#[test]
+fn permissions_fixtures() {
+    let dir = common::project_dir().join("corpus/fixtures/permissions");
+    let rules = select_rules(&["permissions".into()], &[]).unwrap();
+    let refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
+    let config = Config::default();
+    let update = std::env::var_os("UPDATE_FIXTURES").is_some();
+    let mut failures = Vec::new();
+    let inputs = common::files_under(&dir.join("repo/.github/workflows"), &[".yml"]);
+    assert!(inputs.len() >= 12);
+    for input in inputs {
+        let name = input.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&input).unwrap();
+        let out = process(
+            &text,
+            FileKind::Workflow,
+            &name,
+            Some(&input),
+            &config,
+            &refs,
+        );
+        if let Some(e) = &out.error {
+            failures.push(format!("{name}: {}", e.message));
+            continue;
+        }
+        let expected_path = dir.join("expected").join(&name);
+        if update {
+            std::fs::write(&expected_path, &out.output).unwrap();
+        }
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        if out.output != expected {
+            failures.push(format!(
+                "{name}: output differs:\n{}",
+                similar::TextDiff::from_lines(&expected, &out.output)
+                    .unified_diff()
+                    .header("expected", "actual")
+            ));
+        }
+        let perms_path = dir.join("expected").join(name.replace(".yml", ".perms"));
+        let want: BTreeMap<String, String> = std::fs::read_to_string(&perms_path)
+            .unwrap_or_else(|_| panic!("missing {}", perms_path.display()))
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let got = effective(&out.output);
+        if got != want {
+            failures.push(format!(
+                "{name}: effective permissions {got:?}, expected {want:?}"
+            ));
+        }
+        // Running again adds nothing.
+        let again = process(
+            &out.output,
+            FileKind::Workflow,
+            &name,
+            Some(&input),
+            &config,
+            &refs,
+        );
+        if again.output != out.output {
+            failures.push(format!("{name}: a second run changes the output"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
