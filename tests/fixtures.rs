@@ -15,7 +15,7 @@ fn run_rule_dir(rule: &str) -> usize {
     let dir = common::project_dir().join("corpus/fixtures").join(rule);
     let rules = select_rules(&[rule.to_string()], &[]).unwrap();
     let refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
-    let config = Config::default();
+    let default_config = Config::default();
     let update = std::env::var_os("UPDATE_FIXTURES").is_some();
     let mut failures = Vec::new();
     let mut count = 0;
@@ -28,6 +28,13 @@ fn run_rule_dir(rule: &str) -> usize {
             FileKind::Action
         } else {
             FileKind::Workflow
+        };
+        // `<case>.toml` beside the input configures the run.
+        let config_path = input.with_file_name(name.replace(".in.yml", ".toml"));
+        let config = if config_path.exists() {
+            Config::load(&config_path).unwrap()
+        } else {
+            default_config.clone()
         };
         let out = process(&text, kind, &name, None, &config, &refs);
         if let Some(err) = &out.error {

@@ -122,3 +122,66 @@ fn permissions_fixtures() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn contents_read_at_the_top_level_when_configured() {
+    let dir = common::project_dir().join("corpus/fixtures/permissions/repo/.github/workflows");
+    let input = dir.join("release.yml");
+    let text = std::fs::read_to_string(&input).unwrap();
+    let config = Config::from_toml_str(
+        "[permissions]\ntop-level = \"contents-read\"\n",
+        std::path::Path::new("wffmt.toml"),
+    )
+    .unwrap();
+    let rules = select_rules(&["permissions".into()], &[]).unwrap();
+    let refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
+    let out = process(
+        &text,
+        FileKind::Workflow,
+        "release.yml",
+        Some(&input),
+        &config,
+        &refs,
+    );
+    let eff = effective(&out.output);
+    assert_eq!(eff["build"], "contents=read");
+    assert_eq!(eff["release"], "contents=write");
+    // The build job inherits the top-level block: no block of its own.
+    assert_eq!(
+        out.output.matches("permissions:").count(),
+        2,
+        "{}",
+        out.output
+    );
+}
+
+#[test]
+fn json_output_explains_each_need() {
+    let dir = common::project_dir().join("corpus/fixtures/permissions/repo");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wffmt"))
+        .args([
+            "--select",
+            "permissions",
+            "--format",
+            "json",
+            ".github/workflows/ghcr.yml",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let findings = v["files"][0]["findings"].as_array().unwrap();
+    let text: Vec<String> = findings
+        .iter()
+        .map(|f| f["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        text.iter()
+            .any(|m| m.contains("packages: write") && m.contains("source")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter().any(|m| m.contains("contents: read")),
+        "{text:?}"
+    );
+}

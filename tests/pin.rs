@@ -292,3 +292,31 @@ fn verify_pins_reports_mismatched_comments_and_stray_shas() {
     assert!(msgs.contains("not the tip"), "{msgs}");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn network_failure_exits_3_and_other_files_are_still_processed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".github/workflows/w.yml",
+        "on: push\njobs:\n  a:\n    steps:\n      - uses: acme/checkout@v4\n",
+    );
+    write(
+        dir.path(),
+        ".github/workflows/x.yml",
+        "on:\n  push:\n    paths: [**.md]\n",
+    );
+    // Nothing listens on port 9 of the loopback address: the connection is refused.
+    let out = Command::new(env!("CARGO_BIN_EXE_wffmt"))
+        .args(["--select", "pin,quote-patterns"])
+        .current_dir(dir.path())
+        .env("GITHUB_SERVER_URL", "http://127.0.0.1:9")
+        .env("WFFMT_CACHE_DIR", dir.path().join(".cache"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let msgs = text(&out);
+    assert!(msgs.contains("w.yml:5:15"), "{msgs}");
+    assert!(msgs.contains("'**.md'"), "{msgs}");
+}
