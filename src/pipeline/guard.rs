@@ -31,12 +31,13 @@ pub fn comments(tree: &SyntaxTree) -> Vec<&str> {
         .collect()
 }
 
-/// Every significant token of `old` that no edit touches must be in `new`, shifted by the edits
-/// before it, with the same kind and text. Returns the offset (in `old`) of the first one that is
-/// not.
+/// Every significant token of `old` must still start, shifted by the edits before it, in `new`
+/// with the same kind; and with the same text when no edit falls inside it. Only tokens whose
+/// first byte an edit replaces are exempt. Returns the offset (in `old`) of the first token that
+/// is not kept.
 pub fn untouched_tokens_kept(old: &SyntaxTree, new: &SyntaxTree, edits: &[Edit]) -> Option<usize> {
     let mut edits: Vec<&Edit> = edits.iter().collect();
-    edits.sort_by_key(|e| e.range.start);
+    edits.sort_by_key(|e| (e.range.start, e.range.end));
     let new_tokens = new.tokens();
     let mut e = 0;
     let mut delta: isize = 0;
@@ -46,19 +47,26 @@ pub fn untouched_tokens_kept(old: &SyntaxTree, new: &SyntaxTree, edits: &[Edit])
             delta += edits[e].replacement.len() as isize - edits[e].range.len() as isize;
             e += 1;
         }
-        let touched = edits
+        // Edits from `e` on end after the token's start.
+        let start_replaced = edits[e..]
             .iter()
-            .any(|ed| ed.range.start < end && start < ed.range.end.max(ed.range.start + 1));
-        if touched {
+            .take_while(|ed| ed.range.start <= start)
+            .any(|ed| ed.range.start <= start && start < ed.range.end);
+        if start_replaced {
             continue;
         }
+        let inside = edits[e..]
+            .iter()
+            .take_while(|ed| ed.range.start < end)
+            .any(|ed| ed.range.start < end);
         let shifted = (start as isize + delta) as usize;
         let found = new_tokens
             .binary_search_by_key(&shifted, |n| n.start as usize)
             .ok()
             .map(|i| new_tokens[i]);
-        let same =
-            found.is_some_and(|n| n.kind == t.kind && n.text(new.text()) == t.text(old.text()));
+        let same = found.is_some_and(|n| {
+            n.kind == t.kind && (inside || n.text(new.text()) == t.text(old.text()))
+        });
         if !same {
             return Some(start);
         }
@@ -83,6 +91,17 @@ mod tests {
             untouched_tokens_kept(&parse(old), &parse(&new), &edits),
             None
         );
+    }
+
+    #[test]
+    fn a_token_that_changes_kind_is_caught_even_with_an_edit_inside_it() {
+        // Re-indenting the continuation of a plain scalar `---` moves its first line to
+        // column 0, where it becomes a document marker.
+        let old = "%YAML 1.2\n  ---\na: 1\n";
+        let edits = vec![Edit::delete(10..12), Edit::insert(16, " ")];
+        let new = apply_fixes(old, vec![Fix::new("t", "", edits.clone())]).text;
+        assert_eq!(new, "%YAML 1.2\n---\n a: 1\n");
+        assert!(untouched_tokens_kept(&parse(old), &parse(&new), &edits).is_some());
     }
 
     #[test]

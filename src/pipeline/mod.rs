@@ -222,3 +222,111 @@ fn unstable_rule(
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::{Edit, Fix};
+    use crate::passes::Output;
+
+    /// A rule that rewrites one value it has no business changing.
+    struct Meddler {
+        routes: &'static [&'static str],
+        from: &'static str,
+        to: &'static str,
+    }
+
+    impl Rule for Meddler {
+        fn name(&self) -> &'static str {
+            "meddler"
+        }
+        fn allowed_routes(&self) -> &'static [&'static str] {
+            self.routes
+        }
+        fn run(&self, cx: &Context) -> Output {
+            let mut out = Output::default();
+            if let Some(at) = cx.tree.text().find(self.from) {
+                out.fixes.push(Fix::new(
+                    "meddler",
+                    "meddle",
+                    vec![Edit::replace(at..at + self.from.len(), self.to)],
+                ));
+            }
+            out
+        }
+    }
+
+    fn run(rule: &dyn Rule, text: &str) -> Processed {
+        process(
+            text,
+            FileKind::Workflow,
+            "w.yml",
+            None,
+            &Config::default(),
+            &[rule],
+        )
+    }
+
+    const WF: &str = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest # os\n";
+
+    #[test]
+    fn a_data_change_outside_the_declared_routes_is_refused_and_names_the_rule() {
+        let rule = Meddler {
+            routes: &["permissions"],
+            from: "ubuntu-latest",
+            to: "windows-latest",
+        };
+        let out = run(&rule, WF);
+        let err = out.error.expect("refused");
+        assert!(err.message.contains("rule `meddler`"), "{}", err.message);
+        assert!(err.message.contains("jobs.a.runs-on"), "{}", err.message);
+        assert_eq!(out.output, WF);
+    }
+
+    #[test]
+    fn a_change_inside_the_declared_routes_is_accepted() {
+        let rule = Meddler {
+            routes: &["jobs.*.runs-on"],
+            from: "ubuntu-latest",
+            to: "windows-latest",
+        };
+        let out = run(&rule, WF);
+        assert!(out.error.is_none());
+        assert!(out.output.contains("windows-latest"));
+    }
+
+    #[test]
+    fn a_changed_comment_is_refused() {
+        let rule = Meddler {
+            routes: &[],
+            from: "# os",
+            to: "# OS",
+        };
+        let out = run(&rule, WF);
+        assert!(out.error.expect("refused").message.contains("comment"));
+    }
+
+    #[test]
+    fn a_new_syntax_error_is_refused() {
+        let rule = Meddler {
+            routes: &["jobs"],
+            from: "runs-on: ubuntu-latest",
+            to: "runs-on: 'ubuntu-latest",
+        };
+        let out = run(&rule, WF);
+        assert!(out.error.expect("refused").message.contains("syntax error"));
+    }
+
+    #[test]
+    fn input_yaml_rust2_rejects_still_gets_a_token_check() {
+        // `**/x` is an unknown alias: yaml-rust2 rejects the file, so only our CST can judge.
+        let text = "on:\n  push:\n    paths:\n      - **/x\n      - \"y\"\n";
+        let rule = Meddler {
+            routes: &["on"],
+            from: "**/x",
+            to: "\"**/x",
+        };
+        let out = run(&rule, text);
+        assert!(out.error.is_some(), "{}", out.output);
+    }
+}

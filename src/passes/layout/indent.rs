@@ -271,7 +271,9 @@ pub fn resolve_all(
             // Between a key and its nested block, or not deeper than what follows: the comment
             // leads the next entry.
             let leads_nested = prev_content.is_some_and(|p| next_indent > lines.lines[p].indent());
-            if col <= next_indent || leads_nested {
+            // Inside a flow collection a comment goes with the item after it.
+            let in_flow = enclosing_flow_start(tree, lines.lines[l].token).is_some();
+            if col <= next_indent || leads_nested || in_flow {
                 chosen = Some(nx);
             }
         }

@@ -41,6 +41,16 @@ pub fn verbatim_lines(tree: &SyntaxTree, lines: &Lines) -> Vec<bool> {
     if let Some(from) = off_at {
         mark(from, tree.text().len(), &mut verbatim);
     }
+    // Text that would turn into a document marker or a directive at column 0 stays where it is.
+    let text = tree.text();
+    for (i, line) in lines.lines.iter().enumerate() {
+        let rest = &text[line.first..];
+        let marker = rest.starts_with("---") || rest.starts_with("...") || rest.starts_with('%');
+        let movable = matches!(line.kind, LineKind::Content | LineKind::InScalar);
+        if movable && line.first > line.start && marker {
+            verbatim[i] = true;
+        }
+    }
     // A line inside a verbatim multi-line token is verbatim only through the token's own line.
     for (i, line) in lines.lines.iter().enumerate() {
         if line.kind == LineKind::InScalar && i > 0 && verbatim[i - 1] {

@@ -82,6 +82,10 @@ pub fn spot(tree: &SyntaxTree, map: NodeId, after: &[&str], fallback: &[&str]) -
             })
         }
         None => {
+            let first_tok = tree.tokens()[tree.token_span(first).start];
+            if !first_tok.first_on_line() {
+                return None; // `--- key: v`: no line of its own to insert before
+            }
             let start = tree.range(first).start;
             Some(Spot {
                 at: tree.line_start(start),

@@ -89,6 +89,10 @@ impl Rule for Permissions {
             kb: &kb,
         };
         let jobs = wf.jobs();
+        // Only a real workflow: triggers and at least one job.
+        if jobs.is_empty() || wf.on().is_none() {
+            return out;
+        }
         let all = needs::workflow_needs(&wf, &repo);
         let at = |n: NodeId| tree.line_col(tree.range(n).start);
 
