@@ -88,14 +88,7 @@ fn quote_patterns_outputs_load_with_the_intended_strings() {
         let on = &docs[0]["on"];
         let Yaml::Hash(events) = on else { continue };
         for (_, config) in events {
-            for key in [
-                "branches",
-                "branches-ignore",
-                "tags",
-                "tags-ignore",
-                "paths",
-                "paths-ignore",
-            ] {
+            for key in wffmt::syntax::views::FILTER_KEYS {
                 let items = match &config[key] {
                     Yaml::Array(a) => a.clone(),
                     Yaml::BadValue => continue,

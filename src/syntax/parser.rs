@@ -97,6 +97,19 @@ enum Frame {
     },
 }
 
+impl Frame {
+    /// A mapping entry that has just started.
+    fn entry(map_indent: u32, explicit: bool, colon: bool) -> Frame {
+        Frame::Entry {
+            map_indent,
+            explicit,
+            colon,
+            has_key: false,
+            has_value: false,
+        }
+    }
+}
+
 /// Where a node is about to start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ctx {
@@ -216,6 +229,15 @@ impl Parser<'_> {
 
     fn consume(&mut self, i: usize) {
         self.last_sig = Some(i);
+    }
+
+    /// An anchor or tag before a node that has not started yet.
+    fn pending_property(&mut self, i: usize) -> usize {
+        if self.props.is_none() {
+            self.props = Some(i);
+        }
+        self.consume(i);
+        i + 1
     }
 
     fn close(&mut self) {
@@ -458,33 +480,13 @@ impl Parser<'_> {
             Frame::BlockMap { indent } => match t.kind {
                 TokenKind::Question => {
                     self.flush_props();
-                    self.open(
-                        Frame::Entry {
-                            map_indent: indent,
-                            explicit: true,
-                            colon: false,
-                            has_key: false,
-                            has_value: false,
-                        },
-                        NodeKind::Entry,
-                        i,
-                    );
+                    self.open(Frame::entry(indent, true, false), NodeKind::Entry, i);
                     self.consume(i);
                     i + 1
                 }
                 TokenKind::Colon => {
                     self.flush_props();
-                    self.open(
-                        Frame::Entry {
-                            map_indent: indent,
-                            explicit: false,
-                            colon: true,
-                            has_key: false,
-                            has_value: false,
-                        },
-                        NodeKind::Entry,
-                        i,
-                    );
+                    self.open(Frame::entry(indent, false, true), NodeKind::Entry, i);
                     self.consume(i);
                     i + 1
                 }
@@ -494,17 +496,7 @@ impl Parser<'_> {
                 ),
                 _ => {
                     let start = self.props.unwrap_or(i);
-                    self.open(
-                        Frame::Entry {
-                            map_indent: indent,
-                            explicit: false,
-                            colon: false,
-                            has_key: false,
-                            has_value: false,
-                        },
-                        NodeKind::Entry,
-                        start,
-                    );
+                    self.open(Frame::entry(indent, false, false), NodeKind::Entry, start);
                     self.node_start(i, Ctx::Key { explicit: false })
                 }
             },
@@ -640,11 +632,7 @@ impl Parser<'_> {
             if map_allowed && self.is_implicit_key(i) {
                 return self.start_implicit_map(i, ctx);
             }
-            if self.props.is_none() {
-                self.props = Some(i);
-            }
-            self.consume(i);
-            return i + 1;
+            return self.pending_property(i);
         }
         let start = self.props.unwrap_or(i);
         let col = self.toks[start].col.min(t.col);
@@ -754,17 +742,7 @@ impl Parser<'_> {
         let start = self.props.take().unwrap_or(i);
         let col = self.toks[i].col;
         self.open(Frame::BlockMap { indent: col }, NodeKind::BlockMap, start);
-        self.open(
-            Frame::Entry {
-                map_indent: col,
-                explicit: false,
-                colon: false,
-                has_key: false,
-                has_value: false,
-            },
-            NodeKind::Entry,
-            i,
-        );
+        self.open(Frame::entry(col, false, false), NodeKind::Entry, i);
         self.flow_or_key_node(i)
     }
 
@@ -772,11 +750,7 @@ impl Parser<'_> {
     fn flow_or_key_node(&mut self, i: usize) -> usize {
         let t = self.toks[i];
         if t.kind.is_property() {
-            if self.props.is_none() {
-                self.props = Some(i);
-            }
-            self.consume(i);
-            return i + 1;
+            return self.pending_property(i);
         }
         self.node_start(i, Ctx::Key { explicit: false })
     }
@@ -907,11 +881,7 @@ impl Parser<'_> {
     fn flow_node(&mut self, i: usize) -> usize {
         let t = self.toks[i];
         if t.kind.is_property() {
-            if self.props.is_none() {
-                self.props = Some(i);
-            }
-            self.consume(i);
-            return i + 1;
+            return self.pending_property(i);
         }
         let start = self.props.take().unwrap_or(i);
         match t.kind {
