@@ -294,6 +294,9 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, Finding> {
             line,
             column,
             "binary file (contains a NUL byte); skipped",
+        )
+        .with_help(
+            "wffmt reads YAML text only; leave this file out of the paths or list it in .ignore",
         ));
     }
     String::from_utf8(bytes).map_err(|e| {
@@ -346,7 +349,8 @@ fn process_file(
                         1,
                         1,
                         format!("invalid configuration: {e}"),
-                    ),
+                    )
+                    .with_help("fix the configuration file (the README's Configuration section lists every key)"),
                 )
             }
         },

@@ -64,6 +64,16 @@ pub struct Conflict {
     pub kept: &'static str,
     pub skipped: &'static str,
     pub at: usize,
+    pub kind: ConflictKind,
+}
+
+/// Why a fix was not applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// It overlaps a fix already taken; it may apply cleanly on the new text.
+    Overlap,
+    /// Its own edits overlap, or fall outside the text: a bug in the rule, retrying won't help.
+    Malformed,
 }
 
 /// The result of applying fixes to a text.
@@ -110,16 +120,25 @@ pub fn apply_fixes(text: &str, mut fixes: Vec<Fix>) -> Applied {
                 kept: fix.rule,
                 skipped: fix.rule,
                 at: fix.span().map(|r| r.start).unwrap_or(0),
+                kind: ConflictKind::Malformed,
             });
             continue;
         }
         // Edits are sorted by `Fix::new`; overlaps inside the fix are between neighbours.
-        let own = fix
+        if let Some(w) = fix
             .edits
             .windows(2)
             .find(|w| overlaps(&w[0].range, &w[1].range))
-            .map(|w| (fix.rule, w[1].range.start));
-        let clash = own.or_else(|| {
+        {
+            conflicts.push(Conflict {
+                kept: fix.rule,
+                skipped: fix.rule,
+                at: w[1].range.start,
+                kind: ConflictKind::Malformed,
+            });
+            continue;
+        }
+        let clash = {
             fix.edits.iter().find_map(|e| {
                 let before = taken.range(..=e.range.start).next_back();
                 let after = taken.range(e.range.start..).next();
@@ -129,12 +148,13 @@ pub fn apply_fixes(text: &str, mut fixes: Vec<Fix>) -> Applied {
                     .find(|(&s, &(end, _))| overlaps(&(s..end), &e.range))
                     .map(|(_, &(_, rule))| (rule, e.range.start))
             })
-        });
+        };
         match clash {
             Some((kept, at)) => conflicts.push(Conflict {
                 kept,
                 skipped: fix.rule,
                 at,
+                kind: ConflictKind::Overlap,
             }),
             None => {
                 for e in &fix.edits {
@@ -189,7 +209,8 @@ mod tests {
             vec![Conflict {
                 kept: "first",
                 skipped: "second",
-                at: 3
+                at: 3,
+                kind: ConflictKind::Overlap,
             }]
         );
     }
@@ -203,6 +224,18 @@ mod tests {
         let out = apply_fixes("abcd", fixes);
         assert_eq!(out.text, "ab1cd");
         assert_eq!(out.conflicts.len(), 1);
+    }
+
+    #[test]
+    fn a_fix_whose_own_edits_overlap_is_malformed() {
+        let fixes = vec![Fix::new(
+            "a",
+            "",
+            vec![Edit::insert(1, "x"), Edit::replace(1..2, "y")],
+        )];
+        let out = apply_fixes("abcd", fixes);
+        assert_eq!(out.text, "abcd");
+        assert_eq!(out.conflicts[0].kind, ConflictKind::Malformed);
     }
 
     #[test]

@@ -72,7 +72,8 @@ pub fn uses_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<UsesSite> {
         .into_iter()
         .filter(|&n| tree.kind(n) == NodeKind::Scalar)
         .filter_map(|node| {
-            let value = tree.scalar_value(node)?.trim().to_string();
+            // Not trimmed: a value with stray whitespace or escapes is not a valid ref.
+            let value = tree.scalar_value(node)?.to_string();
             Some(UsesSite { node, value })
         })
         .collect()
@@ -192,7 +193,9 @@ impl Rule for Pin {
                     if let Some(msg) =
                         describe_check(&remote, listing.verify_pin(&remote.git_ref, comment))
                     {
-                        out.findings.push(finding(Severity::Error, msg));
+                        out.findings.push(finding(Severity::Error, msg).with_help(
+                            "pin the ref again (`wffmt --fix --select pin` on the tag or branch you want) or correct the comment",
+                        ));
                     }
                 }
                 continue;
@@ -204,8 +207,8 @@ impl Rule for Pin {
                         finding(
                             Severity::Error,
                             format!(
-                                "cannot pin `{}`: `{}` {e} {}/{}",
-                                site.value, remote.git_ref, remote.owner, remote.repo
+                                "cannot pin `{}`: {}/{} has no tag or branch named `{}` ({e})",
+                                site.value, remote.owner, remote.repo, remote.git_ref
                             ),
                         )
                         .with_help(
@@ -224,7 +227,14 @@ impl Rule for Pin {
             } else {
                 continue;
             }
-            let version = format!("# {}", resolution.comment);
+            // A full ref name (`refs/heads/v1`) stays full in the comment: the short name may
+            // be a tag too, and `--verify-pins` must find the same commit from it.
+            let comment = if remote.git_ref.starts_with("refs/heads/") {
+                remote.git_ref.clone()
+            } else {
+                resolution.comment.clone()
+            };
+            let version = format!("# {comment}");
             match (anchor, comment_tok) {
                 (None, _) => out.findings.push(finding(
                     Severity::Info,

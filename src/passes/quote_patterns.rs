@@ -216,7 +216,8 @@ fn quote_if_needed(tree: &SyntaxTree, range: Range<usize>, in_flow: bool, edits:
     let needs = match first {
         '*' => !is_real_alias(tree, range.start, text),
         '!' => !is_standard_tag(text),
-        '&' | '[' | '{' | '@' | '`' | '|' | '>' | '%' => true,
+        '&' => !is_used_anchor(tree, text),
+        '[' | '{' | '@' | '`' | '|' | '>' | '%' => true,
         _ => in_flow && text.contains(['[', ']', '{', '}', ',']),
     };
     if needs {
@@ -245,6 +246,15 @@ fn is_real_alias(tree: &SyntaxTree, at: usize, text: &str) -> bool {
             && (t.end as usize) <= at
             && &tree.text()[t.start as usize + 1..t.end as usize] == name
     })
+}
+
+/// `&name value` where `*name` is used somewhere in the document: a real anchor.
+fn is_used_anchor(tree: &SyntaxTree, text: &str) -> bool {
+    let name = text[1..].split([' ', '\t']).next().unwrap_or("");
+    !name.is_empty()
+        && tree.tokens().iter().any(|t| {
+            t.kind == TokenKind::Alias && &tree.text()[t.start as usize + 1..t.end as usize] == name
+        })
 }
 
 /// `!!str value`: a real YAML tag, not a negated pattern.
@@ -308,6 +318,15 @@ mod tests {
     fn real_aliases_are_left_alone() {
         let src = "on:\n  push:\n    branches: &b [main]\n  pull_request:\n    branches: *b\n";
         assert_eq!(fix(src), src);
+    }
+
+    #[test]
+    fn used_anchors_are_left_alone() {
+        let src = "on:\n  push:\n    branches:\n      - &main main\n  pull_request:\n    branches: [*main, &x y]\n";
+        assert_eq!(
+            fix(src),
+            "on:\n  push:\n    branches:\n      - &main main\n  pull_request:\n    branches: [*main, '&x y']\n"
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::discover::FileKind;
-use crate::edit::{apply_fixes, Edit};
+use crate::edit::{apply_fixes, ConflictKind, Edit};
 use crate::finding::{Finding, Severity};
 use crate::passes::{Context, Rule};
 use crate::syntax::{parse, SyntaxTree};
@@ -73,6 +73,32 @@ pub fn process(
                 break;
             }
             let applied = apply_fixes(&current, result.fixes);
+            if let Some(bad) = applied
+                .conflicts
+                .iter()
+                .find(|c| c.kind == ConflictKind::Malformed)
+            {
+                let (line, column) = position(&tree, bad.at);
+                out.output = text.to_string();
+                out.applied.clear();
+                out.error = Some(
+                    Finding::new(
+                        "verify",
+                        Severity::Error,
+                        line,
+                        column,
+                        format!(
+                            "internal error: rule `{}` proposed overlapping edits; the file was not changed",
+                            bad.skipped
+                        ),
+                    )
+                    .with_help(format!(
+                        "please report this; run with `--skip {}` to process the file without it",
+                        bad.skipped
+                    )),
+                );
+                return out;
+            }
             let edits: Vec<Edit> = applied
                 .applied
                 .iter()

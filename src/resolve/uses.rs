@@ -138,7 +138,8 @@ impl Ord for RepoId {
 
 /// Classifies and validates one `uses:` value. Never panics, whatever the input.
 pub fn parse_uses(text: &str) -> UsesRef {
-    if text.starts_with("./") {
+    // `$/path` is GitHub's self-repository reference: like `./path`, nothing to resolve.
+    if text.starts_with("./") || text.starts_with("$/") {
         return UsesRef::Local(text.to_string());
     }
     if text.starts_with("docker://") {

@@ -225,10 +225,19 @@ pub fn resolve_all(
                     continue;
                 };
                 let h = header_line_of(tree, lines, line.token);
+                // An empty line of the body (no more spaces than the body's indentation) carries
+                // no content: it may lose spaces but never gains any (no trailing whitespace).
+                let spaces_only = is_blank_at(tree, line.first);
+                if spaces_only && d > 0 && line.indent() <= body_indent(tree, line.token) {
+                    continue;
+                }
                 if d != 0 && !h.is_some_and(|h| verbatim[h]) {
                     let old = line.indent() as isize;
                     fin[l] = Some((old + d).max(0) as usize);
                 }
+            }
+            LineKind::InScalar if is_blank_at(tree, line.first) => {
+                // An empty line inside a multi-line scalar: part of the value, left alone.
             }
             LineKind::InScalar | LineKind::Content => {
                 // A continuation of a token or node that starts on an earlier line.
@@ -309,6 +318,14 @@ pub fn resolve_all(
         }
     }
     fin
+}
+
+/// Nothing but a line break (or the end of the text) at `at`.
+fn is_blank_at(tree: &SyntaxTree, at: usize) -> bool {
+    matches!(
+        tree.text().as_bytes().get(at),
+        None | Some(b'\n') | Some(b'\r')
+    )
 }
 
 /// The line of the block scalar header whose body is token `body`.

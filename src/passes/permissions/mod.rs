@@ -68,6 +68,11 @@ impl Rule for Permissions {
             return out;
         }
         let tree = cx.tree;
+        // The structure of a file with syntax errors is a guess: leave it to the author (the
+        // errors are reported by the pipeline).
+        if !tree.diagnostics().is_empty() {
+            return out;
+        }
         let Some(wf) = Workflow::new(tree) else {
             return out;
         };
@@ -123,12 +128,16 @@ impl Rule for Permissions {
         if reusable {
             for (job, (_, jn)) in jobs.iter().zip(&all) {
                 let (line, column) = at(job.entry);
+                let declared_here = job
+                    .permissions_entry()
+                    .and_then(|e| tree.entry_value(e))
+                    .map(|v| declared(tree, v));
                 out.findings.push(Finding::new(
                     NAME,
                     Severity::Info,
                     line,
                     column,
-                    advisory(&job.id, jn),
+                    advisory(&job.id, jn, declared_here.as_ref()),
                 ));
             }
             return out;
@@ -138,8 +147,8 @@ impl Rule for Permissions {
             .permissions_entry()
             .and_then(|e| tree.entry_value(e))
             .map(|v| declared(tree, v));
-        let any_declared =
-            top_declared.is_some() || jobs.iter().any(|j| j.permissions_entry().is_some());
+        let any_declared = wf.permissions_entry().is_some()
+            || jobs.iter().any(|j| j.permissions_entry().is_some());
         if any_declared {
             for (job, (_, jn)) in jobs.iter().zip(&all) {
                 let effective = job
@@ -209,19 +218,26 @@ impl Rule for Permissions {
         }
         for ((job, (_, jn)), unknown) in jobs.iter().zip(&all).zip(&unknown) {
             let (line, column) = at(job.entry);
-            let Some(map) = job.map else { continue };
-            let Some(spot) = emit::spot(tree, map, &["runs-on", "needs"], &["if", "name", "uses"])
-            else {
-                out.findings.push(Finding::new(
-                    NAME,
-                    Severity::Warning,
-                    line,
-                    column,
-                    format!(
-                        "job `{}` is a flow mapping; add its permissions by hand",
-                        job.id
-                    ),
-                ));
+            let spot = job
+                .map
+                .and_then(|m| emit::spot(tree, m, &["runs-on", "needs"], &["if", "name", "uses"]));
+            let Some(spot) = spot else {
+                // Not a block mapping: the job is unknown (see `needs`), its findings say why.
+                for (origin, why) in unknown {
+                    out.findings.push(
+                        Finding::new(
+                            NAME,
+                            Severity::Warning,
+                            line,
+                            column,
+                            format!(
+                                "job `{}`: cannot tell its permissions: {origin}: {why}",
+                                job.id
+                            ),
+                        )
+                        .with_help("add a permissions block to this job by hand"),
+                    );
+                }
                 continue;
             };
             if !unknown.is_empty() {
@@ -242,6 +258,7 @@ impl Rule for Permissions {
                     ));
                 }
                 for (origin, why) in unknown {
+                    let (line, column) = at(step_node(job, origin).unwrap_or(job.entry));
                     out.findings.push(
                         Finding::new(
                             NAME,
@@ -321,8 +338,16 @@ fn grants_for(scopes: &Scopes, needs: Option<&JobNeeds>) -> Vec<Grant> {
         .collect()
 }
 
-fn advisory(job: &str, jn: &JobNeeds) -> String {
-    let scopes = jn.scopes();
+fn advisory(job: &str, jn: &JobNeeds, declared_here: Option<&Declared>) -> String {
+    let scopes = match declared_here {
+        Some(Declared::Scopes(s)) => s.clone(),
+        Some(Declared::Other(what)) => {
+            return format!(
+                "reusable workflow: job `{job}` declares `{what}`; callers must grant that"
+            )
+        }
+        None => jn.scopes(),
+    };
     let list = if scopes.is_empty() {
         "nothing".to_string()
     } else {
@@ -339,6 +364,20 @@ fn advisory(job: &str, jn: &JobNeeds) -> String {
         msg.push_str(&format!(" (and more may be needed: {origin}: {why})"));
     }
     msg
+}
+
+/// The step an unknown need's origin (`step N …`) names.
+fn step_node(job: &crate::syntax::views::Job, origin: &str) -> Option<NodeId> {
+    let n: usize = origin
+        .strip_prefix("step ")?
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()?;
+    job.steps()
+        .into_iter()
+        .find(|s| s.index + 1 == n)
+        .map(|s| s.map)
 }
 
 /// Needs that the declared permissions do not cover.

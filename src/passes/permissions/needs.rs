@@ -144,6 +144,24 @@ fn job_needs(
 ) -> JobNeeds {
     let mut out = JobNeeds::default();
     let t = job.tree;
+    match job.map {
+        Some(m) if t.kind(m) == NodeKind::BlockMap => {}
+        _ => {
+            out.unknown.push((
+                format!("job `{}`", job.id),
+                "the job is not a block mapping (a flow mapping or an alias); wffmt cannot place a block in it".into(),
+            ));
+            return out;
+        }
+    }
+    if has_alias(t, job.entry) {
+        out.unknown.push((
+            format!("job `{}`", job.id),
+            "the job uses YAML aliases (`*name`, `<<:`), which wffmt does not follow".into(),
+        ));
+        return out;
+    }
+    container_needs(job, &mut out);
     if let Some(uses) = job.uses() {
         out.calls_workflow = true;
         let target = text_of(t, uses);
@@ -157,6 +175,47 @@ fn job_needs(
         step_needs(&step, &env, events, repo, depth, visiting, &mut out);
     }
     out
+}
+
+/// Any alias (or merge key) inside a node: its data comes from elsewhere in the file.
+fn has_alias(tree: &SyntaxTree, node: NodeId) -> bool {
+    tree.node_tokens(node)
+        .iter()
+        .any(|t| t.kind == crate::syntax::TokenKind::Alias)
+}
+
+/// A job container or service pulled with GITHUB_TOKEN as the registry password reads
+/// GitHub Packages.
+fn container_needs(job: &Job, out: &mut JobNeeds) {
+    let t = job.tree;
+    let mut configs = Vec::new();
+    configs.extend(job.get("container"));
+    if let Some(services) = job
+        .get("services")
+        .filter(|&s| matches!(t.kind(s), NodeKind::BlockMap | NodeKind::FlowMap))
+    {
+        configs.extend(t.map_entries(services).filter_map(|e| t.entry_value(e)));
+    }
+    for c in configs {
+        if !matches!(t.kind(c), NodeKind::BlockMap | NodeKind::FlowMap) {
+            continue;
+        }
+        let password = t
+            .map_get(c, "credentials")
+            .and_then(|cr| t.map_get(cr, "password"))
+            .map(|p| text_of(t, p));
+        if password.is_some_and(|p| kb::token::mentions_github_token(&p)) {
+            out.push(
+                Need {
+                    scope: "packages".into(),
+                    level: Level::Read,
+                    reason: "pulls a container image with GITHUB_TOKEN as the registry password".into(),
+                    source: "https://docs.github.com/en/packages/managing-github-packages-using-github-actions-workflows/publishing-and-installing-a-package-with-github-actions".into(),
+                },
+                "the job's container or service",
+            );
+        }
+    }
 }
 
 fn step_needs(
@@ -206,7 +265,7 @@ fn step_needs(
         .iter()
         .any(|(_, v)| v.as_deref().is_none_or(kb::token::mentions_github_token))
         || env.iter().any(|(_, v)| kb::token::mentions_github_token(v));
-    if let Some(path) = uses.strip_prefix("./") {
+    if let Some(path) = uses.strip_prefix("./").or_else(|| uses.strip_prefix("$/")) {
         local_action_needs(
             path, &label, &with, &env, events, repo, depth, visiting, out,
         );
@@ -362,7 +421,10 @@ fn callee_needs(
     visiting: &mut BTreeSet<PathBuf>,
     out: &mut JobNeeds,
 ) {
-    if let Some(path) = target.strip_prefix("./") {
+    if let Some(path) = target
+        .strip_prefix("./")
+        .or_else(|| target.strip_prefix("$/"))
+    {
         let Some(root) = &repo.root else {
             out.unknown.push((
                 origin.into(),
