@@ -320,3 +320,40 @@ fn network_failure_exits_3_and_other_files_are_still_processed() {
     assert!(msgs.contains("w.yml:5:15"), "{msgs}");
     assert!(msgs.contains("'**.md'"), "{msgs}");
 }
+
+#[test]
+fn full_branch_refs_keep_a_comment_that_verify_pins_accepts() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let wf = write(
+        dir.path(),
+        ".github/workflows/w.yml",
+        "on: push\njobs:\n  a:\n    steps:\n      - uses: acme/release@refs/heads/release\n      - uses: \"acme/checkout@v4\\n\"\n      - uses: $/.github/workflows/x.yml\n",
+    );
+    let out = wffmt(dir.path(), &srv, &["--fix", "--select", "pin"]);
+    let got = std::fs::read_to_string(&wf).unwrap();
+    let branch = common::git::git(
+        &srv.base.join("acme/release"),
+        &["rev-parse", "refs/heads/release"],
+    );
+    assert!(
+        got.contains(&format!("acme/release@{branch} # refs/heads/release")),
+        "{got}"
+    );
+    // An escaped line break is not part of any valid ref: reported, not pinned.
+    assert!(got.contains("\"acme/checkout@v4\\n\""), "{got}");
+    let msgs = text(&out);
+    assert!(msgs.contains("w.yml:6:15"), "{msgs}");
+    // The self-repository form is local: no message about it.
+    assert!(!msgs.contains("w.yml:7:"), "{msgs}");
+    let verify = wffmt(
+        dir.path(),
+        &srv,
+        &["--check", "--select", "pin", "--verify-pins"],
+    );
+    assert!(
+        !text(&verify).contains("does not match"),
+        "{}",
+        text(&verify)
+    );
+}
