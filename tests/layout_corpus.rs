@@ -65,3 +65,25 @@ fn layout_is_verified_idempotent_and_equivalent_on_every_corpus_file() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The yaml-test-suite holds the odd corners of YAML (valid and invalid): layout must never be
+/// refused by its own verification on any of them.
+#[test]
+fn layout_is_never_refused_on_the_yaml_test_suite() {
+    let rules = select_rules(&["layout".into(), "quote-patterns".into()], &[]).unwrap();
+    let refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
+    let config = Config::default();
+    let mut failures = Vec::new();
+    let files = common::yaml_test_suite();
+    for f in &files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let out = process(&text, FileKind::Workflow, "t.yml", None, &config, &refs);
+        if let Some(e) = out.error {
+            failures.push(format!("{}: {}", f.display(), e.message));
+        }
+    }
+    eprintln!("layout on the yaml-test-suite: {} inputs", files.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -652,8 +652,14 @@ impl<'a> Lexer<'a> {
             } else {
                 eol
             };
-            let empty = r == eol;
+            // Only spaces: an empty line. A tab after the spaces is content.
+            let empty = q == eol;
             if empty {
+                // Whitespace beyond the body's indentation is content (spaces or a tab), so
+                // such a line belongs to the value even where trailing empty lines do not.
+                if n.is_some_and(|n| spaces > n || (spaces >= n && r > q)) {
+                    content_end = Some(next);
+                }
                 last_line_end = next;
                 p = next;
                 continue;
@@ -725,6 +731,14 @@ mod tests {
         assert!(kinds(src).contains(&(TokenKind::BlockBody, "  one\n\n")));
         let src = "a: |\n  one\n\nb: 1\n";
         assert!(kinds(src).contains(&(TokenKind::BlockBody, "  one\n")));
+    }
+
+    #[test]
+    fn whitespace_beyond_the_indentation_is_content() {
+        let src = "a: |\n  x\n   \nb: 1\n";
+        assert!(kinds(src).contains(&(TokenKind::BlockBody, "  x\n   \n")));
+        let src = "a: |\n  x\n  \nb: 1\n";
+        assert!(kinds(src).contains(&(TokenKind::BlockBody, "  x\n")));
     }
 
     #[test]

@@ -60,7 +60,13 @@ pub fn target_columns(
     for doc in tree.documents() {
         for root in tree.children(doc) {
             match tree.kind(root) {
-                NodeKind::BlockMap | NodeKind::BlockSeq => stack.push((root, 0)),
+                NodeKind::BlockMap | NodeKind::BlockSeq => {
+                    // `--- key: v`: the first entry shares the marker's line; keep the column.
+                    let compact = first_entry_token(tree, root)
+                        .is_some_and(|t| !tree.tokens()[t].first_on_line());
+                    let col = if compact { old_indent(tree, root) } else { 0 };
+                    stack.push((root, col));
+                }
                 NodeKind::Error => {}
                 _ => set(&mut target, tree.token_span(root).start, 0),
             }
@@ -134,13 +140,15 @@ pub fn target_columns(
                         });
                         // Content under an indentation indicator keeps its place relative to
                         // the parent; otherwise it sits one level deeper than the parent.
-                        let col = if explicit {
-                            (body_indent(tree, body) as isize + ni as isize - old as isize).max(0)
-                                as usize
-                        } else {
-                            ni + w
-                        };
-                        bodies.push((body, col));
+                        // A body without content lines (only empty lines) stays as it is.
+                        if let Some(indent) = body_indent(tree, body) {
+                            let col = if explicit {
+                                (indent as isize + ni as isize - old as isize).max(0) as usize
+                            } else {
+                                ni + w
+                            };
+                            bodies.push((body, col));
+                        }
                     }
                 }
             }
@@ -164,13 +172,14 @@ fn block_body(tree: &SyntaxTree, node: NodeId) -> Option<usize> {
     (span.start..span.end).find(|&i| toks[i].kind == TokenKind::BlockBody)
 }
 
-/// Indentation of a block scalar body: that of its first line with content.
-pub fn body_indent(tree: &SyntaxTree, body: usize) -> usize {
+/// Indentation of a block scalar body: that of its first line with content (anything but
+/// spaces); `None` when the body has no such line.
+pub fn body_indent(tree: &SyntaxTree, body: usize) -> Option<usize> {
     let text = tree.tokens()[body].text(tree.text());
     text.split('\n')
-        .find(|l| !l.trim().is_empty())
+        .map(|l| l.trim_end_matches('\r'))
+        .find(|l| !l.trim_start_matches(' ').is_empty())
         .map(|l| l.len() - l.trim_start_matches(' ').len())
-        .unwrap_or(0)
 }
 
 fn first_entry_token(tree: &SyntaxTree, coll: NodeId) -> Option<usize> {
@@ -206,7 +215,9 @@ pub fn resolve_all(
     let body_delta: std::collections::HashMap<usize, isize> = targets
         .bodies
         .iter()
-        .map(|&(body, col)| (body, col as isize - body_indent(tree, body) as isize))
+        .filter_map(|&(body, col)| {
+            body_indent(tree, body).map(|indent| (body, col as isize - indent as isize))
+        })
         .collect();
     let delta = |fin: &Vec<Option<usize>>, l: usize| -> isize {
         let old = lines.lines[l].indent() as isize;
@@ -228,7 +239,8 @@ pub fn resolve_all(
                 // An empty line of the body (no more spaces than the body's indentation) carries
                 // no content: it may lose spaces but never gains any (no trailing whitespace).
                 let spaces_only = is_blank_at(tree, line.first);
-                if spaces_only && d > 0 && line.indent() <= body_indent(tree, line.token) {
+                let indent = body_indent(tree, line.token).unwrap_or(0);
+                if spaces_only && d > 0 && line.indent() <= indent {
                     continue;
                 }
                 if d != 0 && !h.is_some_and(|h| verbatim[h]) {

@@ -231,7 +231,8 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
             && end_of_z > lines.lines[z].first;
         let last_sig = toks.iter().rev().find(|t| !t.kind.is_trivia());
         // Adding a line break after a block scalar's last line would add it to the value.
-        let after_block = last_sig.is_some_and(|t| t.kind == TokenKind::BlockBody);
+        let after_block = last_sig
+            .is_some_and(|t| matches!(t.kind, TokenKind::BlockBody | TokenKind::BlockHeader));
         if !ends_with_break && !verbatim[z] && !after_block {
             let brk = wanted_break.unwrap_or(first_break);
             edits.push(Edit::insert(end_of_z, brk));

@@ -64,6 +64,10 @@ fn is_property_or_alias(kind: TokenKind) -> bool {
 pub fn needs_space_after_comma(toks: &[Token], i: usize) -> bool {
     toks[i].kind == TokenKind::Comma
         && toks.get(i + 1).is_some_and(|n| {
-            !n.kind.is_trivia() && !matches!(n.kind, TokenKind::RBracket | TokenKind::RBrace)
+            !n.kind.is_trivia()
+                && !matches!(
+                    n.kind,
+                    TokenKind::RBracket | TokenKind::RBrace | TokenKind::Comma
+                )
         })
 }
