@@ -72,16 +72,24 @@ fn layout_is_verified_idempotent_and_equivalent_on_every_corpus_file() {
 fn layout_is_never_refused_on_the_yaml_test_suite() {
     let rules = select_rules(&["layout".into(), "quote-patterns".into()], &[]).unwrap();
     let refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
-    let config = Config::default();
+    let configs = [
+        "",
+        "[layout]\nindent = 4\n",
+        "[layout]\nindent = 1\nsequence-indent = \"indentless\"\n",
+        "[layout]\nline-ending = \"crlf\"\nmax-blank-lines = 0\n",
+    ];
     let mut failures = Vec::new();
     let files = common::yaml_test_suite();
-    for f in &files {
-        let Ok(text) = std::fs::read_to_string(f) else {
-            continue;
-        };
-        let out = process(&text, FileKind::Workflow, "t.yml", None, &config, &refs);
-        if let Some(e) = out.error {
-            failures.push(format!("{}: {}", f.display(), e.message));
+    for toml in configs {
+        let config = Config::from_toml_str(toml, std::path::Path::new("wffmt.toml")).unwrap();
+        for f in &files {
+            let Ok(text) = std::fs::read_to_string(f) else {
+                continue;
+            };
+            let out = process(&text, FileKind::Workflow, "t.yml", None, &config, &refs);
+            if let Some(e) = out.error {
+                failures.push(format!("{} ({toml:?}): {}", f.display(), e.message));
+            }
         }
     }
     eprintln!("layout on the yaml-test-suite: {} inputs", files.len());

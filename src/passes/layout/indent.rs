@@ -103,8 +103,11 @@ pub fn target_columns(
                 }
                 let is_block = matches!(tree.kind(child), NodeKind::BlockMap | NodeKind::BlockSeq);
                 if is_block {
-                    let own_line = first_entry_token(tree, child)
-                        .is_some_and(|t| tree.tokens()[t].first_on_line());
+                    // On a line of its own when its first entry, or the properties that start
+                    // it (`&a : v`), begin a line.
+                    let own_line = tree.tokens()[first].first_on_line()
+                        || first_entry_token(tree, child)
+                            .is_some_and(|t| tree.tokens()[t].first_on_line());
                     let indent = if !own_line {
                         // Compact (`- key: v`, `? - a`): one space after the indicator, unless
                         // the line's spacing stays as it is.
