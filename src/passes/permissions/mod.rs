@@ -26,7 +26,7 @@
 pub mod emit;
 pub mod needs;
 
-use std::sync::Arc;
+use std::borrow::Cow;
 
 use super::{Context, Output, Rule};
 use crate::config::TopLevel;
@@ -298,11 +298,12 @@ impl Rule for Permissions {
     }
 }
 
-/// The built-in knowledge base, with the entries of the file's configuration added.
-fn knowledge_base(cx: &Context) -> Result<Arc<KnowledgeBase>, String> {
+/// The built-in knowledge base (shared, not copied), with the entries of the file's
+/// configuration added when it has some.
+fn knowledge_base(cx: &Context) -> Result<Cow<'static, KnowledgeBase>, String> {
     let builtin = KnowledgeBase::builtin_ref();
     let Some(actions) = &cx.config.permissions.actions else {
-        return Ok(Arc::new(builtin.clone()));
+        return Ok(Cow::Borrowed(builtin));
     };
     let mut doc = toml::value::Table::new();
     let mut perms = toml::value::Table::new();
@@ -312,7 +313,7 @@ fn knowledge_base(cx: &Context) -> Result<Arc<KnowledgeBase>, String> {
     let extra = KnowledgeBase::from_config_str(&text)?;
     let mut kb = builtin.clone();
     kb.merge(extra);
-    Ok(Arc::new(kb))
+    Ok(Cow::Owned(kb))
 }
 
 /// Grants in alphabetical order, each but `contents: read` with the step that needs it.
