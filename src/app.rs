@@ -106,10 +106,14 @@ pub fn run(cli: Cli) -> i32 {
     let loaded: Vec<Result<String, Finding>> =
         pool.install(|| files.par_iter().map(|f| load(&f.path)).collect());
     let setup = pool.install(|| {
-        let texts: Vec<(&str, FileKind)> = files
+        let texts: Vec<(&str, FileKind, Option<&Path>)> = files
             .iter()
             .zip(&loaded)
-            .filter_map(|(f, l)| l.as_ref().ok().map(|t| (t.as_str(), f.kind)))
+            .filter_map(|(f, l)| {
+                l.as_ref()
+                    .ok()
+                    .map(|t| (t.as_str(), f.kind, Some(f.path.as_path())))
+            })
             .collect();
         prepare(&cli, &names, &texts)
     });
@@ -170,15 +174,18 @@ fn load(path: &Path) -> Result<String, Finding> {
 
 /// Gather what rules need for the whole run: for `pin`, the ref listing of every repository
 /// any file uses, resolved once each, in parallel.
-fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind)]) -> Setup {
+fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind, Option<&Path>)]) -> Setup {
     let mut setup = Setup {
         explain: cli.verbose || matches!(cli.format, FormatArg::Json | FormatArg::Sarif),
         ..Setup::default()
     };
     if names.contains(&pin::NAME) {
+        let explicit = cli.select.iter().any(|s| s.trim() == pin::NAME);
         let repos: Vec<RepoId> = texts
             .par_iter()
-            .flat_map_iter(|(text, kind)| {
+            // Files left to GitHub's actions lockfile need no listing.
+            .filter(|(_, _, path)| explicit || path.and_then(pin::actions_lockfile).is_none())
+            .flat_map_iter(|(text, kind, _)| {
                 pin::repos_to_resolve(&parse(text), *kind, cli.verify_pins)
             })
             .collect();
@@ -195,7 +202,7 @@ fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind)]) -> Set
         setup.pins = Some(Arc::new(PinData {
             listings,
             verify_pins: cli.verify_pins,
-            explicit: cli.select.iter().any(|s| s.trim() == pin::NAME),
+            explicit,
         }));
     }
     setup
@@ -443,7 +450,7 @@ fn run_stdin(
     }
     let report = match decode(bytes) {
         Ok(text) => {
-            let setup = prepare(cli, names, &[(text.as_str(), kind)]);
+            let setup = prepare(cli, names, &[(text.as_str(), kind, None)]);
             let rules = build_rules(names, &setup);
             let rules: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
             let (report, output) = report_for(&text, &name, None, kind, &config, &rules);
