@@ -217,27 +217,18 @@ impl Rule for Permissions {
             }
         }
         for ((job, (_, jn)), unknown) in jobs.iter().zip(&all).zip(&unknown) {
-            let (line, column) = at(job.entry);
             let spot = job
                 .map
                 .and_then(|m| emit::spot(tree, m, &["runs-on", "needs"], &["if", "name", "uses"]));
             let Some(spot) = spot else {
                 // Not a block mapping: the job is unknown (see `needs`), its findings say why.
-                for (origin, why) in unknown {
-                    out.findings.push(
-                        Finding::new(
-                            NAME,
-                            Severity::Warning,
-                            line,
-                            column,
-                            format!(
-                                "job `{}`: cannot tell its permissions: {origin}: {why}",
-                                job.id
-                            ),
-                        )
-                        .with_help("add a permissions block to this job by hand"),
-                    );
-                }
+                report_unknown(
+                    &mut out,
+                    tree,
+                    job,
+                    unknown,
+                    "add a permissions block to this job by hand",
+                );
                 continue;
             };
             if !unknown.is_empty() {
@@ -257,21 +248,13 @@ impl Rule for Permissions {
                         ),
                     ));
                 }
-                for (origin, why) in unknown {
-                    let (line, column) = at(step_node(job, origin).unwrap_or(job.entry));
-                    out.findings.push(
-                        Finding::new(
-                            NAME,
-                            Severity::Warning,
-                            line,
-                            column,
-                            format!("job `{}`: cannot tell its permissions: {origin}: {why}", job.id),
-                        )
-                        .with_help(
-                            "no top-level block was added, so this job keeps its current grants; describe the action in wffmt.toml to let wffmt decide",
-                        ),
-                    );
-                }
+                report_unknown(
+                    &mut out,
+                    tree,
+                    job,
+                    unknown,
+                    "no top-level block was added, so this job keeps its current grants; describe the action in wffmt.toml to let wffmt decide",
+                );
                 continue;
             }
             let scopes = jn.scopes();
@@ -365,6 +348,33 @@ fn advisory(job: &str, jn: &JobNeeds, declared_here: Option<&Declared>) -> Strin
         msg.push_str(&format!(" (and more may be needed: {origin}: {why})"));
     }
     msg
+}
+
+/// A warning for each reason a job's needs cannot be told, at the step it names.
+fn report_unknown(
+    out: &mut Output,
+    tree: &crate::syntax::SyntaxTree,
+    job: &crate::syntax::views::Job,
+    unknown: &[(String, String)],
+    help: &str,
+) {
+    for (origin, why) in unknown {
+        let node = step_node(job, origin).unwrap_or(job.entry);
+        let (line, column) = tree.line_col(tree.range(node).start);
+        out.findings.push(
+            Finding::new(
+                NAME,
+                Severity::Warning,
+                line,
+                column,
+                format!(
+                    "job `{}`: cannot tell its permissions: {origin}: {why}",
+                    job.id
+                ),
+            )
+            .with_help(help),
+        );
+    }
 }
 
 /// The step an unknown need's origin (`step N …`) names.
