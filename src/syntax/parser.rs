@@ -142,6 +142,13 @@ impl Parser<'_> {
             i = self.token(i);
         }
         while self.stack.len() > 1 {
+            if let Some(&(Frame::FlowSeq | Frame::FlowMap, node)) = self.stack.last() {
+                let start = self.nodes[node as usize].start as usize;
+                self.error(
+                    start,
+                    "flow collection not closed before the end of the file",
+                );
+            }
             self.close();
         }
         self.flush_props();
@@ -1029,6 +1036,12 @@ mod tests {
         }
         let tree = parse(&block);
         assert_eq!(tree.print(), block);
+    }
+
+    #[test]
+    fn unclosed_flow_at_end_of_file_is_an_error() {
+        let tree = parse("jobs:\n  a:\n    runs-on: {x: 1\n");
+        assert_eq!(tree.diagnostics().len(), 1, "{:?}", tree.diagnostics());
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub struct Targets {
     pub lines: Vec<Option<usize>>,
     pub collections: Vec<Collection>,
     pub bodies: Vec<(usize, usize)>,
+    /// Spaces per level.
+    pub unit: usize,
 }
 
 /// New column for each line (`None`: leave the line's leading whitespace alone).
@@ -137,19 +139,12 @@ pub fn target_columns(
                 } else if tree.kind(child) != NodeKind::Error {
                     set(&mut target, first, ni + w);
                     if let Some(body) = block_body(tree, child) {
-                        let header = tree.content_tokens(child).next();
-                        let explicit = header.is_some_and(|h| {
-                            h.text(tree.text()).bytes().any(|c| c.is_ascii_digit())
-                        });
-                        // Content under an indentation indicator keeps its place relative to
-                        // the parent; otherwise it sits one level deeper than the parent.
+                        // The body moves by the same amount as its parent's column, so its
+                        // indentation relative to the parent (and any `|2` indicator) holds.
                         // A body without content lines (only empty lines) stays as it is.
                         if let Some(indent) = body_indent(tree, body) {
-                            let col = if explicit {
-                                (indent as isize + ni as isize - old as isize).max(0) as usize
-                            } else {
-                                ni + w
-                            };
+                            let col =
+                                (indent as isize + ni as isize - old as isize).max(0) as usize;
                             bodies.push((body, col));
                         }
                     }
@@ -161,6 +156,7 @@ pub fn target_columns(
         lines: target,
         collections,
         bodies,
+        unit: w,
     }
 }
 
@@ -269,7 +265,21 @@ pub fn resolve_all(
                     continue;
                 }
                 let d = delta(&fin, s);
-                let min = fin[s].unwrap_or(lines.lines[s].indent()) + 1;
+                // Moved with the line where it starts, keeping its offset. A scalar's
+                // continuation must stay right of the block it sits in; flow content keeps its
+                // place relative to its first line (a closing `]` under its key stays there).
+                let min = if line.kind == LineKind::InScalar {
+                    let start_col = tokens[st].col as usize;
+                    targets
+                        .collections
+                        .iter()
+                        .filter(|c| c.first_line <= s && s <= c.last_line && c.old < start_col)
+                        .max_by_key(|c| c.old)
+                        .map(|c| c.new + 1)
+                        .unwrap_or(0)
+                } else {
+                    0
+                };
                 let old = line.indent() as isize;
                 let new = ((old + d).max(0) as usize).max(min);
                 if new != line.indent() {
@@ -302,6 +312,18 @@ pub fn resolve_all(
             }
         }
         if chosen.is_none() {
+            // Under a key with no value (`workflow_dispatch:` / `    # manual runs`): one level
+            // deeper than the key.
+            if let Some(p) = prev_content.filter(|&p| ends_with_colon(tree, lines, p)) {
+                if col > lines.lines[p].indent() && !verbatim[p] {
+                    let key_col = fin[p].unwrap_or(lines.lines[p].indent());
+                    let new = key_col + targets.unit;
+                    if new != col {
+                        fin[l] = Some(new);
+                    }
+                    continue;
+                }
+            }
             // An end-of-block comment: it belongs to the deepest block collection around the
             // line above that is indented no further than the comment.
             let prev = (0..l)
@@ -333,6 +355,22 @@ pub fn resolve_all(
         }
     }
     fin
+}
+
+/// The last significant token of line `l` is a `:` (a key with no value on its line).
+fn ends_with_colon(tree: &SyntaxTree, lines: &Lines, l: usize) -> bool {
+    let end = lines
+        .lines
+        .get(l + 1)
+        .map(|n| n.start)
+        .unwrap_or(tree.text().len());
+    tree.tokens()
+        .iter()
+        .skip(lines.lines[l].token)
+        .take_while(|t| (t.start as usize) < end)
+        .filter(|t| !t.kind.is_trivia())
+        .last()
+        .is_some_and(|t| t.kind == TokenKind::Colon)
 }
 
 /// Nothing but a line break (or the end of the text) at `at`.

@@ -50,6 +50,15 @@ pub fn whitespace(tree: &SyntaxTree, i: usize, in_flow: bool) -> Spacing {
             {
                 Spacing::Set("")
             }
+            // `{a : 1}` -> `{a: 1}`, but an empty key (`, : v`) keeps its separation.
+            (
+                TokenKind::Plain
+                | TokenKind::SingleQuoted
+                | TokenKind::DoubleQuoted
+                | TokenKind::RBracket
+                | TokenKind::RBrace,
+                TokenKind::Colon,
+            ) => Spacing::Set(""),
             (TokenKind::Comma | TokenKind::Colon, _) => Spacing::Set(" "),
             _ => Spacing::Keep,
         }

@@ -25,6 +25,30 @@ pub fn line_break(tree: &SyntaxTree) -> &str {
         .unwrap_or("\n")
 }
 
+/// Offset of the start of the line after the entry and the own-line comments indented under
+/// it (they belong to the entry: `needs:` / `  - a` / `  # - b`).
+fn after_entry_and_its_comments(tree: &SyntaxTree, entry: NodeId, indent: usize) -> (usize, bool) {
+    let (mut at, needs_break) = after_entry(tree, entry);
+    if needs_break {
+        return (at, needs_break);
+    }
+    let text = tree.text();
+    while at < text.len() {
+        let line_end = text[at..]
+            .find('\n')
+            .map(|i| at + i + 1)
+            .unwrap_or(text.len());
+        let line = &text[at..line_end];
+        let col = line.len() - line.trim_start_matches(' ').len();
+        if line.trim_start().starts_with('#') && col > indent {
+            at = line_end;
+        } else {
+            break;
+        }
+    }
+    (at, !text[..at].ends_with('\n'))
+}
+
 /// Offset of the start of the line after the entry (after its trailing comment and break).
 fn after_entry(tree: &SyntaxTree, entry: NodeId) -> (usize, bool) {
     let toks = tree.tokens();
@@ -73,11 +97,13 @@ pub fn spot(tree: &SyntaxTree, map: NodeId, after: &[&str], fallback: &[&str]) -
     };
     match find_last(after).or_else(|| find_last(fallback)) {
         Some(e) => {
-            let (at, needs_break) = after_entry(tree, e);
+            let (at, needs_break) = after_entry_and_its_comments(tree, e, indent);
             Some(Spot {
                 at,
                 indent,
-                blank_before: blank_line_at(tree, at),
+                // Top-level sections separated by blank lines get one; inside a job the block
+                // stays with its entries.
+                blank_before: indent == 0 && blank_line_at(tree, at),
                 needs_break,
             })
         }
