@@ -261,6 +261,21 @@ pub fn github_script_needs(js: &str) -> Analysis {
             ApiNeeds::Unknown(why) => out.push_unknown(format!("`{method} {path}`: {why}")),
         }
     }
+    // `const { issues } = github.rest`, `github.rest[name](...)`: the calls go through an
+    // alias or a computed name that the pattern above cannot follow.
+    let compact: String = js.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.contains("=github.rest;")
+        || compact.contains("=github.rest\n")
+        || compact.ends_with("=github.rest")
+        || compact.contains(".rest[")
+        || computed_method(&compact)
+        || compact.contains("}=github.rest")
+        || compact.contains("}=octokit.rest")
+    {
+        out.push_unknown(
+            "github-script reaches the API through an alias or a computed method name".into(),
+        );
+    }
     if js.contains(".graphql(") || js.contains(".graphql`") {
         out.push_unknown(
             "github-script runs a GraphQL query; its scopes depend on the query".into(),
@@ -330,6 +345,37 @@ fn request_routes(js: &str, out: &mut Analysis) -> Vec<(String, String)> {
         routes.push((method.to_string(), path.to_string()));
     }
     routes
+}
+
+/// `github.rest.<namespace>[...]`: a method chosen at run time.
+fn computed_method(js: &str) -> bool {
+    js.match_indices("rest.").any(|(i, m)| {
+        let rest = &js[i + m.len()..];
+        let ns_len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        ns_len > 0 && rest[ns_len..].starts_with('[')
+    })
+}
+
+#[cfg(test)]
+mod alias_tests {
+    use super::*;
+
+    #[test]
+    fn calls_through_aliases_are_unknown() {
+        for js in [
+            "const { issues } = github.rest; await issues.createComment({})",
+            "await github.rest.issues[method]({})",
+        ] {
+            assert!(!github_script_needs(js).unknown.is_empty(), "{js}");
+        }
+        assert!(
+            github_script_needs("await github.rest.issues.createComment({})")
+                .unknown
+                .is_empty()
+        );
+    }
 }
 
 #[cfg(test)]

@@ -944,6 +944,16 @@ mod tests {
     }
 
     #[test]
+    fn folded_block_scalars_join_their_lines() {
+        let tree = parse("run: >-\n  curl -X POST\n  -H x\n\n  next\n");
+        let run = tree.map_get(tree.first_root().unwrap(), "run").unwrap();
+        assert_eq!(tree.scalar_value(run).unwrap(), "curl -X POST -H x\nnext");
+        let tree = parse("run: |\n  a\n    b\n");
+        let run = tree.map_get(tree.first_root().unwrap(), "run").unwrap();
+        assert_eq!(tree.scalar_value(run).unwrap(), "a\n  b\n");
+    }
+
+    #[test]
     fn workflow_shape() {
         let src = "on:\n  push:\n    branches: [main]\njobs:\n  build:\n    steps:\n      - uses: actions/checkout@v4\n      - run: echo hi\n";
         let tree = parse(src);

@@ -496,19 +496,53 @@ fn unquote_double(raw: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The value of a block scalar, approximately (literal lines joined; used for reading, never
-/// for rewriting).
+/// The value of a block scalar, approximately: indentation removed, `>` folded (lines joined
+/// with spaces, empty and more-indented lines keeping their breaks), `-` chomping applied. Used
+/// for reading (e.g. analysing a `run:` script), never for rewriting.
 fn block_value(header: &str, body: &str) -> String {
     let indent = body
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| l.len() - l.trim_start_matches(' ').len())
-        .min()
+        .next()
         .unwrap_or(0);
+    let lines: Vec<&str> = body
+        .lines()
+        .map(|l| l.get(indent..).unwrap_or("").trim_end_matches('\r'))
+        .collect();
     let mut out = String::new();
-    for line in body.lines() {
-        out.push_str(line.get(indent..).unwrap_or("").trim_end_matches('\r'));
+    if header.starts_with('>') {
+        let mut prev_normal = false;
+        let mut started = false;
+        let mut breaks = 0;
+        for line in lines {
+            if line.trim().is_empty() {
+                breaks += 1;
+                continue;
+            }
+            let more = line.starts_with([' ', '\t']);
+            if started {
+                let joined = prev_normal && !more;
+                let n = if joined { breaks } else { breaks + 1 };
+                if n == 0 {
+                    out.push(' ');
+                } else {
+                    out.extend(std::iter::repeat_n('\n', n));
+                }
+            } else {
+                out.extend(std::iter::repeat_n('\n', breaks));
+            }
+            breaks = 0;
+            started = true;
+            prev_normal = !more;
+            out.push_str(line);
+        }
         out.push('\n');
+    } else {
+        for line in lines {
+            out.push_str(line);
+            out.push('\n');
+        }
     }
     if header.contains('-') {
         while out.ends_with('\n') {

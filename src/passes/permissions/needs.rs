@@ -110,11 +110,21 @@ pub fn step_label(step: &Step) -> String {
     let what = step
         .uses()
         .and_then(|n| t.scalar_value(n))
-        .map(|s| s.into_owned())
+        .map(|s| short_sha(&s))
         .unwrap_or_else(|| "run".to_string());
     match name {
         Some(n) => format!("step {} \"{n}\" ({what})", step.index + 1),
         None => format!("step {} ({what})", step.index + 1),
+    }
+}
+
+/// `owner/repo@<40-hex SHA>` shortened to 7 hex digits, as git shows commits.
+fn short_sha(uses: &str) -> String {
+    match uses.rsplit_once('@') {
+        Some((name, r)) if r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            format!("{name}@{}", &r[..7])
+        }
+        _ => uses.to_string(),
     }
 }
 
@@ -171,8 +181,65 @@ fn job_needs(
     }
     let mut env = wf_env.to_vec();
     env.extend(pairs_of(t, job.get("env")));
-    for step in job.steps() {
-        step_needs(&step, &env, events, repo, depth, visiting, &mut out);
+    let steps = job.steps();
+    for step in &steps {
+        step_needs(step, &env, &[], events, repo, depth, visiting, &mut out);
+    }
+    persisted_credentials(&steps, &mut out);
+    out
+}
+
+/// `actions/checkout` with `persist-credentials: true` written out, followed by `run:` steps:
+/// the author keeps the token for git commands a script runs (a push, usually), which wffmt
+/// cannot see. Grant `contents: write` rather than break the push.
+fn persisted_credentials(steps: &[Step], out: &mut JobNeeds) {
+    for (i, step) in steps.iter().enumerate() {
+        let t = step.tree;
+        let is_checkout = step
+            .uses()
+            .map(|u| text_of(t, u).to_ascii_lowercase())
+            .is_some_and(|u| u.starts_with("actions/checkout@"));
+        if !is_checkout {
+            continue;
+        }
+        let with = step.with();
+        let get = |k: &str| {
+            with.iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| text_of(t, *v))
+        };
+        let persisted = get("persist-credentials").is_some_and(|v| v.trim() == "true");
+        let own_token = get("token")
+            .is_some_and(|v| kb::classify_token_value(&v) == Some(kb::TokenSource::Other));
+        let runs_later = steps[i + 1..].iter().any(|s| s.run().is_some());
+        if persisted && !own_token && runs_later {
+            out.push(
+                Need {
+                    scope: "contents".into(),
+                    level: Level::Write,
+                    reason: "keeps its credentials (persist-credentials: true) for git commands in later steps".into(),
+                    source: "https://github.com/actions/checkout#usage".into(),
+                },
+                &step_label(step),
+            );
+        }
+    }
+}
+
+/// Replace `${{ inputs.NAME }}` in a composite action's text by the value the caller gives
+/// (or the input's default).
+fn substitute_inputs(text: &str, inputs: &[(String, String)]) -> String {
+    if inputs.is_empty() || !text.contains("inputs.") {
+        return text.to_string();
+    }
+    let mut out = text.to_string();
+    for (name, value) in inputs {
+        for form in [
+            format!("${{{{ inputs.{name} }}}}"),
+            format!("${{{{inputs.{name}}}}}"),
+        ] {
+            out = out.replace(&form, value);
+        }
     }
     out
 }
@@ -218,9 +285,11 @@ fn container_needs(job: &Job, out: &mut JobNeeds) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn step_needs(
     step: &Step,
     job_env: &[(String, String)],
+    inputs: &[(String, String)],
     events: Option<&[String]>,
     repo: &Repo,
     depth: usize,
@@ -230,9 +299,13 @@ fn step_needs(
     let t = step.tree;
     let label = step_label(step);
     let mut env = job_env.to_vec();
-    env.extend(pairs_of(t, step.get("env")));
+    env.extend(
+        pairs_of(t, step.get("env"))
+            .into_iter()
+            .map(|(k, v)| (k, substitute_inputs(&v, inputs))),
+    );
     if let Some(run) = step.run() {
-        let script = text_of(t, run);
+        let script = substitute_inputs(&text_of(t, run), inputs);
         let shell = step
             .get("shell")
             .and_then(|s| t.scalar_value(s))
@@ -255,7 +328,7 @@ fn step_needs(
         .into_iter()
         .map(|(k, v)| {
             let value = match t.kind(v) {
-                NodeKind::Scalar => t.scalar_value(v).map(|s| s.into_owned()),
+                NodeKind::Scalar => t.scalar_value(v).map(|s| substitute_inputs(&s, inputs)),
                 _ => None,
             };
             (k, value)
@@ -367,9 +440,27 @@ fn local_action_needs(
     };
     let using = action.using().unwrap_or_default().to_ascii_lowercase();
     if using == "composite" {
+        // What each input is in this call: the caller's value, else the input's default.
+        let mut inputs = action_input_defaults(&tree, action.root);
+        for (k, v) in with {
+            let value = v.clone().unwrap_or_else(|| "${{ unknown }}".to_string());
+            match inputs.iter_mut().find(|(n, _)| n == k) {
+                Some(slot) => slot.1 = value,
+                None => inputs.push((k.clone(), value)),
+            }
+        }
         for step in action.steps() {
             let mut inner = JobNeeds::default();
-            step_needs(&step, env, events, repo, depth + 1, visiting, &mut inner);
+            step_needs(
+                &step,
+                env,
+                &inputs,
+                events,
+                repo,
+                depth + 1,
+                visiting,
+                &mut inner,
+            );
             let inner_label = format!("{label}, its {}", step_label(&step));
             for n in inner.needs {
                 out.push(n.need, &inner_label);
@@ -394,6 +485,27 @@ fn local_action_needs(
         }
     }
     visiting.remove(&file);
+}
+
+/// `inputs.<name>.default` of an action, as text.
+fn action_input_defaults(tree: &SyntaxTree, root: NodeId) -> Vec<(String, String)> {
+    let Some(inputs) = tree
+        .map_get(root, "inputs")
+        .filter(|&i| matches!(tree.kind(i), NodeKind::BlockMap | NodeKind::FlowMap))
+    else {
+        return Vec::new();
+    };
+    tree.map_entries(inputs)
+        .filter_map(|e| {
+            let name = tree.scalar_value(tree.entry_key(e)?)?.into_owned();
+            let default = tree
+                .entry_value(e)
+                .and_then(|v| tree.map_get(v, "default"))
+                .map(|d| text_of(tree, d))
+                .unwrap_or_default();
+            Some((name, default))
+        })
+        .collect()
 }
 
 fn action_inputs_default_to_token(tree: &SyntaxTree, root: NodeId) -> bool {
