@@ -317,3 +317,41 @@ fn discovery_honours_gitignore_and_finds_actions() {
     assert!(!text.contains("ignored/"), "{text}");
     assert!(!text.contains("not-a-workflow"), "{text}");
 }
+
+#[test]
+fn sarif_and_color_outputs() {
+    let (_d, root) = repo(&[(".github/workflows/ci.yml", DIRTY.as_bytes())]);
+    let sarif = wffmt(&root, &["--check", "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("SARIF is JSON");
+    assert_eq!(v["version"], "2.1.0");
+    assert!(!v["runs"][0]["results"].as_array().unwrap().is_empty());
+    let colored = Command::new(env!("CARGO_BIN_EXE_wffmt"))
+        .args(["--color", "always"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(stdout(&colored).contains("\u{1b}["), "no ANSI colour codes");
+    // NO_COLOR (set by `wffmt`) turns `auto` off.
+    assert!(!stdout(&wffmt(&root, &["--color", "auto"])).contains("\u{1b}["));
+}
+
+#[test]
+fn config_flag_and_config_errors() {
+    let (_d, root) = repo(&[
+        (".github/workflows/ci.yml", DIRTY.as_bytes()),
+        ("four.toml", b"[layout]\nindent = 4\n"),
+        ("bad.toml", b"[layout]\nindnet = 4\n"),
+    ]);
+    let out = wffmt(
+        &root,
+        &["--config", "four.toml", "--select", "quote-patterns,layout"],
+    );
+    assert!(stdout(&out).contains("+    push:"), "{}", stdout(&out));
+    let bad = wffmt(&root, &["--config", "bad.toml"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("bad.toml:2:1"), "{}", stderr(&bad));
+    // A wffmt.toml found beside the files applies without --config.
+    std::fs::write(root.join("wffmt.toml"), "[layout]\nindent = 4\n").unwrap();
+    let found = wffmt(&root, &["--select", "quote-patterns,layout"]);
+    assert!(stdout(&found).contains("+    push:"), "{}", stdout(&found));
+}
