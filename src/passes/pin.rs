@@ -176,7 +176,11 @@ impl Rule for Pin {
                                 column,
                                 format!("cannot resolve `{}`: {e}", site.value),
                             )
-                            .with_help("the rest of the file is still pinned"),
+                            .with_help(if e.is_network_or_auth() {
+                                "check the network, GITHUB_SERVER_URL and GITHUB_TOKEN/GH_TOKEN; the other refs were still pinned"
+                            } else {
+                                "check the owner and repository name; the other refs were still pinned"
+                            }),
                         );
                     }
                     continue;
