@@ -176,10 +176,11 @@ impl Rule for Pin {
                                 column,
                                 format!("cannot resolve `{}`: {e}", site.value),
                             )
-                            .with_help(if e.is_network_or_auth() {
-                                "check the network, GITHUB_SERVER_URL and GITHUB_TOKEN/GH_TOKEN; the other refs were still pinned"
-                            } else {
-                                "check the owner and repository name; the other refs were still pinned"
+                            .with_help(match e {
+                                _ if e.is_network_or_auth() => "check the network, GITHUB_SERVER_URL and GITHUB_TOKEN/GH_TOKEN; the other refs were still pinned",
+                                ResolveError::NotCached => "run once without --offline to fill the cache; the other refs were still pinned",
+                                ResolveError::RepoNotFound | ResolveError::InvalidRepo(_) => "check the owner and repository name; the other refs were still pinned",
+                                _ => "the other refs were still pinned",
                             }),
                         );
                     }
