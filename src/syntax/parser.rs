@@ -400,18 +400,12 @@ impl Parser<'_> {
                 self.consume(i);
             }
             _ => {
-                if !matches!(self.top(), Frame::Document { .. }) {
-                    self.open(
-                        Frame::Document {
-                            has_root: false,
-                            has_marker: true,
-                        },
-                        NodeKind::Document,
-                        i,
-                    );
-                }
+                // `...` with no document open ends nothing: it stays in the stream, as a
+                // YAML reader sees no document there.
                 self.consume(i);
-                self.close();
+                if matches!(self.top(), Frame::Document { .. }) {
+                    self.close();
+                }
             }
         }
     }
@@ -514,7 +508,9 @@ impl Parser<'_> {
                 has_key,
                 has_value,
             } => {
-                if t.kind == TokenKind::Colon {
+                // `? : x`: on the `?` line, a `:` starts a compact mapping inside the key.
+                let nested_key_map = explicit && !colon && !has_key && !t.first_on_line();
+                if t.kind == TokenKind::Colon && !nested_key_map {
                     if !colon {
                         self.flush_props();
                         self.set_top(Frame::Entry {
