@@ -46,6 +46,10 @@ pub fn run(cli: Cli) -> i32 {
             return exit::ERROR;
         }
     };
+    if let Err(msg) = check_combination(&cli, &names) {
+        eprintln!("wffmt: {msg}");
+        return exit::ERROR;
+    }
     let explicit_config = match &cli.config {
         Some(path) => match Config::load(path) {
             Ok(c) => Some(Arc::new(c)),
@@ -99,7 +103,12 @@ pub fn run(cli: Cli) -> i32 {
     } else {
         cli.paths.clone()
     };
-    let (files, discover_errors) = discover(&paths, &cwd);
+    let (mut files, discover_errors) = discover(&paths, &cwd);
+    // A file reached twice (a symlink to another workflow) is processed once, under its
+    // first name: two writes to one file would race and two diffs would not apply.
+    let mut seen = std::collections::HashSet::new();
+    files
+        .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
     let finder = ConfigFinder::new();
 
     // Read every file once; the pin pre-pass and the pipeline share the texts.
@@ -140,10 +149,15 @@ pub fn run(cli: Cli) -> i32 {
     for e in discover_errors {
         reports.push(error_report(
             &e.path,
-            Finding::new("io", Severity::Error, 1, 1, e.message),
+            Finding::new("io", Severity::Error, 1, 1, e.message)
+                .with_help("check the path; the other paths were still processed"),
         ));
     }
     reports.sort_by(|a, b| a.path.cmp(&b.path));
+    // One report per broken configuration file, however many files it applies to.
+    reports.dedup_by(|a, b| {
+        a.path == b.path && a.error.is_some() && a.error == b.error && a.diff.is_none()
+    });
 
     let mut out = render(&reports, &render_opts);
     if color && format == Format::Text && mode != Mode::Fix {
@@ -232,6 +246,24 @@ fn exit_code(reports: &[FileReport], mode: Mode) -> i32 {
         return exit::CHANGES;
     }
     exit::OK
+}
+
+/// Flags that make no sense together are a wrong command line, not a silent no-op.
+fn check_combination(cli: &Cli, names: &[&'static str]) -> Result<(), String> {
+    if !cli.select.is_empty() && cli.select.iter().all(|s| s.trim().is_empty()) {
+        return Err("--select needs at least one rule name".into());
+    }
+    if names.is_empty() {
+        return Err("no rule left to run (every selected rule is also skipped)".into());
+    }
+    if cli.verify_pins && !names.contains(&pin::NAME) {
+        return Err("--verify-pins needs the `pin` rule, which is not selected".into());
+    }
+    let stdin = cli.paths.len() == 1 && cli.paths[0] == Path::new("-");
+    if cli.stdin_filename.is_some() && !stdin {
+        return Err("--stdin-filename only applies when the path is `-` (standard input)".into());
+    }
+    Ok(())
 }
 
 /// Parse `--select` / `--skip` into the names of the rules to run, in pipeline order.
@@ -348,17 +380,18 @@ fn process_file(
         None => match finder.for_file(&file.path) {
             Ok(c) => c,
             Err(e) => {
+                // Reported once per configuration file, at its own position (see `run`).
                 return error_report(
-                    &file.display,
+                    &e.path,
                     Finding::new(
                         "config",
                         Severity::Error,
-                        1,
-                        1,
-                        format!("invalid configuration: {e}"),
+                        e.line.max(1),
+                        e.column.max(1),
+                        format!("invalid configuration: {}", e.message),
                     )
-                    .with_help("fix the configuration file (the README's Configuration section lists every key)"),
-                )
+                    .with_help("fix the configuration file (the README's Configuration section lists every key); the files it applies to were skipped"),
+                );
             }
         },
     };
@@ -372,13 +405,20 @@ fn process_file(
     );
     if mode == Mode::Fix && report.error.is_none() && report.changed {
         if let Err(e) = write_atomic(&file.path, output.as_bytes()) {
-            report.error = Some(Finding::new(
-                "io",
-                Severity::Error,
-                1,
-                1,
-                format!("cannot write: {e}; the file was left unchanged"),
-            ));
+            // Nothing was fixed: say so, and only that.
+            report.changed = false;
+            report.diff = None;
+            report.fixes.clear();
+            report.error = Some(
+                Finding::new(
+                    "io",
+                    Severity::Error,
+                    1,
+                    1,
+                    format!("cannot write: {e}; the file was left unchanged"),
+                )
+                .with_help("check the file's and its directory's permissions and attributes, then run again"),
+            );
         }
     }
     report

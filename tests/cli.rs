@@ -243,6 +243,54 @@ fn unknown_rule_and_bad_flags_exit_2() {
 }
 
 #[test]
+fn contradictory_flags_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (vec!["--select", ""], "at least one rule"),
+        (
+            vec!["--select", "layout", "--skip", "layout"],
+            "no rule left",
+        ),
+        (
+            vec!["--verify-pins", "--skip", "pin"],
+            "needs the `pin` rule",
+        ),
+        (vec!["--stdin-filename", "x.yml", "."], "standard input"),
+    ] {
+        let out = wffmt(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_symlinked_workflow_is_processed_once() {
+    let (_d, root) = repo(&[(".github/workflows/ci.yml", DIRTY.as_bytes())]);
+    std::os::unix::fs::symlink("ci.yml", root.join(".github/workflows/link.yml")).unwrap();
+    let out = wffmt(&root, &[]);
+    assert_eq!(
+        stdout(&out).matches("--- a/").count(),
+        1,
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_configuration_error_is_reported_once_at_its_place() {
+    let (_d, root) = repo(&[
+        (".github/workflows/a.yml", CLEAN.as_bytes()),
+        (".github/workflows/b.yml", CLEAN.as_bytes()),
+        ("wffmt.toml", b"[layout]\nindnet = 4\n"),
+    ]);
+    let out = wffmt(&root, &["--check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert_eq!(text.matches("error[config]").count(), 1, "{text}");
+    assert!(text.contains("wffmt.toml:2:1"), "{text}");
+}
+
+#[test]
 fn select_and_skip_choose_rules() {
     let (_d, root) = repo(&[(".github/workflows/ci.yml", DIRTY.as_bytes())]);
     let only_quotes = wffmt(&root, &["--select", "quote-patterns"]);

@@ -185,3 +185,61 @@ fn json_output_explains_each_need() {
         "{text:?}"
     );
 }
+
+/// After a first run leaves a TODO for an unknown action, describing the action in the
+/// configuration lets a second run finish the job: its block, the top-level block, no TODO.
+#[test]
+fn describing_an_unknown_action_later_completes_the_workflow() {
+    let dir = common::project_dir().join("corpus/fixtures/permissions/repo/.github/workflows");
+    let input = dir.join("unknown-action.yml");
+    let text = std::fs::read_to_string(&input).unwrap();
+    let rules = select_rules(&["permissions".into()], &[]).unwrap();
+    let refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
+    let first = process(
+        &text,
+        FileKind::Workflow,
+        "u.yml",
+        Some(&input),
+        &Config::default(),
+        &refs,
+    );
+    assert!(first.output.contains("TODO(wffmt)"));
+    // Without more knowledge the job is still reported on later runs.
+    let again = process(
+        &first.output,
+        FileKind::Workflow,
+        "u.yml",
+        Some(&input),
+        &Config::default(),
+        &refs,
+    );
+    assert_eq!(again.output, first.output);
+    assert!(
+        again.findings.iter().any(|f| f.message.contains("mystery")),
+        "{:?}",
+        again.findings
+    );
+    let config = Config::from_toml_str(
+        "[[permissions.action]]\nuses = \"acme/does-something\"\nneeds = { deployments = \"write\" }\nreason = \"deploys\"\nsource = \"acme/does-something: README.md\"\n",
+        std::path::Path::new("wffmt.toml"),
+    )
+    .unwrap();
+    let second = process(
+        &first.output,
+        FileKind::Workflow,
+        "u.yml",
+        Some(&input),
+        &config,
+        &refs,
+    );
+    assert!(second.error.is_none(), "{:?}", second.error);
+    assert!(!second.output.contains("TODO(wffmt)"), "{}", second.output);
+    let eff = effective(&second.output);
+    assert_eq!(eff["mystery"], "deployments=write");
+    assert_eq!(eff["known"], "contents=read");
+    assert!(
+        second.output.contains("\npermissions: {}\n"),
+        "{}",
+        second.output
+    );
+}

@@ -142,6 +142,7 @@ impl Rule for Pin {
             }
         }
         let mut moved = 0;
+        let mut first_moved: Option<(usize, usize)> = None;
         for site in uses_sites(tree, cx.kind) {
             let (line, column) = tree.line_col(tree.range(site.node).start);
             let finding = |sev: Severity, msg: String| Finding::new(NAME, sev, line, column, msg);
@@ -199,7 +200,7 @@ impl Rule for Pin {
                         describe_check(&remote, listing.verify_pin(&remote.git_ref, comment))
                     {
                         out.findings.push(finding(Severity::Error, msg).with_help(
-                            "pin the ref again (`wffmt --fix --select pin` on the tag or branch you want) or correct the comment",
+                            "replace the SHA by the tag or branch you want (e.g. `@v4.2.2`) and run `wffmt --fix --select pin`, or correct the comment",
                         ));
                     }
                 }
@@ -249,7 +250,19 @@ impl Rule for Pin {
                     ),
                 )),
                 (Some(a), None) => {
-                    edits.push(Edit::insert(tree.range(a).end, format!(" {version}")))
+                    // Trailing spaces would end up inside the comment: the comment takes
+                    // their place.
+                    let end = tree.range(a).end;
+                    let ws_end = tree
+                        .tokens()
+                        .iter()
+                        .find(|t| t.start as usize == end && t.kind == TokenKind::Whitespace)
+                        .map(|t| t.end as usize)
+                        .filter(|&e| {
+                            matches!(tree.text().as_bytes().get(e), None | Some(b'\n' | b'\r'))
+                        })
+                        .unwrap_or(end);
+                    edits.push(Edit::replace(end..ws_end, format!(" {version}")))
                 }
                 (Some(a), Some(i)) => {
                     let tok = tree.tokens()[i];
@@ -269,6 +282,7 @@ impl Rule for Pin {
                             format!(" {version}"),
                         ));
                         moved += 1;
+                        first_moved.get_or_insert(tree.line_col(tok.start as usize));
                     }
                 }
             }
@@ -284,11 +298,12 @@ impl Rule for Pin {
             ));
         }
         if moved > 0 {
+            let (line, column) = first_moved.unwrap_or((1, 1));
             out.findings.push(Finding::new(
                 NAME,
                 Severity::Info,
-                1,
-                1,
+                line,
+                column,
                 format!(
                     "{moved} comment{} on `uses:` line{} moved to the line above to make room for the version comment",
                     if moved == 1 { "" } else { "s" },

@@ -25,7 +25,7 @@ use similar::{Algorithm, DiffOp};
 const CONTEXT: usize = 3;
 
 /// Past this, the diff algorithm settles for a correct but possibly longer diff.
-const DEADLINE: Duration = Duration::from_secs(2);
+const DEADLINE: Duration = Duration::from_millis(100);
 
 /// A unified diff from `old` to `new` for the file shown as `path` (see the module docs).
 /// Empty when the texts are equal.
@@ -35,8 +35,10 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     }
     let old_lines = split_lines(old);
     let new_lines = split_lines(new);
+    // Patience anchors on lines that occur once on each side, which keeps a re-indentation
+    // of every line (where Myers is quadratic) fast; the sections between anchors use Myers.
     let ops = similar::capture_diff_slices_deadline(
-        Algorithm::Myers,
+        Algorithm::Patience,
         &old_lines,
         &new_lines,
         Instant::now().checked_add(DEADLINE),

@@ -147,23 +147,35 @@ impl Rule for Permissions {
             .permissions_entry()
             .and_then(|e| tree.entry_value(e))
             .map(|v| declared(tree, v));
-        let any_declared = wf.permissions_entry().is_some()
-            || jobs.iter().any(|j| j.permissions_entry().is_some());
-        if any_declared {
-            for (job, (_, jn)) in jobs.iter().zip(&all) {
-                let effective = job
-                    .permissions_entry()
-                    .and_then(|e| tree.entry_value(e))
-                    .map(|v| declared(tree, v))
-                    .or_else(|| top_declared.clone());
-                let (line, column) = at(job.entry);
-                for problem in too_small(effective.as_ref(), jn) {
-                    out.findings.push(
-                        Finding::new(NAME, Severity::Warning, line, column, format!("job `{}` {problem}", job.id))
-                            .with_help("the workflow declares permissions, which wffmt never changes; check this grant by hand"),
-                    );
-                }
+        // Existing `permissions` keys are never changed: their jobs are only checked.
+        let top_present = wf.permissions_entry().is_some();
+        for (job, (_, jn)) in jobs.iter().zip(&all) {
+            if !top_present && job.permissions_entry().is_none() {
+                continue;
             }
+            let effective = job
+                .permissions_entry()
+                .and_then(|e| tree.entry_value(e))
+                .map(|v| declared(tree, v))
+                .or_else(|| top_declared.clone());
+            let (line, column) = at(job.entry);
+            for problem in too_small(effective.as_ref(), jn) {
+                out.findings.push(
+                    Finding::new(NAME, Severity::Warning, line, column, format!("job `{}` {problem}", job.id))
+                        .with_help("the workflow declares permissions, which wffmt never changes; check this grant by hand"),
+                );
+            }
+        }
+        if top_present {
+            return out;
+        }
+        // Without a top-level block, the jobs without a block of their own are ours to fill
+        // (on a first run: every job; later, those still unknown then).
+        let candidate: Vec<bool> = jobs
+            .iter()
+            .map(|j| j.permissions_entry().is_none())
+            .collect();
+        if !candidate.iter().any(|&c| c) {
             return out;
         }
 
@@ -193,7 +205,10 @@ impl Rule for Permissions {
                 u
             })
             .collect();
-        let all_known = unknown.iter().all(|u| u.is_empty());
+        let all_known = unknown
+            .iter()
+            .zip(&candidate)
+            .all(|(u, &c)| !c || u.is_empty());
         let nl = emit::line_break(tree).to_string();
         let mut edits = Vec::new();
         let unit = jobs
@@ -216,7 +231,13 @@ impl Rule for Permissions {
                 ));
             }
         }
-        for ((job, (_, jn)), unknown) in jobs.iter().zip(&all).zip(&unknown) {
+        for (((job, (_, jn)), unknown), _) in jobs
+            .iter()
+            .zip(&all)
+            .zip(&unknown)
+            .zip(&candidate)
+            .filter(|(_, &c)| c)
+        {
             let spot = job
                 .map
                 .and_then(|m| emit::spot(tree, m, &["runs-on", "needs"], &["if", "name", "uses"]));
@@ -264,12 +285,17 @@ impl Rule for Permissions {
                     .iter()
                     .all(|(s, l)| top.get(s).is_some_and(|have| have >= l))
             });
+            // A TODO left by an earlier run where the block goes is replaced (or removed).
+            let todo_end = todo_line_at(tree, spot.at);
             if covered && !jn.calls_workflow {
+                if let Some(end) = todo_end {
+                    edits.push(Edit::delete(spot.at..end));
+                }
                 continue;
             }
             let grants = grants_for(&scopes, Some(jn));
-            edits.push(Edit::insert(
-                spot.at,
+            edits.push(Edit::replace(
+                spot.at..todo_end.unwrap_or(spot.at),
                 emit::block(&spot, unit, &grants, &nl),
             ));
         }
@@ -350,6 +376,15 @@ fn advisory(job: &str, jn: &JobNeeds, declared_here: Option<&Declared>) -> Strin
     msg
 }
 
+/// The end (after its line break) of a `# TODO(wffmt)` line starting at `at`, if there is one.
+fn todo_line_at(tree: &crate::syntax::SyntaxTree, at: usize) -> Option<usize> {
+    let rest = &tree.text()[at..];
+    if !rest.trim_start_matches(' ').starts_with("# TODO(wffmt)") {
+        return None;
+    }
+    Some(at + rest.find('\n').map(|i| i + 1).unwrap_or(rest.len()))
+}
+
 /// A warning for each reason a job's needs cannot be told, at the step it names.
 fn report_unknown(
     out: &mut Output,
@@ -412,9 +447,13 @@ fn too_small(effective: Option<&Declared>, jn: &JobNeeds) -> Vec<String> {
         return Vec::new();
     };
     let mut out = Vec::new();
+    let mut reported: Vec<(&str, Level)> = Vec::new();
     for n in &jn.needs {
         let granted = have.get(&n.need.scope).copied();
-        if granted.is_none_or(|g| g < n.need.level) {
+        let key = (n.need.scope.as_str(), n.need.level);
+        // One warning per missing scope, naming the first step that needs it.
+        if granted.is_none_or(|g| g < n.need.level) && !reported.contains(&key) {
+            reported.push(key);
             let msg = format!(
                 "needs `{}: {}` ({}: {}) but its permissions grant {}",
                 n.need.scope,
