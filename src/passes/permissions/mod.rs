@@ -1,8 +1,9 @@
 //! `permissions`: add least-privilege GITHUB_TOKEN permissions that never break a workflow.
 //!
 //! ## What it does
-//! For a workflow with no `permissions` key at all, it works out what each job needs (see
-//! [`needs`]) and then:
+//! For a workflow with no top-level `permissions` key, it works out what each job without a block
+//! of its own needs (see [`needs`]) and then (on a first run these are all the jobs; later runs
+//! fill in jobs left unknown once their actions are described):
 //! - every job known: a top-level `permissions: {}` (or `contents: read` with
 //!   `[permissions] top-level = "contents-read"`), and on each job that needs more, the minimal
 //!   block, scopes in alphabetical order, every grant but `contents: read` with a comment naming
