@@ -182,6 +182,11 @@ fn isolated_command(git: &Path) -> Command {
 /// older git would silently ignore both: no token header, and the user's `insteadOf` rules back.
 const MIN_GIT: (u32, u32) = (2, 32);
 
+/// git could not be started at all.
+fn git_unavailable(git: &Path, e: &io::Error) -> ResolveError {
+    ResolveError::GitUnavailable(format!("could not run `{}`: {e}", git.display()))
+}
+
 /// Checks that `git` runs and is recent enough. A version string that cannot be read (an
 /// unusual build) is given the benefit of the doubt.
 pub(crate) fn check_git(git: &Path, timeout: Duration) -> Result<(), ResolveError> {
@@ -189,12 +194,7 @@ pub(crate) fn check_git(git: &Path, timeout: Duration) -> Result<(), ResolveErro
     cmd.arg("version");
     let output = match run_with_timeout(&mut cmd, timeout) {
         Ok(output) => output,
-        Err(RunError::Spawn(e)) => {
-            return Err(ResolveError::GitUnavailable(format!(
-                "could not run `{}`: {e}",
-                git.display()
-            )))
-        }
+        Err(RunError::Spawn(e)) => return Err(git_unavailable(git, &e)),
         Err(RunError::Timeout) => return Err(ResolveError::Timeout),
         Err(RunError::TooLarge) | Err(RunError::Io(_)) => return Ok(()),
     };
@@ -242,12 +242,7 @@ pub(crate) fn list_one(
     let mut cmd = ls_remote_command(git, &url, transport, token);
     let output = match run_with_timeout(&mut cmd, timeout) {
         Ok(output) => output,
-        Err(RunError::Spawn(e)) => {
-            return Err(ResolveError::GitUnavailable(format!(
-                "could not run `{}`: {e}",
-                git.display()
-            )))
-        }
+        Err(RunError::Spawn(e)) => return Err(git_unavailable(git, &e)),
         Err(RunError::Timeout) => return Err(ResolveError::Timeout),
         Err(RunError::TooLarge) => {
             return Err(ResolveError::Git(
