@@ -1,5 +1,6 @@
-//! A small, forgiving shell lexer: just enough of POSIX sh / bash to find the simple commands of
-//! a `run:` script and their words.
+//! A small, forgiving shell reader: just enough of POSIX sh / bash to find the simple commands of
+//! a `run:` script and their words. Shared by the rules that read scripts (`permissions` for
+//! what a script does with the token, the migrations for deprecated workflow commands).
 //!
 //! It understands quoting (`'...'`, `"..."`, backslashes), line continuations, comments,
 //! command separators (newline, `;`, `&`, `&&`, `|`, `||`, subshell parentheses), redirections
