@@ -18,7 +18,7 @@ use crate::report::{
     colorize_diff, finding_lines, render, summary, terminal_safe, unified_diff, use_color,
     ColorChoice, FileReport, FixSummary, Format, Mode, RenderOptions,
 };
-use crate::resolve::{list_refs, RepoId, ResolveOptions};
+use crate::resolve::{RepoId, ResolveOptions, Session};
 use crate::syntax::parse;
 use crate::write::write_atomic;
 
@@ -194,11 +194,13 @@ fn load(path: &Path) -> Result<String, Finding> {
     }
 }
 
-/// Gather what rules need for the whole run: for `pin`, the ref listing of every repository
-/// any file uses, resolved once each, in parallel.
+/// Gather what rules need for the whole run: the shared resolver [`Session`], and for `pin`,
+/// the ref listing of every repository any file uses, prefetched in parallel (once each).
 fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind, Option<&Path>)]) -> Setup {
+    let session = Arc::new(Session::new(ResolveOptions::from_env(cli.offline)));
     let mut setup = Setup {
         explain: cli.verbose || matches!(cli.format, FormatArg::Json | FormatArg::Sarif),
+        session: Some(Arc::clone(&session)),
         ..Setup::default()
     };
     if names.contains(&pin::NAME) {
@@ -211,18 +213,17 @@ fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind, Option<&
                 pin::repos_to_resolve(&parse(text), *kind, cli.verify_pins)
             })
             .collect();
-        let opts = ResolveOptions::from_env(cli.offline);
-        let (listings, stats) = list_refs(&repos, &opts);
+        session.prefetch_listings(&repos);
         if cli.verbose {
+            let stats = session.stats();
             eprintln!(
                 "pin: {} repositories, {} listed over the network, {} from the cache",
-                listings.len(),
+                stats.listings_made + stats.cache_hits,
                 stats.listings_made,
                 stats.cache_hits
             );
         }
         setup.pins = Some(Arc::new(PinData {
-            listings,
             verify_pins: cli.verify_pins,
             explicit,
         }));

@@ -357,3 +357,70 @@ fn full_branch_refs_keep_a_comment_that_verify_pins_accepts() {
         text(&verify)
     );
 }
+
+/// A host that accepts connections and never answers: after the first timeouts wffmt stops
+/// asking it, reports every ref it could not resolve (at its own line), exits 3, and the whole
+/// run stays short.
+#[test]
+fn never_answering_server_costs_one_timeout_not_one_per_repository() {
+    let Some(url) = common::git::stuck_server() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..12 {
+        let body = format!(
+            "on: push\njobs:\n  a:\n    steps:\n      - uses: org{i}/one@v1\n      - uses: org{i}/two@v2\n"
+        );
+        write(dir.path(), &format!(".github/workflows/w{i:02}.yml"), &body);
+    }
+    let start = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_wffmt"))
+        .args(["--select", "pin", "-j", "2"])
+        .current_dir(dir.path())
+        .env("GITHUB_SERVER_URL", &url)
+        .env("WFFMT_CACHE_DIR", dir.path().join(".cache"))
+        .env("WFFMT_NETWORK_TIMEOUT", "1")
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .output()
+        .unwrap();
+    let elapsed = start.elapsed();
+    let msgs = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{msgs}");
+    // 24 repositories at 8 at once would be 3 rounds of timeouts; one round is enough.
+    assert!(elapsed < std::time::Duration::from_secs(8), "{elapsed:?}");
+    for i in 0..12 {
+        for (line, repo) in [(5, "one@v1"), (6, "two@v2")] {
+            let site = format!(".github/workflows/w{i:02}.yml:{line}:15");
+            assert!(msgs.contains(&site), "{site} missing in {msgs}");
+            assert!(msgs.contains(&format!("org{i}/{repo}")), "{msgs}");
+        }
+    }
+    assert!(msgs.contains("not asked"), "{msgs}");
+    assert!(msgs.contains("did not answer"), "{msgs}");
+}
+
+/// The all-zero SHA names no commit: never pinned to, never accepted by `--verify-pins`.
+#[test]
+fn the_all_zero_sha_is_refused() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let zero = "0".repeat(40);
+    write(
+        dir.path(),
+        ".github/workflows/w.yml",
+        &format!(
+            "on: push\njobs:\n  a:\n    steps:\n      - uses: acme/checkout@{zero} # v4.2.2\n"
+        ),
+    );
+    for args in [
+        &["--check", "--select", "pin"][..],
+        &["--check", "--select", "pin", "--verify-pins"][..],
+    ] {
+        let out = wffmt(dir.path(), &srv, args);
+        let msgs = text(&out);
+        assert!(msgs.contains("w.yml:5:15"), "{msgs}");
+        assert!(msgs.contains("all-zero"), "{msgs}");
+    }
+}

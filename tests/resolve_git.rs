@@ -20,7 +20,7 @@ mod common;
 use common::git::{git, Bare};
 use wffmt::resolve::{
     list_refs, parse_uses, PinCheck, RefError, RefListing, RemoteUses, RepoId, ResolveError,
-    ResolveOptions, UsesRef,
+    ResolveOptions, Session, UsesRef,
 };
 
 /// Runs git in `dir` with a fixed identity and no user/system configuration; returns stdout.
@@ -266,13 +266,26 @@ fn cache_cold_warm_ttl_and_offline() {
     assert_eq!(err, ResolveError::NotCached);
     assert!(!err.is_network_or_auth());
 
-    // Online again, but the server is gone: not found, nothing cached.
+    // Online again, but the server is gone: not found, and that answer is cached briefly, so
+    // the next run does not ask again.
     opts.offline = false;
-    let (results, _) = list_refs(std::slice::from_ref(&id), &opts);
+    opts.ttl = Duration::from_secs(900);
+    let (results, stats) = list_refs(std::slice::from_ref(&id), &opts);
     assert_eq!(results[&id], Err(ResolveError::RepoNotFound));
-    assert!(!wffmt::resolve::cache_entry_path(&opts, &id)
-        .unwrap()
-        .exists());
+    assert_eq!((stats.listings_made, stats.cache_hits), (1, 0));
+    let (results, stats) = list_refs(std::slice::from_ref(&id), &opts);
+    assert_eq!(results[&id], Err(ResolveError::RepoNotFound));
+    assert_eq!((stats.listings_made, stats.cache_hits), (0, 1));
+    // The server is back: a failure is trusted for a shorter time than a listing.
+    fs::rename(f.base.with_extension("gone"), &f.base).unwrap();
+    opts.ttl = wffmt::resolve::FAILURE_TTL + Duration::from_secs(60);
+    let (results, _) = list_refs(std::slice::from_ref(&id), &opts);
+    assert!(results[&id].is_err(), "still within the failure TTL");
+    opts.ttl = Duration::from_secs(1);
+    std::thread::sleep(Duration::from_millis(1100));
+    let (results, stats) = list_refs(std::slice::from_ref(&id), &opts);
+    assert_eq!(stats.listings_made, 1);
+    assert!(results[&id].is_ok(), "{:?}", results[&id]);
 }
 
 #[test]
@@ -655,5 +668,360 @@ fn copy_dir(from: &Path, to: &Path) {
         } else {
             fs::copy(entry.path(), target).unwrap();
         }
+    }
+}
+
+// ---- the shared Session: files and dates at a commit --------------------------------------
+
+const ACTION_YML: &str = "name: root\nruns:\n  using: node20\n  main: dist/index.js\n";
+const SUB_ACTION_YAML: &str =
+    "name: sub\nruns:\n  using: composite\n  steps:\n    - run: echo hi\n      shell: bash\n";
+
+/// `acme/tool`: c1 (2024-03-01) with action files, a workflow and a large `dist/`; the annotated
+/// tag `v1.0.0` (tagged 2024-03-05) on c1; c2 (2024-04-01) without the sub-directory action.
+struct ToolServer {
+    _tmp: tempfile::TempDir,
+    base: PathBuf,
+    repo: Bare,
+    c1: String,
+    c2: String,
+}
+
+fn tool_server() -> ToolServer {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("server");
+    let repo = Bare::init(&base, "acme", "tool");
+    repo.allow_filters();
+    let big = "x".repeat(300_000);
+    let c1 = repo.commit_files(
+        "one",
+        None,
+        &[
+            ("action.yml", ACTION_YML),
+            ("sub/action.yaml", SUB_ACTION_YAML),
+            (".github/workflows/ci.yml", "on: push\n"),
+            ("dist/index.js", &big),
+        ],
+        "2024-03-01T00:00:00Z",
+    );
+    repo.annotated_at("v1.0.0", &c1, "2024-03-05T00:00:00Z");
+    let c2 = repo.commit_files(
+        "two",
+        Some(&c1),
+        &[("action.yml", "name: two\nruns:\n  using: node24\n")],
+        "2024-04-01T00:00:00Z",
+    );
+    repo.branch("main", &c2);
+    ToolServer {
+        _tmp: tmp,
+        base,
+        repo,
+        c1,
+        c2,
+    }
+}
+
+impl ToolServer {
+    fn opts(&self, cache: Option<&Path>) -> ResolveOptions {
+        let mut opts = ResolveOptions::new(format!("file://{}", self.base.display()));
+        opts.cache_dir = cache.map(Path::to_path_buf);
+        opts
+    }
+}
+
+const MAR_1_2024: i64 = 1_709_251_200;
+const MAR_5_2024: i64 = 1_709_596_800;
+
+#[test]
+fn session_reads_action_files_at_a_commit_once() {
+    let srv = tool_server();
+    let cache = tempfile::tempdir().unwrap();
+    let session = Session::new(srv.opts(Some(cache.path())));
+    let tool = RepoId::new("acme", "tool");
+
+    let root = session.action_file(&tool, None, &srv.c1).unwrap().unwrap();
+    assert_eq!(root.path, "action.yml");
+    assert_eq!(&*root.text, ACTION_YML);
+    let after_first = session.stats();
+    assert_eq!(after_first.fetches, 1, "{after_first:?}");
+    // Same commit, other paths: no new fetch (the commit's action files came with it), and the
+    // `.yaml` spelling is found.
+    let sub = session
+        .action_file(&tool, Some("sub/"), &srv.c1.to_uppercase())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (sub.path.as_str(), &*sub.text),
+        ("sub/action.yaml", SUB_ACTION_YAML)
+    );
+    assert_eq!(session.action_file(&tool, Some("nope"), &srv.c1), Ok(None));
+    let workflow = session
+        .file_at(&tool, &srv.c1, ".github/workflows/ci.yml")
+        .unwrap()
+        .unwrap();
+    assert_eq!(&*workflow, "on: push\n");
+    assert_eq!(
+        session.stats().fetches,
+        2,
+        "the workflow's blob is fetched on demand"
+    );
+    // Another commit: one more fetch; the file is absent there, which is an answer.
+    assert_eq!(session.action_file(&tool, Some("sub"), &srv.c2), Ok(None));
+    assert_eq!(session.stats().fetches, 3);
+
+    // A new run with the same cache: everything from disk, no git at all, even offline and
+    // with the server gone.
+    fs::rename(&srv.base, srv.base.with_extension("gone")).unwrap();
+    let mut opts = srv.opts(Some(cache.path()));
+    opts.offline = true;
+    let warm = Session::new(opts);
+    assert_eq!(
+        warm.action_file(&tool, Some("sub"), &srv.c1)
+            .unwrap()
+            .unwrap()
+            .text,
+        sub.text
+    );
+    assert_eq!(warm.action_file(&tool, Some("sub"), &srv.c2), Ok(None));
+    assert_eq!(
+        &*warm
+            .file_at(&tool, &srv.c1, ".github/workflows/ci.yml")
+            .unwrap()
+            .unwrap(),
+        "on: push\n"
+    );
+    let stats = warm.stats();
+    assert_eq!((stats.git_processes, stats.fetches), (0, 0), "{stats:?}");
+    assert!(stats.objects_from_cache >= 3);
+
+    // Offline with a cold cache: a clear "not cached", never a fetch.
+    let mut opts = srv.opts(None);
+    opts.offline = true;
+    let cold = Session::new(opts);
+    assert_eq!(
+        cold.action_file(&tool, None, &srv.c1),
+        Err(ResolveError::NotCached)
+    );
+    assert_eq!(cold.stats().git_processes, 0);
+}
+
+#[test]
+fn session_fetches_are_blobless_and_unknown_commits_are_errors() {
+    let srv = tool_server();
+    // Remove the large blob from the server: only a fetch that never asks for it can succeed.
+    let oid = git(
+        &srv.repo.dir,
+        &["rev-parse", &format!("{}:dist/index.js", srv.c1)],
+    );
+    fs::remove_file(srv.repo.dir.join("objects").join(&oid[..2]).join(&oid[2..])).unwrap();
+    let tool = RepoId::new("acme", "tool");
+    let session = Session::new(srv.opts(None));
+    let file = session.action_file(&tool, None, &srv.c1).unwrap().unwrap();
+    assert_eq!(&*file.text, ACTION_YML);
+    // The same server refusing filters would have to send every blob, and cannot.
+    git(
+        &srv.repo.dir,
+        &["config", "uploadpack.allowFilter", "false"],
+    );
+    let unfiltered = Session::new(srv.opts(None));
+    assert!(unfiltered.action_file(&tool, None, &srv.c1).is_err());
+    let missing = "0123456789abcdef0123456789abcdef01234567";
+    assert_eq!(
+        session.action_file(&tool, None, missing),
+        Err(ResolveError::CommitNotFound)
+    );
+    assert_eq!(
+        session.action_file(&RepoId::new("acme", "nothing"), None, &srv.c1),
+        Err(ResolveError::RepoNotFound)
+    );
+}
+
+#[test]
+fn session_dates_of_commits_and_annotated_tags() {
+    let srv = tool_server();
+    let cache = tempfile::tempdir().unwrap();
+    let tool = RepoId::new("acme", "tool");
+    let session = Session::new(srv.opts(Some(cache.path())));
+    let listing = session.listing(&tool).unwrap();
+    let tag_object = listing.tag_objects["v1.0.0"].clone();
+    assert_ne!(tag_object, srv.c1);
+    assert_eq!(listing.tags["v1.0.0"], srv.c1);
+
+    let commit = session.dates(&tool, &srv.c1).unwrap();
+    assert_eq!(commit.commit, srv.c1);
+    assert_eq!(commit.committed_at, MAR_1_2024);
+    assert_eq!(commit.tagged_at, None);
+    assert_eq!(commit.released_at(), MAR_1_2024);
+    let tag = session.dates(&tool, &tag_object).unwrap();
+    assert_eq!(tag.commit, srv.c1);
+    assert_eq!(tag.committed_at, MAR_1_2024);
+    assert_eq!(tag.tagged_at, Some(MAR_5_2024));
+    assert_eq!(tag.released_at(), MAR_5_2024);
+    // Asked again: memory, no git.
+    let before = session.stats();
+    session.dates(&tool, &srv.c1).unwrap();
+    assert_eq!(session.stats(), before);
+    assert_eq!(before.fetches, 2);
+
+    // Forever in the cache: a new session answers with the server gone.
+    fs::rename(&srv.base, srv.base.with_extension("gone")).unwrap();
+    let warm = Session::new(srv.opts(Some(cache.path())));
+    assert_eq!(warm.dates(&tool, &tag_object).unwrap(), tag);
+    assert_eq!(warm.stats().git_processes, 0);
+}
+
+#[test]
+fn session_prefetch_asks_each_key_once_with_concurrent_askers() {
+    let srv = tool_server();
+    let tool = RepoId::new("acme", "tool");
+    let mut opts = srv.opts(None);
+    opts.max_connections = 4;
+    let session = Arc::new(Session::new(opts));
+    let c1 = srv.c1.clone();
+    let c2 = srv.c2.clone();
+    let keys: Vec<(RepoId, String)> = (0..12)
+        .map(|i| {
+            (
+                tool.clone(),
+                if i % 2 == 0 { c1.clone() } else { c2.clone() },
+            )
+        })
+        .collect();
+    // Rule threads asking while the prefetch runs wait for the same answers.
+    thread::scope(|s| {
+        for _ in 0..4 {
+            let session = Arc::clone(&session);
+            let (tool, c1) = (tool.clone(), c1.clone());
+            s.spawn(move || session.dates(&tool, &c1).unwrap());
+        }
+        session.prefetch_dates(&keys);
+        session.prefetch_listings([&tool, &RepoId::new("ACME", "TOOL")]);
+    });
+    let stats = session.stats();
+    assert_eq!(stats.fetches, 2, "{stats:?}");
+    assert_eq!(stats.listings_made, 1, "{stats:?}");
+    let file_keys = vec![
+        (tool.clone(), None, c1.clone()),
+        (tool.clone(), Some("sub".to_string()), c1.clone()),
+        (tool.clone(), None, c2.clone()),
+    ];
+    session.prefetch_action_files(&file_keys);
+    assert_eq!(session.stats().fetches, 4);
+    assert!(session
+        .action_file(&tool, Some("sub"), &c1)
+        .unwrap()
+        .is_some());
+    assert_eq!(session.stats().fetches, 4);
+}
+
+#[test]
+fn session_refuses_malformed_keys_without_running_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut opts = ResolveOptions::new(format!("file://{}", tmp.path().display()));
+    opts.git = PathBuf::from("/nonexistent/git-that-must-not-run");
+    let session = Session::new(opts);
+    let repo = RepoId::new("acme", "tool");
+    let sha = "a".repeat(40);
+    for bad_sha in [
+        "--upload-pack=touch x",
+        "HEAD",
+        "v1",
+        &"a".repeat(39),
+        &"g".repeat(40),
+    ] {
+        assert!(
+            matches!(session.dates(&repo, bad_sha), Err(ResolveError::Invalid(_))),
+            "{bad_sha}"
+        );
+        assert!(matches!(
+            session.action_file(&repo, None, bad_sha),
+            Err(ResolveError::Invalid(_))
+        ));
+    }
+    for bad_path in [
+        "../action.yml",
+        "a//action.yml",
+        "./action.yml",
+        "README.md",
+        "src/main.rs",
+        ".github/workflows/../../x.yml",
+    ] {
+        assert!(
+            matches!(
+                session.file_at(&repo, &sha, bad_path),
+                Err(ResolveError::Invalid(_))
+            ),
+            "{bad_path}"
+        );
+    }
+    assert!(matches!(
+        session.dates(&RepoId::new("--upload-pack=x", "r"), &sha),
+        Err(ResolveError::InvalidRepo(_))
+    ));
+    assert_eq!(session.stats().git_processes, 0);
+}
+
+/// A server that accepts connections and never answers: after the first timeouts the session
+/// stops asking it, every question still gets an answer that says why, and the total time
+/// stays bounded.
+#[test]
+fn never_answering_server_is_given_up_on() {
+    let Some(server) = listen(None) else {
+        return;
+    };
+    let mut opts = ResolveOptions::new(server.url.clone());
+    opts.timeout = Duration::from_millis(500);
+    opts.max_connections = 2;
+    let session = Session::new(opts);
+    let repos: Vec<RepoId> = (0..40)
+        .map(|i| RepoId::new("org", format!("r{i}")))
+        .collect();
+    let start = Instant::now();
+    session.prefetch_listings(&repos);
+    session.prefetch_dates(&[(RepoId::new("org", "r0"), "a".repeat(40))]);
+    let elapsed = start.elapsed();
+    let mut timeouts = 0;
+    let mut skipped = 0;
+    for repo in &repos {
+        match session.listing(repo) {
+            Err(ResolveError::Timeout) => timeouts += 1,
+            Err(ResolveError::Skipped(why)) => {
+                assert!(why.contains("127.0.0.1"), "{why}");
+                assert!(why.contains("not asked"), "{why}");
+                skipped += 1;
+            }
+            other => panic!("{repo}: {other:?}"),
+        }
+    }
+    // Both connections may time out together: at most one more than the threshold.
+    assert!((2..=3).contains(&timeouts), "{timeouts}");
+    assert_eq!(timeouts + skipped, 40);
+    assert!(session.listing(&repos[0]).unwrap_err().is_network_or_auth());
+    assert!(matches!(
+        session.dates(&RepoId::new("org", "r0"), &"a".repeat(40)),
+        Err(ResolveError::Skipped(_))
+    ));
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert!(session.stats().skipped >= 37);
+
+    // The total deadline cuts a long per-process timeout short and stops everything after it.
+    let mut opts = ResolveOptions::new(server.url.clone());
+    opts.timeout = Duration::from_secs(60);
+    opts.deadline = Duration::from_millis(600);
+    opts.max_connections = 1;
+    let session = Session::new(opts);
+    let start = Instant::now();
+    session.prefetch_listings(&repos[..5]);
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    for repo in &repos[..5] {
+        let err = session.listing(repo).unwrap_err();
+        assert!(
+            matches!(&err, ResolveError::Skipped(why) if why.contains("WFFMT_NETWORK_DEADLINE")),
+            "{err:?}"
+        );
     }
 }

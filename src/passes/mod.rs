@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::discover::FileKind;
 use crate::edit::Fix;
 use crate::finding::Finding;
+use crate::resolve::Session;
 use crate::syntax::SyntaxTree;
 
 /// Everything a rule may look at for one file.
@@ -54,6 +55,9 @@ pub trait Rule: Sync + Send {
 /// Data some rules need that is gathered for the whole run before any file is processed.
 #[derive(Default, Clone)]
 pub struct Setup {
+    /// The run's resolver: ref listings, files and dates from the git server, each asked once
+    /// per run (see [`crate::resolve::Session`]). `None` in tools and tests that resolve nothing.
+    pub session: Option<Arc<Session>>,
     pub pins: Option<Arc<pin::PinData>>,
     /// Rules explain their reasoning as findings (`-v`, `--format json`).
     pub explain: bool,
@@ -65,6 +69,7 @@ pub fn all_rules(setup: &Setup) -> Vec<Box<dyn Rule>> {
         Box::new(quote_patterns::QuotePatterns),
         Box::new(pin::Pin {
             data: setup.pins.clone(),
+            session: setup.session.clone(),
         }),
         Box::new(permissions::Permissions {
             explain: setup.explain,

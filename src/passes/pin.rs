@@ -14,10 +14,9 @@
 //! ## Why
 //! A tag can be moved to any commit by whoever controls the repository; a full SHA cannot.
 //!
-//! Ref listings come from one `git ls-remote` per repository for the whole run (see
-//! [`crate::resolve`]); the rule itself only reads them.
+//! Ref listings come from the run's [`Session`]: one `git ls-remote` per repository for the
+//! whole run, prefetched before files are processed (see [`crate::resolve`]).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -25,16 +24,15 @@ use super::{Context, Output, Rule};
 use crate::discover::FileKind;
 use crate::edit::{Edit, Fix};
 use crate::finding::{Finding, Severity};
-use crate::resolve::{parse_uses, PinCheck, RefListing, RemoteUses, RepoId, ResolveError, UsesRef};
+use crate::resolve::{parse_uses, PinCheck, RemoteUses, RepoId, ResolveError, Session, UsesRef};
 use crate::syntax::views::{ActionMeta, Workflow};
 use crate::syntax::{NodeId, NodeKind, SyntaxTree, TokenKind};
 
 pub const NAME: &str = "pin";
 
-/// Ref listings for every repository of the run, resolved before the rules run.
+/// How `pin` runs this time (the listings themselves come from the run's [`Session`]).
 #[derive(Default)]
 pub struct PinData {
-    pub listings: BTreeMap<RepoId, Result<RefListing, ResolveError>>,
     pub verify_pins: bool,
     /// `pin` was named in `--select`: pin even where GitHub's actions lockfile is used.
     pub explicit: bool,
@@ -42,6 +40,7 @@ pub struct PinData {
 
 pub struct Pin {
     pub data: Option<Arc<PinData>>,
+    pub session: Option<Arc<Session>>,
 }
 
 /// One `uses:` value of a file.
@@ -119,7 +118,7 @@ impl Rule for Pin {
 
     fn run(&self, cx: &Context) -> Output {
         let mut out = Output::default();
-        let Some(data) = &self.data else {
+        let (Some(data), Some(session)) = (&self.data, &self.session) else {
             return out;
         };
         let tree = cx.tree;
@@ -160,34 +159,29 @@ impl Rule for Pin {
             if cx.config.pin.is_ignored(&site.value) {
                 continue;
             }
-            let listing = match data.listings.get(&remote.repo_id()) {
-                Some(Ok(l)) => l,
-                Some(Err(e)) => {
-                    if !remote.is_pinned() || data.verify_pins {
-                        let rule = if e.is_network_or_auth() {
-                            NETWORK_RULE
-                        } else {
-                            NAME
-                        };
-                        out.findings.push(
-                            Finding::new(
-                                rule,
-                                Severity::Error,
-                                line,
-                                column,
-                                format!("cannot resolve `{}`: {e}", site.value),
-                            )
-                            .with_help(match e {
-                                _ if e.is_network_or_auth() => "check the network, GITHUB_SERVER_URL and GITHUB_TOKEN/GH_TOKEN; the other refs were still pinned",
-                                ResolveError::NotCached => "run once without --offline to fill the cache; the other refs were still pinned",
-                                ResolveError::RepoNotFound | ResolveError::InvalidRepo(_) => "check the owner and repository name; the other refs were still pinned",
-                                _ => "the other refs were still pinned",
-                            }),
-                        );
-                    }
+            if remote.is_pinned() && !data.verify_pins {
+                continue;
+            }
+            let listing = match session.listing(&remote.repo_id()) {
+                Ok(l) => l,
+                Err(e) => {
+                    let rule = if e.is_network_or_auth() {
+                        NETWORK_RULE
+                    } else {
+                        NAME
+                    };
+                    out.findings.push(
+                        Finding::new(
+                            rule,
+                            Severity::Error,
+                            line,
+                            column,
+                            format!("cannot resolve `{}`: {e}", site.value),
+                        )
+                        .with_help(resolve_help(&e)),
+                    );
                     continue;
                 }
-                None => continue,
             };
             // Inside a flow collection the comment can only follow the whole collection, and
             // only when it ends on the same line.
@@ -312,6 +306,20 @@ impl Rule for Pin {
             ));
         }
         out
+    }
+}
+
+/// What to do about a failed lookup, one line per cause.
+fn resolve_help(e: &ResolveError) -> &'static str {
+    match e {
+        ResolveError::Timeout => "the server did not answer within WFFMT_NETWORK_TIMEOUT seconds; check the network and GITHUB_SERVER_URL, then run again",
+        ResolveError::Skipped(_) => "this ref was not looked up; check the network and GITHUB_SERVER_URL (or raise WFFMT_NETWORK_TIMEOUT / WFFMT_NETWORK_DEADLINE), then run again",
+        ResolveError::Auth(_) => "set GITHUB_TOKEN or GH_TOKEN to a token that can read the repository",
+        ResolveError::Network(_) => "check the network and GITHUB_SERVER_URL, then run again",
+        ResolveError::NotCached => "run once without --offline to fill the cache",
+        ResolveError::RepoNotFound | ResolveError::InvalidRepo(_) => "check the owner and repository name",
+        ResolveError::GitUnavailable(_) => "install git 2.32 or newer, or run with --skip pin",
+        _ => "run again; if it persists, run with --skip pin and report the message",
     }
 }
 

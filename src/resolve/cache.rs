@@ -13,7 +13,16 @@
 //! Writes go to a unique temporary file in the same directory and are renamed over the entry,
 //! so concurrent runs and crashes leave either the old entry or the new one. Every failure here
 //! (unreadable, unparsable, mismatching, unwritable) degrades to "not cached": the cache is an
-//! optimisation, never a source of errors. Only successful listings are stored.
+//! optimisation, never a source of errors.
+//!
+//! Failed listings are stored too, and trusted for a shorter time ([`read`]'s `failure_max_age`),
+//! so a run over a tree that uses a deleted repository does not ask the server again and again,
+//! yet a fixed network or a new token is noticed soon. A failure recorded without a token is not
+//! reused with one, and the other way round.
+//!
+//! Answers that never change (the dates of a commit, the files of a commit, a blob) are stored
+//! forever, keyed by object id: `{cache_dir}/{kind}-v1/{server}/{owner}~{repo}/{sha}.json`, and
+//! `{cache_dir}/blobs-v1/{server}/{oid}.json`.
 
 use std::fs;
 use std::io::Write;
@@ -23,10 +32,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use serde::de::DeserializeOwned;
+
 use super::listing::RefListing;
 use super::uses::RepoId;
+use super::ResolveError;
 
-const FORMAT: u32 = 1;
+/// Format 2: annotated tags' object ids and failures are recorded.
+const FORMAT: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Entry {
@@ -36,7 +49,10 @@ struct Entry {
     repo: String,
     /// Seconds since the Unix epoch when the listing was made.
     fetched_at: u64,
-    listing: RefListing,
+    listing: Option<RefListing>,
+    failure: Option<ResolveError>,
+    #[serde(default)]
+    with_token: bool,
 }
 
 /// Where the entry for `repo` on `server_url` lives.
@@ -93,14 +109,17 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// The cached listing, if there is a usable one. `max_age: None` accepts any age (offline).
-/// An entry stamped in the future is treated as stale.
+/// The cached listing or failure, if there is a usable one. A listing is used up to `max_age`
+/// (`None`: any age, offline); a failure up to `failure_max_age`, and only when it was recorded
+/// with a token exactly when `with_token`. An entry stamped in the future is stale.
 pub(crate) fn read(
     cache_dir: &Path,
     server_url: &str,
     repo: &RepoId,
     max_age: Option<Duration>,
-) -> Option<RefListing> {
+    failure_max_age: Duration,
+    with_token: bool,
+) -> Option<Result<RefListing, ResolveError>> {
     let text = fs::read_to_string(entry_path(cache_dir, server_url, repo)).ok()?;
     let entry: Entry = serde_json::from_str(&text).ok()?;
     if entry.format != FORMAT
@@ -109,50 +128,92 @@ pub(crate) fn read(
     {
         return None;
     }
-    if let Some(max_age) = max_age {
-        let now = now_secs();
-        if max_age.is_zero()
-            || entry.fetched_at > now
-            || now - entry.fetched_at >= max_age.as_secs()
-        {
-            return None;
+    let now = now_secs();
+    let fresh = |max_age: Duration| {
+        !max_age.is_zero() && entry.fetched_at <= now && now - entry.fetched_at < max_age.as_secs()
+    };
+    match (entry.listing, entry.failure) {
+        (Some(listing), None) if max_age.is_none_or(fresh) => Some(Ok(listing)),
+        (None, Some(failure)) if entry.with_token == with_token && fresh(failure_max_age) => {
+            Some(Err(failure))
         }
+        _ => None,
     }
-    Some(entry.listing)
 }
 
-/// Stores a listing atomically (temporary file + rename).
+/// Stores a listing or a failure atomically (temporary file + rename).
 pub(crate) fn write(
     cache_dir: &Path,
     server_url: &str,
     repo: &RepoId,
-    listing: &RefListing,
+    result: &Result<RefListing, ResolveError>,
+    with_token: bool,
 ) -> std::io::Result<()> {
-    write_at(cache_dir, server_url, repo, listing, now_secs())
+    write_at(cache_dir, server_url, repo, result, with_token, now_secs())
 }
 
 pub(crate) fn write_at(
     cache_dir: &Path,
     server_url: &str,
     repo: &RepoId,
-    listing: &RefListing,
+    result: &Result<RefListing, ResolveError>,
+    with_token: bool,
     fetched_at: u64,
 ) -> std::io::Result<()> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let path = entry_path(cache_dir, server_url, repo);
-    let dir = path
-        .parent()
-        .ok_or_else(|| std::io::Error::other("cache entry has no parent directory"))?;
-    fs::create_dir_all(dir)?;
     let entry = Entry {
         format: FORMAT,
         server_url: server_url.to_string(),
         owner: repo.owner.clone(),
         repo: repo.repo.clone(),
         fetched_at,
-        listing: listing.clone(),
+        listing: result.as_ref().ok().cloned(),
+        failure: result.as_ref().err().cloned(),
+        with_token,
     };
-    let json = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
+    write_json(&entry_path(cache_dir, server_url, repo), &entry)
+}
+
+/// Where a forever entry about object `sha` of `repo` lives (`kind`: `dates`, `files`).
+pub(crate) fn object_path(
+    cache_dir: &Path,
+    kind: &str,
+    server_url: &str,
+    repo: &RepoId,
+    sha: &str,
+) -> PathBuf {
+    cache_dir
+        .join(format!("{kind}-v1"))
+        .join(server_dir_name(server_url))
+        .join(format!(
+            "{}~{}",
+            repo.owner.to_ascii_lowercase(),
+            repo.repo.to_ascii_lowercase()
+        ))
+        .join(format!("{}.json", sha.to_ascii_lowercase()))
+}
+
+/// Where a blob's content lives (content-addressed, so shared by every repository).
+pub(crate) fn blob_path(cache_dir: &Path, server_url: &str, oid: &str) -> PathBuf {
+    cache_dir
+        .join("blobs-v1")
+        .join(server_dir_name(server_url))
+        .join(format!("{}.json", oid.to_ascii_lowercase()))
+}
+
+/// A JSON value from `path`; any failure is a miss.
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Option<T> {
+    let text = fs::read_to_string(path).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Writes `value` as JSON to `path` atomically (temporary file in the same directory + rename).
+pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = path
+        .parent()
+        .ok_or_else(|| std::io::Error::other("cache entry has no parent directory"))?;
+    fs::create_dir_all(dir)?;
+    let json = serde_json::to_vec(value).map_err(std::io::Error::other)?;
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -167,7 +228,7 @@ pub(crate) fn write_at(
         file.write_all(&json)?;
         file.sync_all()?;
         drop(file);
-        fs::rename(&tmp, &path)
+        fs::rename(&tmp, path)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -186,29 +247,60 @@ mod tests {
         l
     }
 
+    const NO_FAILURES: Duration = Duration::ZERO;
+
+    fn get(
+        dir: &Path,
+        server: &str,
+        repo: &RepoId,
+        max_age: Option<Duration>,
+    ) -> Option<RefListing> {
+        read(dir, server, repo, max_age, NO_FAILURES, false).map(|r| r.unwrap())
+    }
+
+    fn put(dir: &Path, server: &str, repo: &RepoId, listing: &RefListing) {
+        write(dir, server, repo, &Ok(listing.clone()), false).unwrap();
+    }
+
     #[test]
     fn round_trip_ttl_and_keys() {
         let dir = tempfile::tempdir().unwrap();
         let server = "https://github.com";
         let repo = RepoId::new("Actions", "Checkout");
-        assert_eq!(read(dir.path(), server, &repo, None), None);
-        write(dir.path(), server, &repo, &sample()).unwrap();
+        assert_eq!(get(dir.path(), server, &repo, None), None);
+        put(dir.path(), server, &repo, &sample());
         let hour = Some(Duration::from_secs(3600));
-        assert_eq!(read(dir.path(), server, &repo, hour), Some(sample()));
+        assert_eq!(get(dir.path(), server, &repo, hour), Some(sample()));
         // Case-insensitive names, but another server is another entry.
         let lower = RepoId::new("actions", "checkout");
-        assert_eq!(read(dir.path(), server, &lower, hour), Some(sample()));
-        assert_eq!(read(dir.path(), "https://ghe.example", &repo, None), None);
+        assert_eq!(get(dir.path(), server, &lower, hour), Some(sample()));
+        assert_eq!(get(dir.path(), "https://ghe.example", &repo, None), None);
         // Zero TTL: never fresh online, still usable offline.
-        assert_eq!(read(dir.path(), server, &repo, Some(Duration::ZERO)), None);
-        assert_eq!(read(dir.path(), server, &repo, None), Some(sample()));
+        assert_eq!(get(dir.path(), server, &repo, Some(Duration::ZERO)), None);
+        assert_eq!(get(dir.path(), server, &repo, None), Some(sample()));
 
         // Stale and future entries.
-        write_at(dir.path(), server, &repo, &sample(), now_secs() - 7200).unwrap();
-        assert_eq!(read(dir.path(), server, &repo, hour), None);
-        assert_eq!(read(dir.path(), server, &repo, None), Some(sample()));
-        write_at(dir.path(), server, &repo, &sample(), now_secs() + 7200).unwrap();
-        assert_eq!(read(dir.path(), server, &repo, hour), None);
+        write_at(
+            dir.path(),
+            server,
+            &repo,
+            &Ok(sample()),
+            false,
+            now_secs() - 7200,
+        )
+        .unwrap();
+        assert_eq!(get(dir.path(), server, &repo, hour), None);
+        assert_eq!(get(dir.path(), server, &repo, None), Some(sample()));
+        write_at(
+            dir.path(),
+            server,
+            &repo,
+            &Ok(sample()),
+            false,
+            now_secs() + 7200,
+        )
+        .unwrap();
+        assert_eq!(get(dir.path(), server, &repo, hour), None);
 
         // No temporary files left behind.
         let entry = entry_path(dir.path(), server, &repo);
@@ -221,6 +313,69 @@ mod tests {
     }
 
     #[test]
+    fn failures_are_kept_briefly_and_per_token_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = "https://github.com";
+        let repo = RepoId::new("gone", "repo");
+        let minute = Duration::from_secs(60);
+        let day = Some(Duration::from_secs(86_400));
+        write(
+            dir.path(),
+            server,
+            &repo,
+            &Err(ResolveError::RepoNotFound),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            read(dir.path(), server, &repo, day, minute, false),
+            Some(Err(ResolveError::RepoNotFound))
+        );
+        // Not reused once a token is set; not when failures are not to be trusted at all.
+        assert_eq!(read(dir.path(), server, &repo, day, minute, true), None);
+        assert_eq!(
+            read(dir.path(), server, &repo, day, Duration::ZERO, false),
+            None
+        );
+        // Older than the failure TTL: a miss, even offline (`max_age: None`).
+        let old = now_secs() - 120;
+        write_at(
+            dir.path(),
+            server,
+            &repo,
+            &Err(ResolveError::Timeout),
+            false,
+            old,
+        )
+        .unwrap();
+        assert_eq!(read(dir.path(), server, &repo, None, minute, false), None);
+        // A success replaces the failure.
+        put(dir.path(), server, &repo, &sample());
+        assert_eq!(
+            read(dir.path(), server, &repo, day, minute, true),
+            Some(Ok(sample()))
+        );
+    }
+
+    #[test]
+    fn forever_entries_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = object_path(
+            dir.path(),
+            "dates",
+            "https://github.com",
+            &RepoId::new("A", "B"),
+            &"C".repeat(40),
+        );
+        assert!(path.ends_with(format!("a~b/{}.json", "c".repeat(40))));
+        assert_eq!(read_json::<u32>(&path), None);
+        write_json(&path, &7u32).unwrap();
+        assert_eq!(read_json::<u32>(&path), Some(7));
+        let blob = blob_path(dir.path(), "https://github.com", &"D".repeat(40));
+        assert!(blob.starts_with(dir.path().join("blobs-v1")));
+    }
+
+    #[test]
     fn corrupt_or_mismatching_entries_are_misses() {
         let dir = tempfile::tempdir().unwrap();
         let server = "file:///base";
@@ -228,13 +383,13 @@ mod tests {
         let path = entry_path(dir.path(), server, &repo);
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(&path, "{not json").unwrap();
-        assert_eq!(read(dir.path(), server, &repo, None), None);
-        write(dir.path(), server, &RepoId::new("o", "r"), &sample()).unwrap();
+        assert_eq!(get(dir.path(), server, &repo, None), None);
+        put(dir.path(), server, &RepoId::new("o", "r"), &sample());
         let text = fs::read_to_string(&path)
             .unwrap()
             .replace("\"r\"", "\"other\"");
         fs::write(&path, text).unwrap();
-        assert_eq!(read(dir.path(), server, &repo, None), None);
+        assert_eq!(get(dir.path(), server, &repo, None), None);
     }
 
     #[test]

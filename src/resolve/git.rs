@@ -31,7 +31,7 @@
 //!   talks to its dead parent, or when its own network timeout fires.
 
 use std::ffi::OsString;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -127,10 +127,23 @@ pub(crate) fn ls_remote_command(
     transport: Transport,
     token: Option<&str>,
 ) -> Command {
-    let mut cmd = isolated_command(git);
+    let mut cmd = remote_command(git, transport, token, &[]);
     // `--heads` rather than its newer spelling `--branches`, which git < 2.46 rejects.
     cmd.args(["ls-remote", "--heads", "--tags", "--"]);
     cmd.arg(url);
+    cmd
+}
+
+/// A git command that may talk to the server: the isolated environment plus the protocol,
+/// credential and token configuration, and `extra` config pairs, all passed through the
+/// environment (see the module docs). Arguments are the caller's.
+pub(crate) fn remote_command(
+    git: &Path,
+    transport: Transport,
+    token: Option<&str>,
+    extra: &[(&str, &str)],
+) -> Command {
+    let mut cmd = isolated_command(git);
     let mut config: Vec<(&str, OsString)> = vec![
         ("protocol.version", "2".into()),
         ("protocol.allow", "never".into()),
@@ -144,6 +157,7 @@ pub(crate) fn ls_remote_command(
     if let (Transport::Http, Some(token)) = (transport, token) {
         config.push(("http.extraHeader", auth_header(token).into()));
     }
+    config.extend(extra.iter().map(|(k, v)| (*k, OsString::from(v))));
     cmd.env("GIT_CONFIG_COUNT", config.len().to_string());
     for (i, (key, value)) in config.into_iter().enumerate() {
         cmd.env(format!("GIT_CONFIG_KEY_{i}"), key);
@@ -154,7 +168,7 @@ pub(crate) fn ls_remote_command(
 
 /// A git command with piped output and the isolated environment described in the module docs
 /// (everything but the per-command config).
-fn isolated_command(git: &Path) -> Command {
+pub(crate) fn isolated_command(git: &Path) -> Command {
     let mut cmd = Command::new(git);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -183,7 +197,7 @@ fn isolated_command(git: &Path) -> Command {
 const MIN_GIT: (u32, u32) = (2, 32);
 
 /// git could not be started at all.
-fn git_unavailable(git: &Path, e: &io::Error) -> ResolveError {
+pub(crate) fn git_unavailable(git: &Path, e: &io::Error) -> ResolveError {
     ResolveError::GitUnavailable(format!("could not run `{}`: {e}", git.display()))
 }
 
@@ -240,29 +254,43 @@ pub(crate) fn list_one(
 ) -> Result<RefListing, ResolveError> {
     let url = repo_url(server, repo);
     let mut cmd = ls_remote_command(git, &url, transport, token);
-    let output = match run_with_timeout(&mut cmd, timeout) {
+    let stdout = run_git(git, &mut cmd, None, timeout, transport, token)?;
+    Ok(RefListing::from_ls_remote(&String::from_utf8_lossy(
+        &stdout,
+    )))
+}
+
+/// Runs a prepared git command; its standard output on success, otherwise the failure
+/// classified from git's messages.
+pub(crate) fn run_git(
+    git: &Path,
+    cmd: &mut Command,
+    input: Option<Vec<u8>>,
+    timeout: Duration,
+    transport: Transport,
+    token: Option<&str>,
+) -> Result<Vec<u8>, ResolveError> {
+    let output = match run_with_input(cmd, input, timeout) {
         Ok(output) => output,
         Err(RunError::Spawn(e)) => return Err(git_unavailable(git, &e)),
         Err(RunError::Timeout) => return Err(ResolveError::Timeout),
         Err(RunError::TooLarge) => {
             return Err(ResolveError::Git(
-                "the ref listing is larger than 64 MiB".to_string(),
+                "git's answer is larger than 64 MiB".to_string(),
             ))
         }
         Err(RunError::Io(e)) => {
             return Err(ResolveError::Git(format!("reading git's output: {e}")))
         }
     };
-    let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(classify_failure(&stderr, transport, token));
     }
-    Ok(RefListing::from_ls_remote(&String::from_utf8_lossy(
-        &output.stdout,
-    )))
+    Ok(output.stdout)
 }
 
-/// Maps a failed `ls-remote` to an error kind from git's (C-locale) messages.
+/// Maps a failed git command to an error kind from git's (C-locale) messages.
 pub(crate) fn classify_failure(
     stderr: &str,
     transport: Transport,
@@ -279,6 +307,13 @@ pub(crate) fn classify_failure(
     ]) || (lower.contains("repository '") && lower.contains("' not found"))
     {
         return ResolveError::RepoNotFound;
+    }
+    if has(&[
+        "not our ref",
+        "unadvertised object",
+        "couldn't find remote ref",
+    ]) {
+        return ResolveError::CommitNotFound;
     }
     if has(&[
         "could not read username",
@@ -382,8 +417,28 @@ pub(crate) fn run_with_timeout(
     cmd: &mut Command,
     timeout: Duration,
 ) -> Result<RunOutput, RunError> {
+    run_with_input(cmd, None, timeout)
+}
+
+/// [`run_with_timeout`] with `input` written to the child's standard input (then closed).
+pub(crate) fn run_with_input(
+    cmd: &mut Command,
+    input: Option<Vec<u8>>,
+    timeout: Duration,
+) -> Result<RunOutput, RunError> {
     let deadline = Instant::now() + timeout;
+    if input.is_some() {
+        cmd.stdin(Stdio::piped());
+    }
     let mut child = cmd.spawn().map_err(RunError::Spawn)?;
+    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+        // On its own thread: a child that does not read must not block us past the deadline.
+        let _ = thread::Builder::new()
+            .name("wffmt-git-stdin".to_string())
+            .spawn(move || {
+                let _ = stdin.write_all(&input);
+            });
+    }
     let (tx, rx) = mpsc::channel::<(bool, io::Result<(Vec<u8>, bool)>)>();
     let mut readers = 0;
     if let Some(stdout) = child.stdout.take() {

@@ -33,6 +33,9 @@ use super::uses::is_full_sha;
 pub struct RefListing {
     pub tags: BTreeMap<String, String>,
     pub branches: BTreeMap<String, String>,
+    /// Annotated tags only: the tag object's id (its tagger date is the release date).
+    #[serde(default)]
+    pub tag_objects: BTreeMap<String, String>,
 }
 
 /// What a ref resolves to.
@@ -119,7 +122,8 @@ impl RefListing {
         }
         for (tag, sha) in peeled {
             if let Some(slot) = listing.tags.get_mut(&tag) {
-                *slot = sha;
+                let object = std::mem::replace(slot, sha);
+                listing.tag_objects.insert(tag, object);
             }
         }
         listing
@@ -363,8 +367,11 @@ fn specificity(a: &Version, a_name: &str, b: &Version, b_name: &str) -> Ordering
         .then_with(|| b_name.cmp(a_name))
 }
 
+/// A full object id, and not the all-zero one (git's "no object", which a broken ref can show).
 fn is_object_id(s: &str) -> bool {
-    (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
+    (s.len() == 40 || s.len() == 64)
+        && s.bytes().all(|b| b.is_ascii_hexdigit())
+        && s.bytes().any(|b| b != b'0')
 }
 
 fn short(sha: &str) -> &str {
@@ -380,6 +387,21 @@ mod tests {
     const C: &str = "cccccccccccccccccccccccccccccccccccccccc";
     const T: &str = "1111111111111111111111111111111111111111";
 
+    #[test]
+    fn the_all_zero_sha_is_never_a_ref_target() {
+        let zero = "0".repeat(40);
+        let l = RefListing::from_ls_remote(&format!(
+            "{zero}\trefs/heads/broken\n{zero}\trefs/tags/v1\n{A}\trefs/tags/v2\n{zero}\trefs/tags/v2^{{}}\n"
+        ));
+        assert!(l.branches.is_empty(), "{l:?}");
+        assert!(!l.tags.contains_key("v1"));
+        // A zero peeled line does not replace a real one.
+        assert_eq!(l.tags["v2"], A);
+        assert_eq!(l.resolve("broken"), Err(RefError::UnknownRef));
+        assert!(!l.is_tip(&zero));
+        assert_eq!(l.verify_pin(&zero, None), PinCheck::NotATip);
+    }
+
     fn listing(tags: &[(&str, &str)], branches: &[(&str, &str)]) -> RefListing {
         RefListing {
             tags: tags
@@ -390,6 +412,7 @@ mod tests {
                 .iter()
                 .map(|(n, s)| (n.to_string(), s.to_string()))
                 .collect(),
+            tag_objects: Default::default(),
         }
     }
 

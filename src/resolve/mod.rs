@@ -1,21 +1,24 @@
-//! Ref resolution for the `pin` rule: which commit does `owner/repo@v4` name today, and which
-//! version comment describes it best?
+//! What the git server knows, asked once per run: ref listings for `pin` (which commit does
+//! `owner/repo@v4` name today, and which version comment describes it best?), the dates of
+//! commits and tags (`pin`'s cooldown), and action metadata files at a commit (what other rules
+//! read of the actions a workflow uses).
 //!
 //! The flow, and why it is shaped this way:
 //! 1. [`parse_uses`] classifies each `uses:` value and validates owner, repository and ref
 //!    against GitHub's and git's naming rules. `uses:` text is untrusted (workflow files arrive
-//!    in pull requests), and only validated names ever reach git.
-//! 2. The caller collects the [`RepoId`]s of a whole run and calls [`list_refs`] once. It
-//!    de-duplicates them (case-insensitively, as GitHub does) *before* any network call, serves
-//!    what it can from the disk cache, and lists the rest with `git ls-remote` on a bounded
-//!    number of threads, each git process killed after [`ResolveOptions::timeout`]. One listing
-//!    per repository answers every ref of that repository: no per-ref requests, no REST quota.
+//!    in pull requests), and only validated names and 40-hex object ids ever reach git.
+//! 2. The run makes one [`Session`] and hands it to every rule. It memoizes every question per
+//!    key, serves what it can from the disk cache, asks the server with `git ls-remote` (one
+//!    listing per repository answers every ref of it: no per-ref requests, no REST quota) or a
+//!    depth-1 partial `git fetch` of one commit, on a bounded number of threads, and gives up on
+//!    a server that stops answering. The run prefetches what it knows it needs before files are
+//!    processed.
 //! 3. [`RefListing::resolve`] turns a ref into a [`Resolution`]: the commit (annotated tags
 //!    peeled), the `# vX.Y.Z` comment (the most specific tag on that commit), and a warning
 //!    when a tag and a branch share the name (the tag wins, as in the runner).
 //!    [`RefListing::verify_pin`] serves `--verify-pins`.
 //!
-//! Failures are values, per repository ([`ResolveError`]); [`ResolveError::is_network_or_auth`]
+//! Failures are values, per key ([`ResolveError`]); [`ResolveError::is_network_or_auth`]
 //! tells the caller when exit code 3 applies. Nothing here prints, and the token never appears in
 //! an argument list, a message or the cache.
 //!
@@ -24,30 +27,35 @@
 //! `dir/{owner}/{repo}` (how the tests run).
 
 mod cache;
+mod fetch;
 mod git;
 mod listing;
+mod once;
+mod session;
 mod uses;
 
+pub use fetch::{ObjectDates, MAX_FILE_BYTES};
 pub use listing::{comment_ref, PinCheck, RefError, RefListing, Resolution};
+pub use session::{list_refs, RemoteFile, Session, Stats, FAILURE_TTL, TRIP_AFTER_TIMEOUTS};
 pub use uses::{
     is_full_sha, parse_uses, validate_owner, validate_ref, validate_repo, RemoteUses, RepoId,
     UsesRef,
 };
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
-use std::thread;
+use std::path::PathBuf;
 use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
 
 /// The default server when `GITHUB_SERVER_URL` is not set.
 pub const DEFAULT_SERVER_URL: &str = "https://github.com";
 /// How long a cached listing is trusted online (`WFFMT_CACHE_TTL` overrides, in seconds).
 pub const DEFAULT_TTL: Duration = Duration::from_secs(15 * 60);
-/// Per-repository limit for one `git ls-remote`.
+/// Limit for one git process (`WFFMT_NETWORK_TIMEOUT` overrides, in seconds).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Limit for all the network lookups of a run (`WFFMT_NETWORK_DEADLINE` overrides, in seconds).
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(180);
 /// Concurrent `git ls-remote` processes.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 8;
 
@@ -68,6 +76,8 @@ pub struct ResolveOptions {
     pub max_connections: usize,
     /// Kill a git process that has not finished after this long.
     pub timeout: Duration,
+    /// Every git process must end this long after the [`Session`] was made.
+    pub deadline: Duration,
     /// The git executable (`git` from `PATH` by default).
     pub git: PathBuf,
 }
@@ -82,6 +92,7 @@ impl fmt::Debug for ResolveOptions {
             .field("offline", &self.offline)
             .field("max_connections", &self.max_connections)
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
             .field("git", &self.git)
             .finish()
     }
@@ -98,12 +109,14 @@ impl ResolveOptions {
             offline: false,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             timeout: DEFAULT_TIMEOUT,
+            deadline: DEFAULT_DEADLINE,
             git: PathBuf::from("git"),
         }
     }
 
     /// Reads `GITHUB_SERVER_URL`, `GITHUB_TOKEN` (then `GH_TOKEN`), `WFFMT_CACHE_DIR` (default:
-    /// the platform's user cache directory + `/wffmt`) and `WFFMT_CACHE_TTL` (seconds).
+    /// the platform's user cache directory + `/wffmt`), `WFFMT_CACHE_TTL`,
+    /// `WFFMT_NETWORK_TIMEOUT` and `WFFMT_NETWORK_DEADLINE` (seconds).
     pub fn from_env(offline: bool) -> ResolveOptions {
         Self::from_vars(offline, |name| std::env::var(name).ok())
     }
@@ -121,8 +134,20 @@ impl ResolveOptions {
         opts.cache_dir = get("WFFMT_CACHE_DIR")
             .map(PathBuf::from)
             .or_else(|| default_cache_dir(&get));
-        if let Some(ttl) = get("WFFMT_CACHE_TTL").and_then(|v| v.trim().parse::<u64>().ok()) {
-            opts.ttl = Duration::from_secs(ttl);
+        let seconds = |name: &str| {
+            get(name)
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e9)
+                .map(Duration::from_secs_f64)
+        };
+        if let Some(ttl) = seconds("WFFMT_CACHE_TTL") {
+            opts.ttl = ttl;
+        }
+        if let Some(timeout) = seconds("WFFMT_NETWORK_TIMEOUT").filter(|d| !d.is_zero()) {
+            opts.timeout = timeout;
+        }
+        if let Some(deadline) = seconds("WFFMT_NETWORK_DEADLINE") {
+            opts.deadline = deadline;
         }
         opts.offline = offline;
         opts
@@ -155,21 +180,28 @@ fn default_cache_dir(get: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     base.map(|b| b.join("wffmt"))
 }
 
-/// Why a repository's refs could not be listed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a question to the server has no answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ResolveError {
     /// Owner or repository name breaks GitHub's rules; git was not run.
     InvalidRepo(String),
+    /// A malformed object id or path was asked for; git was not run.
+    Invalid(String),
     /// `GITHUB_SERVER_URL` is not an https, http or file URL; git was not run.
     BadServerUrl(String),
     /// The server says the repository does not exist (or the token cannot see it).
     RepoNotFound,
+    /// The repository has no such commit (or object).
+    CommitNotFound,
     /// Credentials were required or rejected.
     Auth(String),
     /// DNS, connection, TLS, HTTP 5xx and the like.
     Network(String),
     /// git did not finish within the timeout and was killed.
     Timeout,
+    /// Not asked, or cut short: the server had stopped answering, or the run's network time
+    /// was used up. The text says which.
+    Skipped(String),
     /// `--offline` and the cache has no entry for the repository.
     NotCached,
     /// git could not be started.
@@ -183,7 +215,24 @@ impl ResolveError {
     pub fn is_network_or_auth(&self) -> bool {
         matches!(
             self,
-            ResolveError::Network(_) | ResolveError::Auth(_) | ResolveError::Timeout
+            ResolveError::Network(_)
+                | ResolveError::Auth(_)
+                | ResolveError::Timeout
+                | ResolveError::Skipped(_)
+        )
+    }
+
+    /// Answers from the server worth keeping in the cache for a while; not local decisions
+    /// (invalid input, offline, skipped, no git).
+    pub fn is_cacheable(&self) -> bool {
+        matches!(
+            self,
+            ResolveError::RepoNotFound
+                | ResolveError::CommitNotFound
+                | ResolveError::Auth(_)
+                | ResolveError::Network(_)
+                | ResolveError::Timeout
+                | ResolveError::Git(_)
         )
     }
 }
@@ -192,16 +241,23 @@ impl fmt::Display for ResolveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ResolveError::InvalidRepo(why) => write!(f, "invalid repository name: {why}"),
+            ResolveError::Invalid(why) => write!(f, "{why}"),
             ResolveError::BadServerUrl(why) => write!(f, "{why}"),
             ResolveError::RepoNotFound => f.write_str(
                 "repository not found on the server (check owner and name; a private repository \
                  needs GITHUB_TOKEN or GH_TOKEN with access to it)",
             ),
-            ResolveError::Auth(why) => write!(f, "authentication failed: {why}"),
-            ResolveError::Network(why) => write!(f, "network error while listing refs: {why}"),
-            ResolveError::Timeout => f.write_str(
-                "listing the repository's refs timed out (slow network or server; try again)",
+            ResolveError::CommitNotFound => f.write_str(
+                "the repository has no such commit (it may have been force-pushed away, or come \
+                 from a fork)",
             ),
+            ResolveError::Auth(why) => write!(f, "authentication failed: {why}"),
+            ResolveError::Network(why) => write!(f, "network error: {why}"),
+            ResolveError::Timeout => f.write_str(
+                "the server did not answer in time (slow network or server; try again, or raise \
+                 WFFMT_NETWORK_TIMEOUT)",
+            ),
+            ResolveError::Skipped(why) => f.write_str(why),
             ResolveError::NotCached => f.write_str(
                 "not in the cache and --offline forbids the network (run once without --offline \
                  to fill the cache)",
@@ -209,140 +265,16 @@ impl fmt::Display for ResolveError {
             ResolveError::GitUnavailable(why) => {
                 write!(f, "git is needed to resolve refs: {why}")
             }
-            ResolveError::Git(why) => write!(f, "git failed while listing refs: {why}"),
+            ResolveError::Git(why) => write!(f, "git failed: {why}"),
         }
     }
 }
 
 impl std::error::Error for ResolveError {}
 
-/// What [`list_refs`] did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// `git ls-remote` processes run (attempts, successful or not).
-    pub listings_made: usize,
-    /// Repositories answered from the disk cache.
-    pub cache_hits: usize,
-}
-
-/// De-duplicates `repos`, serves what it can from the cache, lists the rest in parallel
-/// (at most `max_connections` git processes at once) and writes successful listings back to the
-/// cache. Every distinct repository gets an entry in the result; lookups with any spelling case
-/// of a name find it. Of several spellings, the first one in `repos` is the one listed.
-pub fn list_refs(
-    repos: &[RepoId],
-    opts: &ResolveOptions,
-) -> (BTreeMap<RepoId, Result<RefListing, ResolveError>>, Stats) {
-    let mut results = BTreeMap::new();
-    let mut stats = Stats::default();
-    // The first spelling of a name wins (`BTreeSet::insert` keeps the existing element); it only
-    // matters for a case-sensitive `file://` base.
-    let mut unique: BTreeSet<&RepoId> = BTreeSet::new();
-    for repo in repos {
-        unique.insert(repo);
-    }
-    let server = git::check_server_url(&opts.server_url);
-    let mut to_list: Vec<RepoId> = Vec::new();
-    for repo in unique {
-        if let Err(why) = repo.validate() {
-            results.insert(repo.clone(), Err(ResolveError::InvalidRepo(why)));
-            continue;
-        }
-        let server = match &server {
-            Ok((server, _)) => *server,
-            Err(e) => {
-                results.insert(repo.clone(), Err(e.clone()));
-                continue;
-            }
-        };
-        let max_age = if opts.offline { None } else { Some(opts.ttl) };
-        let cached = opts
-            .cache_dir
-            .as_deref()
-            .and_then(|dir| cache::read(dir, server, repo, max_age));
-        match cached {
-            Some(listing) => {
-                stats.cache_hits += 1;
-                results.insert(repo.clone(), Ok(listing));
-            }
-            None if opts.offline => {
-                results.insert(repo.clone(), Err(ResolveError::NotCached));
-            }
-            None => to_list.push(repo.clone()),
-        }
-    }
-    if let (Ok((server, transport)), false) = (&server, to_list.is_empty()) {
-        match git::check_git(&opts.git, opts.timeout) {
-            Ok(()) => {
-                stats.listings_made += to_list.len();
-                results.extend(list_in_parallel(&to_list, server, *transport, opts));
-            }
-            Err(e) => results.extend(to_list.into_iter().map(|repo| (repo, Err(e.clone())))),
-        }
-    }
-    (results, stats)
-}
-
-fn list_in_parallel(
-    repos: &[RepoId],
-    server: &str,
-    transport: git::Transport,
-    opts: &ResolveOptions,
-) -> Vec<(RepoId, Result<RefListing, ResolveError>)> {
-    let next = AtomicUsize::new(0);
-    let done = Mutex::new(Vec::with_capacity(repos.len()));
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(repo) = repos.get(i) else {
-            break;
-        };
-        let result = list_one(repo, server, transport, opts);
-        done.lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push((repo.clone(), result));
-    };
-    let workers = opts.max_connections.clamp(1, repos.len().max(1));
-    thread::scope(|scope| {
-        for _ in 1..workers {
-            // If a thread cannot be started, the remaining workers (at least this one) take
-            // its share.
-            let _ = thread::Builder::new()
-                .name("wffmt-ls-remote".to_string())
-                .spawn_scoped(scope, work);
-        }
-        work();
-    });
-    done.into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn list_one(
-    repo: &RepoId,
-    server: &str,
-    transport: git::Transport,
-    opts: &ResolveOptions,
-) -> Result<RefListing, ResolveError> {
-    let listing = git::list_one(
-        &opts.git,
-        server,
-        transport,
-        repo,
-        opts.token.as_deref(),
-        opts.timeout,
-    )?;
-    if let Some(dir) = opts.cache_dir.as_deref() {
-        // A cache that cannot be written only costs a listing next time.
-        let _ = cache::write(dir, server, repo, &listing);
-    }
-    Ok(listing)
-}
-
 /// The cache file that holds (or would hold) `repo`'s listing; for diagnostics.
 pub fn cache_entry_path(opts: &ResolveOptions, repo: &RepoId) -> Option<PathBuf> {
-    let (server, _) = git::check_server_url(&opts.server_url).ok()?;
-    opts.cache_dir
-        .as_deref()
-        .map(|dir: &Path| cache::entry_path(dir, server, repo))
+    Session::new(opts.clone()).cache_entry_path(repo)
 }
 
 #[cfg(test)]

@@ -189,6 +189,9 @@ fn parse_remote(text: &str) -> Result<RemoteUses, String> {
         Some(rest.join("/"))
     };
     validate_ref(git_ref)?;
+    if is_full_sha(git_ref) && git_ref.bytes().all(|b| b == b'0') {
+        return Err("the all-zero SHA names no commit (git uses it for \"no object\")".to_string());
+    }
     Ok(RemoteUses {
         owner: owner.to_string(),
         repo: repo.to_string(),
@@ -448,6 +451,7 @@ mod tests {
             let why = invalid(text);
             assert!(!why.is_empty());
         }
+        assert!(invalid(&format!("a/b@{}", "0".repeat(40))).contains("all-zero"));
         let long_owner = format!("{}/r@v1", "a".repeat(40));
         invalid(&long_owner);
         let long_repo = format!("o/{}@v1", "r".repeat(101));
