@@ -1,6 +1,6 @@
 //! Needs of a `run:` step: its script and its environment.
 //!
-//! The script is split into simple commands ([`crate::shell`]); each command is matched against
+//! The script is split into simple commands ([`super::shell`]); each command is matched against
 //! the table in `rules/permissions/run-commands.toml` (program plus subcommand words, the most
 //! specific pattern wins), and three kinds of calls are read by code: `gh api`, `curl`/`wget`/
 //! `http` to the REST API (method + path, see [`super::api`]), and OIDC token requests
@@ -28,9 +28,9 @@ use serde::Deserialize;
 use super::api::{self, ApiNeeds};
 use super::entry::toml_error;
 use super::scopes::{Scopes, ScopesDe};
+use super::shell;
 use super::token::{classify_with, expressions, mentions_github_token, shell_vars, TokenSource};
 use super::{Analysis, Level, Need, RunAnalysis};
-use crate::shell;
 
 const RUN_COMMANDS: &str = include_str!("../../rules/permissions/run-commands.toml");
 const RUN_COMMANDS_NAME: &str = "rules/permissions/run-commands.toml";

@@ -1,6 +1,5 @@
-//! A small, forgiving shell reader: just enough of POSIX sh / bash to find the simple commands of
-//! a `run:` script and their words. Shared by the rules that read scripts (`permissions` for
-//! what a script does with the token, the migrations for deprecated workflow commands).
+//! A small, forgiving shell lexer: just enough of POSIX sh / bash to find the simple commands of
+//! a `run:` script and their words.
 //!
 //! It understands quoting (`'...'`, `"..."`, backslashes), line continuations, comments,
 //! command separators (newline, `;`, `&`, `&&`, `|`, `||`, subshell parentheses), redirections
