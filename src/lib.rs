@@ -14,6 +14,7 @@ pub mod passes;
 pub mod pipeline;
 pub mod report;
 pub mod resolve;
+pub mod shell;
 pub mod syntax;
 pub mod verify;
 pub mod write;

@@ -45,7 +45,6 @@ pub mod entry;
 pub mod run;
 pub mod scopes;
 pub mod script;
-pub mod shell;
 pub mod token;
 
 use std::collections::HashMap;

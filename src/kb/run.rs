@@ -1,6 +1,6 @@
 //! Needs of a `run:` step: its script and its environment.
 //!
-//! The script is split into simple commands ([`super::shell`]); each command is matched against
+//! The script is split into simple commands ([`crate::shell`]); each command is matched against
 //! the table in `rules/permissions/run-commands.toml` (program plus subcommand words, the most
 //! specific pattern wins), and three kinds of calls are read by code: `gh api`, `curl`/`wget`/
 //! `http` to the REST API (method + path, see [`super::api`]), and OIDC token requests
@@ -28,9 +28,9 @@ use serde::Deserialize;
 use super::api::{self, ApiNeeds};
 use super::entry::toml_error;
 use super::scopes::{Scopes, ScopesDe};
-use super::shell;
 use super::token::{classify_with, expressions, mentions_github_token, shell_vars, TokenSource};
 use super::{Analysis, Level, Need, RunAnalysis};
+use crate::shell;
 
 const RUN_COMMANDS: &str = include_str!("../../rules/permissions/run-commands.toml");
 const RUN_COMMANDS_NAME: &str = "rules/permissions/run-commands.toml";
@@ -663,6 +663,11 @@ impl<'a> Cx<'a> {
                     }
                 }
                 "eval" => {
+                    // `eval "$(brew shellenv)"` runs what an environment set-up program prints
+                    // (the substitution itself is analysed with the script).
+                    if words[1..].iter().all(|w| evaluates_env_setup(w)) && words.len() > 1 {
+                        return;
+                    }
                     let inner = words[1..].join(" ");
                     self.script(&inner, depth + 1);
                     return;
@@ -752,6 +757,10 @@ impl<'a> Cx<'a> {
         if words.first().is_some_and(|w| self.functions.contains(w)) {
             // Its body is analysed with the script; it may also run its arguments (`"$@"`).
             self.wrapped(words, local);
+            return;
+        }
+        // Builtins and environment set-up programs (`brew shellenv`) run nothing with a token.
+        if shell::is_plain_builtin(program) || shell::prints_env_setup(words) {
             return;
         }
         if program == "gh" {
@@ -1196,6 +1205,21 @@ impl<'a> Cx<'a> {
             });
         }
     }
+}
+
+/// Whether a word is one command substitution (`$(...)` or backticks) of a program that prints
+/// environment set-up code (see [`shell::prints_env_setup`]).
+fn evaluates_env_setup(word: &str) -> bool {
+    let inner = word
+        .strip_prefix("$(")
+        .and_then(|w| w.strip_suffix(')'))
+        .or_else(|| word.strip_prefix('`').and_then(|w| w.strip_suffix('`')));
+    let Some(inner) = inner else {
+        return false;
+    };
+    let parsed = shell::parse(inner);
+    parsed.substitutions.is_empty()
+        && matches!(parsed.commands.as_slice(), [one] if shell::prints_env_setup(&one.words))
 }
 
 fn is_token_name(n: &str) -> bool {

@@ -153,6 +153,14 @@ const CASES: &[Case] = &[
     ("python scripts/release.py", &[], ""),
     ("make release", &[("GH_TOKEN", "${{ inputs.token }}")], "?"),
     ("TOKEN=${{ github.token }}\n./tool --token \"$TOKEN\"", &[], "?"),
+    // Shell reading: `[[ ]]` operators, environment set-up through eval, builtins.
+    ("if [[ \"$A\" == x && \"$B\" == y ]]; then gh pr merge 1; fi", &[GH], "contents:write pull-requests:write"),
+    ("[[ -n \"$A\" || ( -z \"$B\" && $C > 1 ) ]] && echo ok", &[GH], ""),
+    ("eval \"$(/opt/homebrew/bin/brew shellenv)\"\nbrew install jq", &[GH], ""),
+    ("eval \"$(ssh-agent -s)\"", &[GH], ""),
+    ("eval \"$(./print-commands.sh)\"", &[GH], "?"),
+    ("shopt -s globstar nullglob\nfor f in **/*.md; do echo \"$f\"; done", &[GH], ""),
+    ("set -euo pipefail\nulimit -n 4096\nmapfile -t files < list", &[GH], ""),
 ];
 
 #[test]

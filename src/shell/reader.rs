@@ -1,69 +1,64 @@
-//! A small, forgiving shell lexer: just enough of POSIX sh / bash to find the simple commands of
-//! a `run:` script and their words.
-//!
-//! It understands quoting (`'...'`, `"..."`, backslashes), line continuations, comments,
-//! command separators (newline, `;`, `&`, `&&`, `|`, `||`, subshell parentheses), redirections
-//! (dropped with their target), here-documents (their bodies are data, not commands), GitHub
-//! expressions `${{ ... }}` (kept whole, even with spaces inside), and command substitutions
-//! `$(...)` / backticks, whose contents are returned separately so the caller can analyse them
-//! as scripts too. `case` patterns and function headers are dropped.
-//!
-//! It never fails: unterminated quotes or substitutions run to the end of the script. Byte
-//! offsets are used throughout; every special character is ASCII, so slicing at them is always
-//! on a UTF-8 character boundary.
+//! The reader behind [`super::parse`]: one pass over the bytes, building words, commands and
+//! the stack of compound commands around them.
 
-/// One simple command: its words with quotes removed. Leading assignments are kept as words.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Command {
-    /// The words, quotes removed, `${{ ... }}` and `$(...)` kept as written.
-    pub words: Vec<String>,
-}
+use std::ops::Range;
 
-/// The commands of a script, plus the texts of its command substitutions.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Script {
-    /// Simple commands in order.
-    pub commands: Vec<Command>,
-    /// Inner texts of `$(...)` and backtick substitutions, in order.
-    pub substitutions: Vec<String>,
-    /// Names of the shell functions the script defines (`name() {` or `function name`).
-    pub functions: Vec<String>,
-}
+use super::{Command, Construct, Redirect, Script};
 
-/// Splits `src` into simple commands. A PowerShell line continuation (a line ending in a
-/// backtick after a space) is read as one, so that `pwsh` scripts split the same way.
-pub fn parse(src: &str) -> Script {
+pub(super) fn read(src: &str) -> Script {
+    // A PowerShell continuation becomes blanks of the same length, so offsets stay true.
     let joined;
     let src = if src.contains(" `\n") || src.contains(" `\r\n") {
-        joined = src.replace(" `\r\n", "  ").replace(" `\n", "  ");
+        joined = src.replace(" `\r\n", "    ").replace(" `\n", "   ");
         joined.as_str()
     } else {
         src
     };
-    let mut p = Parser {
+    let mut p = Reader {
         s: src,
         b: src.as_bytes(),
         i: 0,
         word: None,
+        word_start: 0,
         skip_next_word: false,
         cmd: Vec::new(),
+        cmd_spans: Vec::new(),
+        cmd_redirects: Vec::new(),
+        cmd_start: None,
+        cmd_end: 0,
         out: Script::default(),
         heredocs: Vec::new(),
         depth: 0,
         in_case: 0,
         expect_pattern: false,
+        in_cond: false,
+        frames: Vec::new(),
+        pending_function: false,
+        just_closed: None,
+        exec_diverted: false,
     };
     p.run();
     p.out
 }
 
-struct Parser<'a> {
+/// An open compound command and the index of its first command.
+struct Frame {
+    construct: Construct,
+    first: usize,
+}
+
+struct Reader<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
     word: Option<String>,
+    word_start: usize,
     skip_next_word: bool,
     cmd: Vec<String>,
+    cmd_spans: Vec<Range<usize>>,
+    cmd_redirects: Vec<Redirect>,
+    cmd_start: Option<usize>,
+    cmd_end: usize,
     out: Script,
     /// Pending here-documents: delimiter and whether leading tabs are stripped (`<<-`).
     heredocs: Vec<(String, bool)>,
@@ -73,9 +68,43 @@ struct Parser<'a> {
     in_case: usize,
     /// The next thing is a `case` pattern (after `in` or `;;`).
     expect_pattern: bool,
+    /// Inside `[[ ... ]]`.
+    in_cond: bool,
+    frames: Vec<Frame>,
+    /// A function header was read; the next group is its body.
+    pending_function: bool,
+    /// Commands of the compound command that the last command closed (for a redirection or
+    /// pipe that follows it).
+    just_closed: Option<Range<usize>>,
+    /// `exec >file` ran: no later command writes to the step's output.
+    exec_diverted: bool,
 }
 
-impl<'a> Parser<'a> {
+/// Words that open, continue or close compound commands when they start a command.
+fn is_keyword(w: &str) -> bool {
+    matches!(
+        w,
+        "if" | "then"
+            | "else"
+            | "elif"
+            | "fi"
+            | "do"
+            | "done"
+            | "while"
+            | "until"
+            | "for"
+            | "select"
+            | "case"
+            | "esac"
+            | "{"
+            | "}"
+            | "!"
+            | "time"
+            | "function"
+    )
+}
+
+impl<'a> Reader<'a> {
     fn at(&self, pat: &str) -> bool {
         self.s[self.i..].starts_with(pat)
     }
@@ -85,6 +114,9 @@ impl<'a> Parser<'a> {
     }
 
     fn word_mut(&mut self) -> &mut String {
+        if self.word.is_none() {
+            self.word_start = self.i;
+        }
         self.word.get_or_insert_with(String::new)
     }
 
@@ -98,33 +130,158 @@ impl<'a> Parser<'a> {
     }
 
     fn end_word(&mut self) {
-        if let Some(w) = self.word.take() {
-            if self.skip_next_word {
-                self.skip_next_word = false;
-            } else {
-                self.cmd.push(w);
+        let Some(w) = self.word.take() else {
+            return;
+        };
+        let span = self.word_start..self.i;
+        self.cmd_start.get_or_insert(span.start);
+        self.cmd_end = self.cmd_end.max(span.end);
+        if self.skip_next_word {
+            self.skip_next_word = false;
+            if let Some(r) = self.cmd_redirects.last_mut() {
+                r.target = Some(w);
+                r.span.end = span.end;
             }
+            return;
         }
+        if self.in_cond && w == "]]" && self.s[span.clone()] == *"]]" {
+            self.in_cond = false;
+        } else if w == "[["
+            && self.s[span.clone()] == *"[["
+            && self.cmd.iter().all(|c| is_keyword(c))
+        {
+            self.in_cond = true;
+        }
+        self.cmd.push(w);
+        self.cmd_spans.push(span);
     }
 
-    fn end_cmd(&mut self) {
+    /// Ends the current command. Returns whether a command was recorded.
+    fn end_cmd(&mut self) -> bool {
         self.end_word();
         self.skip_next_word = false;
-        if !self.cmd.is_empty() {
-            let words = std::mem::take(&mut self.cmd);
-            if words.first().map(String::as_str) == Some("case")
-                && words.last().map(String::as_str) == Some("in")
-            {
-                self.in_case += 1;
-                self.expect_pattern = true;
-            } else if words.first().map(String::as_str) == Some("esac") {
-                self.in_case = self.in_case.saturating_sub(1);
-            } else if words.first().map(String::as_str) == Some("function") {
-                if let Some(name) = words.get(1) {
-                    self.out.functions.push(name.clone());
+        self.in_cond = false;
+        let redirects = std::mem::take(&mut self.cmd_redirects);
+        let start = self.cmd_start.take();
+        if self.cmd.is_empty() {
+            // Only redirections: they apply to the compound command just closed, if any.
+            if let Some(range) = self.just_closed.take() {
+                if redirects.iter().any(Redirect::diverts_output) {
+                    self.divert(range);
                 }
             }
-            self.out.commands.push(Command { words });
+            return false;
+        }
+        let words = std::mem::take(&mut self.cmd);
+        let spans = std::mem::take(&mut self.cmd_spans);
+        let index = self.out.commands.len();
+        self.just_closed = None;
+        let mut closed: Option<Range<usize>> = None;
+        // Leading keywords open and close compound commands.
+        for (k, w) in words.iter().enumerate() {
+            if !is_keyword(w) || self.s[spans[k].clone()] != **w {
+                break;
+            }
+            let open = |construct| Frame {
+                construct,
+                first: index,
+            };
+            match w.as_str() {
+                "if" => self.frames.push(open(Construct::If)),
+                "while" | "until" | "for" | "select" => {
+                    self.frames.push(open(Construct::Loop));
+                    if w == "for" || w == "select" {
+                        break;
+                    }
+                }
+                "case" => {
+                    self.frames.push(open(Construct::Case));
+                    break;
+                }
+                "{" => {
+                    let construct = if std::mem::take(&mut self.pending_function) {
+                        Construct::Function
+                    } else {
+                        Construct::Group
+                    };
+                    self.frames.push(open(construct));
+                }
+                "function" => {
+                    if let Some(name) = words.get(k + 1) {
+                        self.out.functions.push(name.clone());
+                    }
+                    if words.last().is_some_and(|l| l == "{") && words.len() > 2 {
+                        self.frames.push(open(Construct::Function));
+                    } else {
+                        self.pending_function = true;
+                    }
+                    break;
+                }
+                "}" => closed = self.close(&[Construct::Group, Construct::Function]),
+                "fi" => closed = self.close(&[Construct::If]),
+                "done" => closed = self.close(&[Construct::Loop]),
+                "esac" => closed = self.close(&[Construct::Case]),
+                _ => {}
+            }
+        }
+        if words.first().map(String::as_str) == Some("case")
+            && words.last().map(String::as_str) == Some("in")
+        {
+            self.in_case += 1;
+            self.expect_pattern = true;
+        } else if words.first().map(String::as_str) == Some("esac") {
+            self.in_case = self.in_case.saturating_sub(1);
+        }
+        let exec_redirect = words.len() == 1
+            && words[0] == "exec"
+            && redirects.iter().any(Redirect::diverts_output);
+        let context = self.frames.iter().map(|f| f.construct).collect();
+        let output_diverted = self.exec_diverted || redirects.iter().any(Redirect::diverts_output);
+        self.out.commands.push(Command {
+            words,
+            word_spans: spans,
+            span: start.unwrap_or(self.cmd_end)..self.cmd_end,
+            redirects,
+            context,
+            output_diverted,
+        });
+        if let Some(range) = closed {
+            // A redirection of a closing `}`/`done`/`fi` applies to the whole construct.
+            if self.out.commands[index].output_diverted {
+                self.divert(range.clone());
+            }
+            self.just_closed = Some(range.start..index + 1);
+        }
+        if exec_redirect {
+            self.exec_diverted = true;
+        }
+        true
+    }
+
+    /// Forgets the command read so far (a function or `case` header).
+    fn drop_cmd(&mut self) {
+        self.cmd.clear();
+        self.cmd_spans.clear();
+        self.cmd_redirects.clear();
+        self.cmd_start = None;
+        self.skip_next_word = false;
+    }
+
+    /// Pops the innermost open construct of one of `kinds`; returns its commands.
+    fn close(&mut self, kinds: &[Construct]) -> Option<Range<usize>> {
+        let at = self
+            .frames
+            .iter()
+            .rposition(|f| kinds.contains(&f.construct))?;
+        let frame = self.frames.remove(at);
+        self.frames.truncate(at);
+        Some(frame.first..self.out.commands.len() + 1)
+    }
+
+    fn divert(&mut self, range: Range<usize>) {
+        let end = range.end.min(self.out.commands.len());
+        for c in &mut self.out.commands[range.start.min(end)..end] {
+            c.output_diverted = true;
         }
     }
 
@@ -164,6 +321,22 @@ impl<'a> Parser<'a> {
         self.i = (j + 1).min(self.b.len());
     }
 
+    fn expression(&mut self) {
+        let end = self.s[self.i + 3..]
+            .find("}}")
+            .map_or(self.b.len(), |j| self.i + 3 + j + 2);
+        let text = &self.s[self.i..end];
+        self.word_mut().push_str(text);
+        self.i = end;
+    }
+
+    fn plain_char(&mut self) {
+        let end = self.next_char(self.i);
+        let text = &self.s[self.i..end];
+        self.word_mut().push_str(text);
+        self.i = end;
+    }
+
     fn run(&mut self) {
         while self.i < self.b.len() {
             if self.expect_pattern && self.word.is_none() && self.cmd.is_empty() {
@@ -171,16 +344,15 @@ impl<'a> Parser<'a> {
                 continue;
             }
             let c = self.b[self.i];
+            // Inside `[[ ... ]]` these are the test's own operators.
+            if self.in_cond && matches!(c, b'&' | b'|' | b'<' | b'>' | b'(' | b')') {
+                self.plain_char();
+                continue;
+            }
             match c {
-                b'$' if self.at("${{") => {
-                    let end = self.s[self.i + 3..]
-                        .find("}}")
-                        .map_or(self.b.len(), |j| self.i + 3 + j + 2);
-                    let text = &self.s[self.i..end];
-                    self.word_mut().push_str(text);
-                    self.i = end;
-                }
-                b'$' if self.at("$(") => self.substitution(),
+                b'$' if self.at("${{") => self.expression(),
+                b'$' if self.at("$(") => self.substitution(1),
+                b'<' | b'>' if self.peek(1) == Some(b'(') => self.substitution(1),
                 b'`' => self.backtick(),
                 b'\'' => {
                     let start = self.i + 1;
@@ -209,6 +381,7 @@ impl<'a> Parser<'a> {
                 }
                 b'\n' => {
                     self.end_cmd();
+                    self.just_closed = None;
                     self.i += 1;
                     self.read_heredoc_bodies();
                 }
@@ -222,9 +395,27 @@ impl<'a> Parser<'a> {
                         self.expect_pattern = true;
                     }
                 }
+                b'|' if self.peek(1) != Some(b'|') => {
+                    // A pipe: the output of what came before goes into it.
+                    self.end_cmd();
+                    match self.just_closed.take() {
+                        Some(range) => self.divert(range),
+                        None => {
+                            let n = self.out.commands.len();
+                            if n > 0 {
+                                self.divert(n - 1..n);
+                            }
+                        }
+                    }
+                    self.i += 1;
+                    if self.peek(0) == Some(b'&') {
+                        self.i += 1;
+                    }
+                }
                 b';' | b'|' => {
                     self.end_cmd();
-                    self.i += 1;
+                    self.just_closed = None;
+                    self.i += if self.at("||") { 2 } else { 1 };
                 }
                 b'(' if self.word.as_deref().is_some_and(|w| w.ends_with('=')) => {
                     // An array assignment `a=(x y)`: part of the word.
@@ -245,12 +436,21 @@ impl<'a> Parser<'a> {
                         if let Some(name) = self.cmd.last() {
                             self.out.functions.push(name.clone());
                         }
-                        self.cmd.clear();
-                        self.skip_next_word = false;
+                        self.drop_cmd();
+                        self.pending_function = true;
                         let skipped = self.s.len() - rest.len() + 1;
                         self.i = skipped;
                     } else {
                         self.end_cmd();
+                        let construct = if std::mem::take(&mut self.pending_function) {
+                            Construct::Function
+                        } else {
+                            Construct::Subshell
+                        };
+                        self.frames.push(Frame {
+                            construct,
+                            first: self.out.commands.len(),
+                        });
                         self.depth += 1;
                         self.i += 1;
                     }
@@ -259,46 +459,44 @@ impl<'a> Parser<'a> {
                     self.end_word();
                     if self.depth == 0 {
                         // The end of a one-line `case x in pattern)`: drop the header.
-                        self.cmd.clear();
-                        self.skip_next_word = false;
+                        self.drop_cmd();
                     } else {
                         self.depth -= 1;
                         self.end_cmd();
+                        let closed = self.close(&[Construct::Subshell, Construct::Function]);
+                        self.just_closed = closed.map(|r| r.start..r.end - 1);
                     }
                     self.i += 1;
                 }
                 b'&' => {
                     if self.peek(1) == Some(b'>') {
                         // `&>file`: a redirection of both streams.
-                        self.i += 1;
+                        self.redirection();
                     } else {
                         self.end_cmd();
-                        self.i += 1;
+                        self.just_closed = None;
+                        self.i += if self.at("&&") { 2 } else { 1 };
                     }
                 }
                 b'#' if self.word.is_none() => {
                     let end = self.s[self.i..]
                         .find('\n')
                         .map_or(self.b.len(), |j| self.i + j);
+                    self.out.comments.push(self.i..end);
                     self.i = end;
                 }
                 b'<' if self.at("<<") && !self.at("<<<") => self.heredoc_operator(),
                 b'>' | b'<' => self.redirection(),
-                _ => {
-                    let end = self.next_char(self.i);
-                    let text = &self.s[self.i..end];
-                    self.word_mut().push_str(text);
-                    self.i = end;
-                }
+                _ => self.plain_char(),
             }
         }
         self.end_cmd();
     }
 
-    /// `$(...)` or `$((...))` at `self.i`.
-    fn substitution(&mut self) {
+    /// `$(...)`, `$((...))`, `<(...)` or `>(...)` at `self.i`; `open` is the offset of `(`.
+    fn substitution(&mut self, open: usize) {
         let arithmetic = self.at("$((");
-        let open = self.i + 1;
+        let open = self.i + open;
         let end = self.balanced_paren(open);
         let inner_end = if end > open + 1 && self.b.get(end - 1) == Some(&b')') {
             end - 1
@@ -306,8 +504,11 @@ impl<'a> Parser<'a> {
             end
         };
         if !arithmetic {
-            let inner = &self.s[(open + 1).min(inner_end)..inner_end];
-            self.out.substitutions.push(inner.to_string());
+            let inner = (open + 1).min(inner_end)..inner_end;
+            self.out
+                .substitutions
+                .push(self.s[inner.clone()].to_string());
+            self.out.substitution_spans.push(inner);
         }
         let raw = &self.s[self.i..end];
         self.word_mut().push_str(raw);
@@ -418,8 +619,11 @@ impl<'a> Parser<'a> {
             j += 1;
         }
         let inner_end = j.min(self.b.len());
-        let inner = &self.s[start.min(inner_end)..inner_end];
-        self.out.substitutions.push(inner.to_string());
+        let inner = start.min(inner_end)..inner_end;
+        self.out
+            .substitutions
+            .push(self.s[inner.clone()].to_string());
+        self.out.substitution_spans.push(inner);
         let end = (j + 1).min(self.b.len());
         let raw = &self.s[self.i..end];
         self.word_mut().push_str(raw);
@@ -446,59 +650,66 @@ impl<'a> Parser<'a> {
                         self.i += 1;
                     }
                 },
-                b'$' if self.at("${{") => {
-                    let end = self.s[self.i + 3..]
-                        .find("}}")
-                        .map_or(self.b.len(), |j| self.i + 3 + j + 2);
-                    let text = &self.s[self.i..end];
-                    self.word_mut().push_str(text);
-                    self.i = end;
-                }
-                b'$' if self.at("$(") => self.substitution(),
+                b'$' if self.at("${{") => self.expression(),
+                b'$' if self.at("$(") => self.substitution(1),
                 b'`' => self.backtick(),
-                _ => {
-                    let end = self.next_char(self.i);
-                    let text = &self.s[self.i..end];
-                    self.word_mut().push_str(text);
-                    self.i = end;
-                }
+                _ => self.plain_char(),
             }
         }
     }
 
+    /// A redirection operator at `self.i` (with a descriptor number already read as a word).
     fn redirection(&mut self) {
         // A file-descriptor number right before the operator (`2>`) belongs to it.
-        if self
-            .word
-            .as_deref()
-            .is_some_and(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
-        {
-            self.word = None;
-        } else {
-            self.end_word();
-        }
+        let fd = match self.word.as_deref() {
+            Some(w) if !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) => {
+                let fd = w.to_string();
+                self.word = None;
+                Some((fd, self.word_start))
+            }
+            _ => {
+                self.end_word();
+                None
+            }
+        };
+        let start = fd.as_ref().map_or(self.i, |(_, s)| *s);
+        let mut op = fd.map(|(f, _)| f).unwrap_or_default();
+        let op_start = self.i;
         self.i += 1;
         while matches!(self.peek(0), Some(b'>' | b'<' | b'|')) {
             self.i += 1;
         }
+        let mut dup = false;
         if self.peek(0) == Some(b'&') {
             // `>&2`, `<&-`: duplicating a descriptor, no target word.
             self.i += 1;
             while matches!(self.peek(0), Some(b'0'..=b'9' | b'-')) {
                 self.i += 1;
             }
-            return;
+            dup = true;
         }
-        self.skip_next_word = true;
+        op.push_str(&self.s[op_start..self.i]);
+        self.cmd_start.get_or_insert(start);
+        self.cmd_end = self.cmd_end.max(self.i);
+        self.cmd_redirects.push(Redirect {
+            op,
+            target: None,
+            span: start..self.i,
+        });
+        if !dup {
+            self.skip_next_word = true;
+        }
     }
 
     fn heredoc_operator(&mut self) {
         self.end_word();
+        let start = self.i;
         self.i += 2;
         let strip_tabs = self.peek(0) == Some(b'-');
         if strip_tabs {
             self.i += 1;
         }
+        let op = self.s[start..self.i].to_string();
         while matches!(self.peek(0), Some(b' ' | b'\t')) {
             self.i += 1;
         }
@@ -516,6 +727,13 @@ impl<'a> Parser<'a> {
                 }
             }
         }
+        self.cmd_start.get_or_insert(start);
+        self.cmd_end = self.cmd_end.max(self.i);
+        self.cmd_redirects.push(Redirect {
+            op,
+            target: Some(delim.clone()),
+            span: start..self.i,
+        });
         if !delim.is_empty() {
             self.heredocs.push((delim, strip_tabs));
         }
@@ -525,8 +743,10 @@ impl<'a> Parser<'a> {
     fn read_heredoc_bodies(&mut self) {
         let pending = std::mem::take(&mut self.heredocs);
         for (delim, strip_tabs) in pending {
+            let body_start = self.i;
             loop {
                 if self.i >= self.b.len() {
+                    self.out.heredoc_bodies.push(body_start..self.b.len());
                     return;
                 }
                 let end = self.s[self.i..]
@@ -536,161 +756,13 @@ impl<'a> Parser<'a> {
                 if strip_tabs {
                     line = line.trim_start_matches('\t');
                 }
+                let line_start = self.i;
                 self.i = (end + 1).min(self.b.len());
                 if line == delim {
+                    self.out.heredoc_bodies.push(body_start..line_start);
                     break;
                 }
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words(src: &str) -> Vec<Vec<String>> {
-        parse(src).commands.into_iter().map(|c| c.words).collect()
-    }
-
-    fn w(v: &[&[&str]]) -> Vec<Vec<String>> {
-        v.iter()
-            .map(|c| c.iter().map(|s| s.to_string()).collect())
-            .collect()
-    }
-
-    #[test]
-    fn separators_and_quotes() {
-        assert_eq!(
-            words("echo 'a b' \"c $X\" && gh pr create --fill; ls | wc -l"),
-            w(&[
-                &["echo", "a b", "c $X"],
-                &["gh", "pr", "create", "--fill"],
-                &["ls"],
-                &["wc", "-l"],
-            ])
-        );
-    }
-
-    #[test]
-    fn expressions_stay_whole() {
-        assert_eq!(
-            words("gh release create ${{ github.ref_name }} --notes \"${{ steps.x.outputs.y }}\""),
-            w(&[&[
-                "gh",
-                "release",
-                "create",
-                "${{ github.ref_name }}",
-                "--notes",
-                "${{ steps.x.outputs.y }}"
-            ]])
-        );
-    }
-
-    #[test]
-    fn continuation_comments_redirections() {
-        assert_eq!(
-            words("git push \\\n  origin main # push it\n# all comment\necho hi >/dev/null 2>&1 > out.txt"),
-            w(&[&["git", "push", "origin", "main"], &["echo", "hi"]])
-        );
-        assert_eq!(words("cat a.txt 2> err &> all"), w(&[&["cat", "a.txt"]]));
-    }
-
-    #[test]
-    fn heredoc_bodies_are_data() {
-        let s = "cat <<EOF > notes.md\ngit push\ngh pr merge\nEOF\necho done\ncat <<-'X'\n\tgh release create\n\tX\nls";
-        assert_eq!(
-            words(s),
-            w(&[&["cat"], &["echo", "done"], &["cat"], &["ls"]])
-        );
-        // Unterminated: the rest is body.
-        assert_eq!(words("cat <<EOF\ngit push\n"), w(&[&["cat"]]));
-    }
-
-    #[test]
-    fn substitutions_are_returned() {
-        let p = parse("URL=$(gh pr view 1 --json url -q .url)\nV=`git describe`\nN=$((1 + 2))");
-        assert_eq!(
-            p.substitutions,
-            vec!["gh pr view 1 --json url -q .url", "git describe"]
-        );
-        assert_eq!(p.commands.len(), 3);
-        let p = parse("echo \"$(gh api user | jq -r '.login')\"");
-        assert_eq!(p.substitutions, vec!["gh api user | jq -r '.login'"]);
-    }
-
-    #[test]
-    fn case_and_functions() {
-        let s = "case \"$x\" in\n  a|b) gh pr close 1 ;;\n  *) echo no ;;\nesac\nf() {\n  git push\n}\n(cd dir && make)";
-        let cmds = words(s);
-        assert!(cmds.contains(&vec![
-            "gh".to_string(),
-            "pr".into(),
-            "close".into(),
-            "1".into()
-        ]));
-        assert!(cmds.contains(&vec!["git".to_string(), "push".into()]));
-        assert!(cmds.contains(&vec!["make".to_string()]));
-        assert!(!cmds.iter().any(|c| c == &vec!["a".to_string()]));
-        assert!(!cmds.iter().any(|c| c == &vec!["f".to_string()]));
-        let p = parse("f() { :; }\nfunction g {\n  :\n}\nfunction h() { :; }");
-        assert_eq!(p.functions, vec!["f", "g", "h"]);
-    }
-
-    #[test]
-    fn arrays_arithmetic_and_powershell() {
-        assert_eq!(
-            words("args=(--a \"b c\")\nargs+=(d)\n(( n > 0 )) && echo yes"),
-            w(&[&["args=(--a \"b c\")"], &["args+=(d)"], &["echo", "yes"]])
-        );
-        assert_eq!(
-            words("if (( ${A:-0} + 1 > 2 )); then\n  echo big\nfi"),
-            w(&[&["if"], &["then"], &["echo", "big"], &["fi"]])
-        );
-        assert_eq!(
-            words("gh release upload $env:TAG `\n  --clobber `\r\n  a.msi\nls"),
-            w(&[
-                &["gh", "release", "upload", "$env:TAG", "--clobber", "a.msi"],
-                &["ls"]
-            ])
-        );
-    }
-
-    #[test]
-    fn heredoc_inside_substitution() {
-        let p = parse("gh pr create --body \"$(cat <<'EOF'\nYou've got (mail\nEOF\n)\" --fill\nls");
-        assert_eq!(p.commands.len(), 2, "{p:?}");
-        assert_eq!(p.commands[0].words[0..3], ["gh", "pr", "create"]);
-        assert_eq!(p.commands[1].words, ["ls"]);
-        assert_eq!(p.substitutions.len(), 1);
-    }
-
-    #[test]
-    fn never_panics_on_odd_input() {
-        for s in [
-            "",
-            "\\",
-            "'",
-            "\"",
-            "$(",
-            "`",
-            "${{",
-            "<<",
-            "<<-",
-            ">",
-            "2>&",
-            "((",
-            "))",
-            "é$(é",
-            "\"\\",
-            "a\\\r\nb",
-            "$((",
-            "f(",
-            "<<'",
-            "\"$(\"",
-            "x ${{ a }} ${{",
-        ] {
-            let _ = parse(s);
         }
     }
 }
