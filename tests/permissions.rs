@@ -243,3 +243,102 @@ fn describing_an_unknown_action_later_completes_the_workflow() {
         second.output
     );
 }
+
+/// A git checkout with these files, whose `origin` remote is `origin` (none when `None`).
+fn checkout_with(origin: Option<&str>, files: &[(&str, &str)]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    if let Some(url) = origin {
+        common::git::git(tmp.path(), &["init", "-q"]);
+        common::git::git(tmp.path(), &["remote", "add", "origin", url]);
+    }
+    for (path, text) in files {
+        let p = tmp.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    tmp
+}
+
+fn run_permissions(file: &std::path::Path) -> String {
+    let rules = select_rules(&["permissions".into()], &[]).unwrap();
+    let refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
+    let text = std::fs::read_to_string(file).unwrap();
+    let out = process(
+        &text,
+        FileKind::Workflow,
+        "ci.yml",
+        Some(file),
+        &Config::default(),
+        &refs,
+    );
+    assert!(out.error.is_none(), "{:?}", out.error);
+    out.output
+}
+
+/// With the repository's name from its `origin` remote, a checkout of another repository is
+/// known not to leave GITHUB_TOKEN for this one, and the checkout of this one by name is.
+#[test]
+fn the_origin_remote_names_this_repository() {
+    let workflow = "on: push
+jobs:
+  other:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          repository: acme/website
+      - run: git push
+  own-by-name:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          repository: Acme/App
+      - run: git push
+";
+    let repo = checkout_with(
+        Some("https://github.com/acme/app.git"),
+        &[(".github/workflows/ci.yml", workflow)],
+    );
+    let out = run_permissions(&repo.path().join(".github/workflows/ci.yml"));
+    let eff = effective(&out);
+    assert_eq!(eff["other"], "contents=read", "{out}");
+    assert_eq!(eff["own-by-name"], "contents=write", "{out}");
+}
+
+/// An action's own repository runs it as `uses: ./`: its knowledge-base entry applies.
+#[test]
+fn an_action_tested_in_its_own_repository_is_described() {
+    let action = "name: Release
+inputs:
+  token:
+    default: ${{ github.token }}
+runs:
+  using: node20
+  main: dist/index.js
+";
+    let workflow = "on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./
+        with:
+          tag_name: v1
+";
+    let files = [
+        ("action.yml", action),
+        (".github/workflows/ci.yml", workflow),
+    ];
+    let repo = checkout_with(
+        Some("git@github.com:softprops/action-gh-release.git"),
+        &files,
+    );
+    let out = run_permissions(&repo.path().join(".github/workflows/ci.yml"));
+    assert_eq!(effective(&out)["test"], "contents=write", "{out}");
+    // Without a remote it is an unknown action that receives the token.
+    let repo = checkout_with(None, &files);
+    let out = run_permissions(&repo.path().join(".github/workflows/ci.yml"));
+    assert!(out.contains("TODO(wffmt)"), "{out}");
+}

@@ -1,6 +1,8 @@
 //! Needs of one step that uses an action, from its knowledge-base entry.
 //!
 //! Rules, in order:
+//! 0. When a `nothing-when` condition holds for literal values, the step needs nothing (an
+//!    expression never counts: what it will be cannot be told).
 //! 1. The entry's `needs` apply.
 //! 2. Each `when` table applies when its condition holds on the step: a literal value is compared
 //!    (trimmed, case-insensitive); an expression (`${{ ... }}`, or a value given as `None`)
@@ -54,6 +56,13 @@ pub fn action_needs(entry: &ActionEntry, with: &[(String, Option<String>)]) -> V
 
 /// Needs of one step that uses an action, plus what cannot be told (e.g. a script input).
 pub fn analyze_action(entry: &ActionEntry, ctx: &StepContext<'_>) -> Analysis {
+    if entry
+        .nothing_when
+        .iter()
+        .any(|c| matches!(applies(c, ctx), Applies::Yes))
+    {
+        return Analysis::default();
+    }
     let mut collected: Vec<(Need, bool)> = Vec::new();
     for (scope, level) in &entry.needs {
         collected.push((

@@ -15,10 +15,14 @@
 //! input = "discussion_category_name"      # or `env = "NAME"` for the step's environment
 //! needs = { discussions = "write" }
 //! reason = "starts a discussion for the release"
+//!
+//! [[action.nothing-when]]                 # the action uses no scope at all when this holds
+//! input = "install-only"
+//! equals = ["true"]
 //! ```
 //!
 //! Keys of an entry: `uses` (required), `needs`, `reason` (required when `needs` is not empty),
-//! `when`, `token-input`, `token-env`, `unknown`, `script-input` with `script-language`
+//! `when`, `nothing-when`, `token-input`, `token-env`, `unknown`, `script-input` with `script-language`
 //! (`github-script` or `shell`: a literal script in that input is analysed and replaces
 //! `unknown`), `source` (required), `note`, `confidence`.
 //! Keys of a `when` table: `input` or `env` (or neither: a condition on `events` only), then at
@@ -28,6 +32,9 @@
 //! condition to workflows triggered by one of those events; `via-token = false` says these needs
 //! do not come through the action's token input (they stay when another token is passed);
 //! `needs`, `reason` (required when `needs` is not empty) and `note` as above.
+//! A `nothing-when` table is a condition of the same form without `needs`: when it holds for
+//! literal values (an expression never counts), the step needs nothing at all (e.g. a release
+//! tool that only installs itself).
 //!
 //! Scope levels are `read`, `write` or `none` (`none` documents that nothing is needed and is
 //! dropped). Unknown keys, unknown scopes, `read-all`/`write-all`, `metadata` and levels a scope
@@ -51,6 +58,8 @@ pub struct ActionEntry {
     pub reason: String,
     /// Extra needs selected by inputs, the step's environment, or the workflow's events.
     pub when: Vec<Conditional>,
+    /// Conditions under which the action needs nothing at all.
+    pub nothing_when: Vec<Conditional>,
     /// Input that carries the token; set to another credential, the write scopes are not needed
     /// from GITHUB_TOKEN (read scopes and `id-token` stay).
     pub token_input: Option<String>,
@@ -112,6 +121,8 @@ struct RawEntry {
     reason: String,
     #[serde(default)]
     when: Vec<Spanned<RawCond>>,
+    #[serde(default)]
+    nothing_when: Vec<Spanned<RawCond>>,
     token_input: Option<String>,
     token_env: Option<String>,
     unknown: Option<String>,
@@ -243,57 +254,22 @@ fn convert(origin: &str, text: &str, raw: Vec<RawEntry>) -> Result<Vec<ActionEnt
                 ))
             }
         }
-        let mut when = Vec::with_capacity(entry.when.len());
-        for cond in entry.when {
-            let cspan = cond.span();
-            let at_c = |msg: String| {
-                let (l, c) = line_col(text, cspan.start);
-                format!("{origin}: line {l}, column {c}: {msg}")
-            };
-            let c = cond.into_inner();
-            if c.input.is_some() && c.env.is_some() {
-                return Err(at_c(
-                    "a `when` table reads `input` or `env`, not both".into(),
-                ));
-            }
-            if c.equals.is_some() && c.unless.is_some() {
-                return Err(at_c(
-                    "a `when` table takes `equals` or `unless`, not both".into(),
-                ));
-            }
-            if c.input.is_none() && c.env.is_none() {
-                if c.events.is_none() {
-                    return Err(at_c(
-                        "a `when` table needs an `input`, an `env` or `events`".into(),
-                    ));
-                }
-                if c.equals.is_some() || c.unless.is_some() || c.default.is_some() {
-                    return Err(at_c(
-                        "`equals`, `unless` and `default` need an `input` or `env`".into(),
-                    ));
-                }
-            }
-            if !c.needs.0.is_empty() && c.reason.trim().is_empty() {
-                return Err(at_c("a `when` table with `needs` needs a `reason`".into()));
-            }
-            when.push(Conditional {
-                input: c.input,
-                env: c.env,
-                equals: c.equals,
-                unless: c.unless,
-                default: c.default,
-                events: c.events,
-                needs: c.needs.0,
-                reason: c.reason,
-                note: c.note,
-                via_token: c.via_token.unwrap_or(true),
-            });
-        }
+        let when = entry
+            .when
+            .into_iter()
+            .map(|c| convert_cond(origin, text, c, true))
+            .collect::<Result<Vec<_>, _>>()?;
+        let nothing_when = entry
+            .nothing_when
+            .into_iter()
+            .map(|c| convert_cond(origin, text, c, false))
+            .collect::<Result<Vec<_>, _>>()?;
         out.push(ActionEntry {
             uses,
             needs: entry.needs.0,
             reason: entry.reason,
             when,
+            nothing_when,
             token_input: entry.token_input,
             token_env: entry.token_env,
             unknown: entry.unknown,
@@ -305,6 +281,63 @@ fn convert(origin: &str, text: &str, raw: Vec<RawEntry>) -> Result<Vec<ActionEnt
         });
     }
     Ok(out)
+}
+
+/// One `when` (`with_needs`) or `nothing-when` table.
+fn convert_cond(
+    origin: &str,
+    text: &str,
+    cond: Spanned<RawCond>,
+    with_needs: bool,
+) -> Result<Conditional, String> {
+    let cspan = cond.span();
+    let at_c = |msg: String| {
+        let (l, c) = line_col(text, cspan.start);
+        format!("{origin}: line {l}, column {c}: {msg}")
+    };
+    let c = cond.into_inner();
+    if c.input.is_some() && c.env.is_some() {
+        return Err(at_c(
+            "a `when` table reads `input` or `env`, not both".into(),
+        ));
+    }
+    if c.equals.is_some() && c.unless.is_some() {
+        return Err(at_c(
+            "a `when` table takes `equals` or `unless`, not both".into(),
+        ));
+    }
+    if c.input.is_none() && c.env.is_none() {
+        if c.events.is_none() {
+            return Err(at_c(
+                "a `when` table needs an `input`, an `env` or `events`".into(),
+            ));
+        }
+        if c.equals.is_some() || c.unless.is_some() || c.default.is_some() {
+            return Err(at_c(
+                "`equals`, `unless` and `default` need an `input` or `env`".into(),
+            ));
+        }
+    }
+    if !with_needs && (!c.needs.0.is_empty() || !c.reason.is_empty() || c.via_token.is_some()) {
+        return Err(at_c(
+            "a `nothing-when` table takes no `needs`, `reason` or `via-token`".into(),
+        ));
+    }
+    if !c.needs.0.is_empty() && c.reason.trim().is_empty() {
+        return Err(at_c("a `when` table with `needs` needs a `reason`".into()));
+    }
+    Ok(Conditional {
+        input: c.input,
+        env: c.env,
+        equals: c.equals,
+        unless: c.unless,
+        default: c.default,
+        events: c.events,
+        needs: c.needs.0,
+        reason: c.reason,
+        note: c.note,
+        via_token: c.via_token.unwrap_or(true),
+    })
 }
 
 fn check_uses(uses: &str) -> Result<(), String> {

@@ -52,7 +52,7 @@ use std::sync::OnceLock;
 
 pub use action::{action_needs, analyze_action, StepContext};
 pub use entry::{ActionEntry, Conditional};
-pub use run::{run_needs, run_needs_in_shell};
+pub use run::{run_needs, run_needs_in_shell, run_needs_with, GitAuth, RunContext};
 pub use scopes::{Level, Scopes};
 pub use script::github_script_needs;
 pub use token::{classify_token_value, TokenSource};

@@ -228,21 +228,62 @@ impl CommandTable {
 
 /// Needs of a `run:` script given the step's effective environment (workflow, job and step
 /// `env:`; names and values as written, expressions included). The script is read as `bash`
-/// (PowerShell line continuations are understood too); see [`run_needs_in_shell`].
+/// (PowerShell line continuations are understood too); see [`run_needs_with`].
 pub fn run_needs(script: &str, env: &[(String, String)]) -> RunAnalysis {
-    run_needs_in_shell(script, env, None)
+    run_needs_with(
+        script,
+        &RunContext {
+            env,
+            ..RunContext::default()
+        },
+    )
 }
 
-/// Like [`run_needs`], for the step's `shell:` (`bash`, `sh`, `pwsh`, `powershell`, `cmd`,
-/// `python`, or a custom `program {0}` template; `None` = the runner's default shell). Scripts
-/// in a language other than a shell cannot be read: if GITHUB_TOKEN reaches them, the result
-/// is unknown.
+/// Like [`run_needs`], for the step's `shell:`; see [`run_needs_with`].
 pub fn run_needs_in_shell(
     script: &str,
     env: &[(String, String)],
     shell: Option<&str>,
 ) -> RunAnalysis {
-    let program = shell
+    run_needs_with(
+        script,
+        &RunContext {
+            env,
+            shell,
+            ..RunContext::default()
+        },
+    )
+}
+
+/// Which credentials `git` commands use, from the job's earlier `actions/checkout` steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GitAuth {
+    /// GITHUB_TOKEN of this repository (a checkout persisted it), or it cannot be told.
+    #[default]
+    GithubToken,
+    /// No checkout left GITHUB_TOKEN for this repository in git's configuration (it used
+    /// another token, checked out another repository, or `persist-credentials: false`): a
+    /// `git push` uses GITHUB_TOKEN only when the script hands it to git itself.
+    NotPersisted,
+}
+
+/// What the step around a `run:` script says.
+#[derive(Clone, Copy, Default)]
+pub struct RunContext<'a> {
+    /// The step's effective environment (workflow, job and step `env:`).
+    pub env: &'a [(String, String)],
+    /// The step's `shell:` (`bash`, `sh`, `pwsh`, `powershell`, `cmd`, `python`, or a custom
+    /// `program {0}` template; `None` = the runner's default shell). Scripts in a language other
+    /// than a shell cannot be read: if GITHUB_TOKEN reaches them, the result is unknown.
+    pub shell: Option<&'a str>,
+    /// How `git` authenticates.
+    pub git: GitAuth,
+}
+
+/// Needs of a `run:` script in its context.
+pub fn run_needs_with(script: &str, rc: &RunContext<'_>) -> RunAnalysis {
+    let program = rc
+        .shell
         .and_then(|s| s.split_whitespace().next())
         .map(normalize_program)
         .unwrap_or_default();
@@ -255,7 +296,7 @@ pub fn run_needs_in_shell(
             converted.as_str()
         }
         other => {
-            let mut cx = new_cx(script, env);
+            let mut cx = new_cx(script, rc);
             let local = Local::new();
             if mentions_github_token(script) || cx.token_in_env(&local) {
                 cx.out.push_unknown(format!(
@@ -266,16 +307,17 @@ pub fn run_needs_in_shell(
             return cx.out;
         }
     };
-    let mut cx = new_cx(script, env);
+    let mut cx = new_cx(script, rc);
     cx.script(script, 0);
     cx.oidc();
     cx.out
 }
 
-fn new_cx<'a>(script: &'a str, env: &'a [(String, String)]) -> Cx<'a> {
+fn new_cx<'a>(script: &'a str, rc: &RunContext<'a>) -> Cx<'a> {
     Cx {
         table: CommandTable::builtin(),
-        env,
+        env: rc.env,
+        git: rc.git,
         vars: HashMap::new(),
         functions: Vec::new(),
         script,
@@ -286,6 +328,7 @@ fn new_cx<'a>(script: &'a str, env: &'a [(String, String)]) -> Cx<'a> {
 struct Cx<'a> {
     table: &'a CommandTable,
     env: &'a [(String, String)],
+    git: GitAuth,
     /// Variables assigned by the script itself.
     vars: HashMap<String, String>,
     /// Shell functions the script defines: calling one runs commands analysed already.
@@ -905,6 +948,12 @@ impl<'a> Cx<'a> {
                 }
             }
             TokenUse::Git => {
+                if self.git == GitAuth::NotPersisted
+                    && !self.token_in_env(local)
+                    && !self.words_pass_token(local, words)
+                {
+                    return;
+                }
                 let other = words.iter().any(|w| {
                     (w.contains("@github.com") || w.contains("x-access-token"))
                         && self.classify(local, w) == Some(TokenSource::Other)

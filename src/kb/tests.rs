@@ -546,3 +546,61 @@ fn script_inputs_are_read_when_literal() {
     assert!(a.unknown.is_empty(), "{:?}", a.unknown);
     assert!(has(&a.needs, "contents", Level::Write));
 }
+
+#[test]
+fn nothing_when_drops_every_need_for_literal_values_only() {
+    let g = kb().lookup("goreleaser/goreleaser-action@v6").unwrap();
+    assert!(has(&action_needs(g, &[]), "contents", Level::Write));
+    assert!(action_needs(g, &with(&[("install-only", Some("true"))])).is_empty());
+    assert!(action_needs(g, &with(&[("args", Some("release --snapshot --clean"))])).is_empty());
+    assert!(action_needs(g, &with(&[("args", Some("build --single-target"))])).is_empty());
+    assert!(has(
+        &action_needs(g, &with(&[("args", Some("release --clean"))])),
+        "contents",
+        Level::Write
+    ));
+    // An expression may be anything: the needs stay.
+    assert!(has(
+        &action_needs(g, &with(&[("install-only", None)])),
+        "contents",
+        Level::Write
+    ));
+
+    let bad = "[[action]]\nuses = \"a/b\"\nsource = \"s\"\n[[action.nothing-when]]\ninput = \"x\"\nequals = [\"1\"]\nneeds = { issues = \"write\" }\nreason = \"r\"\n";
+    let e = KnowledgeBase::from_toml_str(bad).unwrap_err();
+    assert!(e.contains("line 4") && e.contains("nothing-when"), "{e}");
+}
+
+#[test]
+fn conditions_by_input_value_lists() {
+    let lock = kb().lookup("dessant/lock-threads@v5").unwrap();
+    let scopes = |w: &[(&str, Option<&str>)]| {
+        let mut s: Vec<String> = action_needs(lock, &with(w))
+            .iter()
+            .map(|n| n.scope.clone())
+            .collect();
+        s.sort();
+        s.join(",")
+    };
+    assert_eq!(scopes(&[]), "discussions,issues,pull-requests");
+    assert_eq!(scopes(&[("process-only", Some("issues"))]), "issues");
+    assert_eq!(
+        scopes(&[("process-only", Some("issues, prs"))]),
+        "issues,pull-requests"
+    );
+    assert_eq!(
+        scopes(&[("process-only", None)]),
+        "discussions,issues,pull-requests"
+    );
+
+    let gradle = kb().lookup("gradle/actions/setup-gradle@v4").unwrap();
+    assert!(action_needs(gradle, &[]).is_empty());
+    assert!(has(
+        &action_needs(
+            gradle,
+            &with(&[("add-job-summary-as-pr-comment", Some("always"))])
+        ),
+        "pull-requests",
+        Level::Write
+    ));
+}

@@ -362,3 +362,35 @@ fn shells() {
         "pull-requests:read"
     );
 }
+
+#[test]
+fn git_uses_the_credentials_the_checkouts_left() {
+    let not_persisted = |script: &str, pairs: &[(&str, &str)]| {
+        let e = env(pairs);
+        render(&run_needs_with(
+            script,
+            &RunContext {
+                env: &e,
+                git: GitAuth::NotPersisted,
+                ..RunContext::default()
+            },
+        ))
+    };
+    assert_eq!(render(&run_needs("git push", &[])), "contents:write");
+    assert_eq!(not_persisted("git push origin main", &[]), "");
+    assert_eq!(not_persisted("git fetch --tags", &[]), "");
+    // The script hands the token to git itself.
+    assert_eq!(
+        not_persisted(
+            "git push https://x-access-token:${{ github.token }}@github.com/o/r HEAD",
+            &[]
+        ),
+        "contents:write"
+    );
+    assert_eq!(
+        not_persisted("gh auth setup-git\ngit push", &[GH]),
+        "contents:write"
+    );
+    // Another token in the environment does not make git use GITHUB_TOKEN.
+    assert_eq!(not_persisted("git push", &[PAT]), "");
+}

@@ -24,8 +24,10 @@
 //! breaks the job, so the rule grants what a private repository needs and leaves alone what it
 //! cannot prove.
 
+pub mod checkout;
 pub mod emit;
 pub mod needs;
+pub mod repo;
 
 use std::borrow::Cow;
 
@@ -38,7 +40,7 @@ use crate::kb::{KnowledgeBase, Level, Scopes};
 use crate::syntax::views::Workflow;
 use crate::syntax::NodeId;
 use emit::Grant;
-use needs::{declared, Declared, JobNeeds, Repo};
+use needs::{declared, Declared, JobNeeds, Repo, Unknown};
 
 pub const NAME: &str = "permissions";
 
@@ -90,10 +92,7 @@ impl Rule for Permissions {
                 return out;
             }
         };
-        let repo = Repo {
-            root: cx.file.and_then(needs::repo_root),
-            kb: &kb,
-        };
+        let repo = Repo::of_file(cx.file, &kb);
         let jobs = wf.jobs();
         // Only a real workflow: triggers and at least one job.
         if jobs.is_empty() || wf.on().is_none() {
@@ -188,19 +187,20 @@ impl Rule for Permissions {
             .map(String::as_str)
             .collect();
         // A job is unknown when some need cannot be told, or needs a scope we may not write.
-        let unknown: Vec<Vec<(String, String)>> = all
+        let unknown: Vec<Vec<Unknown>> = all
             .iter()
             .map(|(_, jn)| {
                 let mut u = jn.unknown.clone();
                 for n in &jn.needs {
                     if GATED_SCOPES.contains(&n.need.scope.as_str()) && !allowed.contains(&n.need.scope.as_str()) {
-                        u.push((
-                            n.origin.clone(),
-                            format!(
+                        u.push(Unknown {
+                            origin: n.origin.clone(),
+                            why: format!(
                                 "needs `{}`, which wffmt writes only when `[permissions] allow-scopes` lists it",
                                 n.need.scope
                             ),
-                        ));
+                            undescribed: None,
+                        });
                     }
                 }
                 u
@@ -254,7 +254,7 @@ impl Rule for Permissions {
                 continue;
             };
             if !unknown.is_empty() {
-                let (origin, why) = &unknown[0];
+                let Unknown { origin, why, .. } = &unknown[0];
                 // Once is enough: a later run sees the comment and leaves it.
                 let has_todo = tree.node_text(job.entry).contains("TODO(wffmt)")
                     || tree.text()[spot.at..]
@@ -371,7 +371,7 @@ fn advisory(job: &str, jn: &JobNeeds, declared_here: Option<&Declared>) -> Strin
     let mut msg = format!(
         "reusable workflow: callers must grant job `{job}` at least {list}; wffmt adds no permissions to a workflow_call workflow"
     );
-    if let Some((origin, why)) = jn.unknown.first() {
+    if let Some(Unknown { origin, why, .. }) = jn.unknown.first() {
         msg.push_str(&format!(" (and more may be needed: {origin}: {why})"));
     }
     msg
@@ -391,10 +391,10 @@ fn report_unknown(
     out: &mut Output,
     tree: &crate::syntax::SyntaxTree,
     job: &crate::syntax::views::Job,
-    unknown: &[(String, String)],
+    unknown: &[Unknown],
     help: &str,
 ) {
-    for (origin, why) in unknown {
+    for Unknown { origin, why, .. } in unknown {
         let node = step_node(job, origin).unwrap_or(job.entry);
         let (line, column) = tree.line_col(tree.range(node).start);
         out.findings.push(

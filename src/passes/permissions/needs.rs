@@ -2,15 +2,19 @@
 //!
 //! Sources of needs, per step: actions from the knowledge base (literal `with:` values select
 //! conditional needs; expressions take the conservative branch), local actions (their
-//! `action.yml`, composite ones recursively), `docker://` steps and `run:` scripts (the commands
-//! that use the token). A job-level `uses:` (reusable workflow) needs what the callee requests:
-//! the union of its jobs, recursively for a local callee, from the knowledge base for a remote
-//! one. Anything that cannot be told makes the job *unknown*, with the reason.
+//! `action.yml`, composite ones recursively; found under the `path:` of an earlier checkout),
+//! `docker://` steps and `run:` scripts (the commands that use the token; `git` commands use
+//! the credentials the job's checkouts left, see [`checkout`](super::checkout)). A job-level
+//! `uses:` (reusable workflow) needs what the callee requests: the union of its jobs,
+//! recursively for a local callee, from the knowledge base for a remote one. Anything that
+//! cannot be told makes the job *unknown*, with the reason.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::kb::{self, KnowledgeBase, Level, Need, Scopes, StepContext};
+use super::checkout::{Checkout, Checkouts, Location};
+use super::repo::{repo_identity, repo_root};
+use crate::kb::{self, KnowledgeBase, Level, Need, RunContext, Scopes, StepContext};
 use crate::syntax::views::{ActionMeta, Job, Step, Workflow};
 use crate::syntax::{parse, NodeId, NodeKind, SyntaxTree};
 
@@ -25,11 +29,22 @@ pub struct JobNeed {
     pub origin: String,
 }
 
+/// Why part of a job's needs cannot be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unknown {
+    /// The step (chain) it comes from: `step 3 (./x), its step 2 (run)`.
+    pub origin: String,
+    pub why: String,
+    /// The action or reusable workflow (`owner/repo[/path]`) the knowledge base lacks, when
+    /// that is the reason.
+    pub undescribed: Option<String>,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct JobNeeds {
     pub needs: Vec<JobNeed>,
     /// Why the job's needs cannot be fully told (empty: fully known).
-    pub unknown: Vec<(String, String)>, // (origin, why)
+    pub unknown: Vec<Unknown>,
     /// The job calls a reusable workflow.
     pub calls_workflow: bool,
 }
@@ -55,26 +70,43 @@ impl JobNeeds {
             self.needs.push(jn);
         }
     }
+
+    fn unknown(&mut self, origin: &str, why: impl Into<String>) {
+        self.unknown.push(Unknown {
+            origin: origin.to_string(),
+            why: why.into(),
+            undescribed: None,
+        });
+    }
+
+    fn undescribed(&mut self, origin: &str, why: String, action: &str) {
+        self.unknown.push(Unknown {
+            origin: origin.to_string(),
+            why,
+            undescribed: Some(action.to_ascii_lowercase()),
+        });
+    }
 }
 
-/// Where the files of the repository are, to read local actions and workflows.
+/// The repository a workflow belongs to, and what wffmt knows about actions.
 pub struct Repo<'a> {
+    /// Where its files are (`None` for standard input).
     pub root: Option<PathBuf>,
+    /// `owner/name` (lower case), when known.
+    pub identity: Option<String>,
     pub kb: &'a KnowledgeBase,
 }
 
-/// The repository root of a workflow or action file: the parent of its `.github` folder, or
-/// the nearest folder with `.git`.
-pub fn repo_root(file: &Path) -> Option<PathBuf> {
-    for dir in file.ancestors().skip(1) {
-        if dir.file_name().is_some_and(|n| n == ".github") {
-            return dir.parent().map(Path::to_path_buf);
-        }
-        if dir.join(".git").exists() {
-            return Some(dir.to_path_buf());
+impl<'a> Repo<'a> {
+    /// The repository of `file` (its root and `origin` remote), when there is a file.
+    pub fn of_file(file: Option<&Path>, kb: &'a KnowledgeBase) -> Repo<'a> {
+        let root = file.and_then(repo_root);
+        Repo {
+            identity: root.as_deref().and_then(repo_identity),
+            root,
+            kb,
         }
     }
-    None
 }
 
 fn text_of(tree: &SyntaxTree, n: NodeId) -> String {
@@ -135,58 +167,464 @@ pub fn workflow_needs(wf: &Workflow, repo: &Repo) -> Vec<(String, JobNeeds)> {
     wf.jobs()
         .iter()
         .map(|job| {
-            let mut visiting = BTreeSet::new();
-            (
-                job.id.clone(),
-                job_needs(job, &wf_env, Some(&events), repo, 0, &mut visiting),
-            )
+            let mut walk = Walk {
+                repo,
+                events: Some(&events),
+                visiting: BTreeSet::new(),
+            };
+            (job.id.clone(), walk.job(job, &wf_env, 0))
         })
         .collect()
 }
 
-fn job_needs(
-    job: &Job,
-    wf_env: &[(String, String)],
-    events: Option<&[String]>,
-    repo: &Repo,
+/// One job's walk through its steps, local actions and called workflows.
+struct Walk<'w> {
+    repo: &'w Repo<'w>,
+    /// Events that trigger the workflow; `None` inside a called workflow.
+    events: Option<&'w [String]>,
+    /// Files being read up the chain (a file that uses itself is a loop).
+    visiting: BTreeSet<String>,
+}
+
+/// What a step sees besides itself.
+struct StepScope<'s> {
+    env: &'s [(String, String)],
+    /// A composite action's inputs in this call (name, value).
+    inputs: &'s [(String, String)],
+    /// How deep in local actions and called workflows.
     depth: usize,
-    visiting: &mut BTreeSet<PathBuf>,
-) -> JobNeeds {
-    let mut out = JobNeeds::default();
-    let t = job.tree;
-    match job.map {
-        Some(m) if t.kind(m) == NodeKind::BlockMap => {}
-        _ => {
-            out.unknown.push((
-                format!("job `{}`", job.id),
-                "the job is not a block mapping (a flow mapping or an alias); wffmt cannot place a block in it".into(),
-            ));
+    /// The origin of the step that called this composite action, if any.
+    parent: Option<&'s str>,
+}
+
+impl Walk<'_> {
+    fn job(&mut self, job: &Job, wf_env: &[(String, String)], depth: usize) -> JobNeeds {
+        let mut out = JobNeeds::default();
+        let t = job.tree;
+        let origin = format!("job `{}`", job.id);
+        match job.map {
+            Some(m) if t.kind(m) == NodeKind::BlockMap => {}
+            _ => {
+                out.unknown(
+                    &origin,
+                    "the job is not a block mapping (a flow mapping or an alias); wffmt cannot place a block in it",
+                );
+                return out;
+            }
+        }
+        if has_alias(t, job.entry) {
+            out.unknown(
+                &origin,
+                "the job uses YAML aliases (`*name`, `<<:`), which wffmt does not follow",
+            );
             return out;
         }
+        container_needs(job, &mut out);
+        if let Some(uses) = job.uses() {
+            out.calls_workflow = true;
+            let target = text_of(t, uses);
+            let origin = format!("the called workflow {target}");
+            self.callee(&target, &origin, depth, &mut out);
+            return out;
+        }
+        let mut env = wf_env.to_vec();
+        env.extend(pairs_of(t, job.get("env")));
+        let steps = job.steps();
+        let mut checkouts = Checkouts::default();
+        let scope = StepScope {
+            env: &env,
+            inputs: &[],
+            depth,
+            parent: None,
+        };
+        for step in &steps {
+            self.step(step, &scope, &mut checkouts, &mut out);
+        }
+        persisted_credentials(&steps, &mut out);
+        out
     }
-    if has_alias(t, job.entry) {
-        out.unknown.push((
-            format!("job `{}`", job.id),
-            "the job uses YAML aliases (`*name`, `<<:`), which wffmt does not follow".into(),
-        ));
-        return out;
+
+    fn step(
+        &mut self,
+        step: &Step,
+        scope: &StepScope,
+        checkouts: &mut Checkouts,
+        out: &mut JobNeeds,
+    ) {
+        let t = step.tree;
+        let label = match scope.parent {
+            Some(p) => format!("{p}, its {}", step_label(step)),
+            None => step_label(step),
+        };
+        let mut env = scope.env.to_vec();
+        env.extend(
+            pairs_of(t, step.get("env"))
+                .into_iter()
+                .map(|(k, v)| (k, substitute_inputs(&v, scope.inputs))),
+        );
+        if let Some(run) = step.run() {
+            let script = substitute_inputs(&text_of(t, run), scope.inputs);
+            let shell = step
+                .get("shell")
+                .and_then(|s| t.scalar_value(s))
+                .map(|s| s.into_owned());
+            let analysis = kb::run_needs_with(
+                &script,
+                &RunContext {
+                    env: &env,
+                    shell: shell.as_deref(),
+                    git: checkouts.git_auth(),
+                },
+            );
+            for n in analysis.needs {
+                out.push(n, &label);
+            }
+            for why in analysis.unknown {
+                out.unknown(&label, why);
+            }
+            return;
+        }
+        let Some(uses_node) = step.uses() else {
+            return;
+        };
+        let uses = substitute_inputs(&text_of(t, uses_node), scope.inputs);
+        let with: Vec<(String, Option<String>)> = step
+            .with()
+            .into_iter()
+            .map(|(k, v)| {
+                let value = match t.kind(v) {
+                    NodeKind::Scalar => t
+                        .scalar_value(v)
+                        .map(|s| substitute_inputs(&s, scope.inputs)),
+                    _ => None,
+                };
+                (k, value)
+            })
+            .collect();
+        if let Some(c) = Checkout::from_step(&uses, &with, self.repo.identity.as_deref()) {
+            checkouts.push(c);
+        }
+        let call = Call {
+            label: &label,
+            with: &with,
+            env: &env,
+            depth: scope.depth,
+        };
+        if let Some(path) = uses.strip_prefix("./").or_else(|| uses.strip_prefix("$/")) {
+            match checkouts.locate(path) {
+                Location::Own(rel) => self.local_action(&rel, &call, checkouts, out),
+                Location::Remote {
+                    repo,
+                    path,
+                    git_ref,
+                } => {
+                    let at = git_ref.as_deref().unwrap_or("its default branch");
+                    out.unknown(
+                        &label,
+                        format!(
+                            "{uses} is `{repo}/{path}` at {at} (checked out by an earlier step), which wffmt does not read"
+                        ),
+                    );
+                }
+                Location::Unknown(why) => out.unknown(&label, why),
+            }
+            return;
+        }
+        if uses.starts_with("docker://") {
+            if call.token_passed() {
+                out.unknown(
+                    &label,
+                    "the token is passed to a container image, which wffmt cannot inspect",
+                );
+            }
+            return;
+        }
+        if uses.contains("${{") {
+            out.unknown(&label, "the action is chosen by an expression");
+            return;
+        }
+        let name = uses.split('@').next().unwrap_or(&uses);
+        match self.repo.kb.lookup(&uses) {
+            Some(entry) => described(entry, &call, self.events, out),
+            None => out.undescribed(
+                &label,
+                format!(
+                    "wffmt does not know what `{name}` needs (add it under [[permissions.action]] in wffmt.toml)"
+                ),
+                name,
+            ),
+        }
     }
-    container_needs(job, &mut out);
-    if let Some(uses) = job.uses() {
-        out.calls_workflow = true;
-        let target = text_of(t, uses);
-        let origin = format!("the called workflow {target}");
-        callee_needs(&target, &origin, repo, depth, visiting, &mut out);
-        return out;
+
+    /// `uses: ./path` in this repository (`rel` from its root).
+    fn local_action(
+        &mut self,
+        rel: &str,
+        call: &Call,
+        checkouts: &mut Checkouts,
+        out: &mut JobNeeds,
+    ) {
+        let label = call.label;
+        let shown = if rel.is_empty() {
+            "./".to_string()
+        } else {
+            format!("./{rel}")
+        };
+        let Some(root) = &self.repo.root else {
+            out.unknown(
+                label,
+                "a local action cannot be read without the repository (standard input)",
+            );
+            return;
+        };
+        let dir = root.join(rel);
+        let file = ["action.yml", "action.yaml"]
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.is_file());
+        let Some(file) = file else {
+            out.unknown(label, format!("the local action {shown} has no action.yml"));
+            return;
+        };
+        let key = file.to_string_lossy().into_owned();
+        if call.depth >= MAX_DEPTH || !self.visiting.insert(key.clone()) {
+            out.unknown(
+                label,
+                format!("{shown} is nested too deeply or uses itself"),
+            );
+            return;
+        }
+        match std::fs::read_to_string(&file) {
+            Ok(text) => self.action_text(
+                &text,
+                &shown,
+                self_name(self.repo, rel).as_deref(),
+                call,
+                checkouts,
+                out,
+            ),
+            Err(_) => out.unknown(label, format!("{shown}/action.yml cannot be read")),
+        }
+        self.visiting.remove(&key);
     }
-    let mut env = wf_env.to_vec();
-    env.extend(pairs_of(t, job.get("env")));
-    let steps = job.steps();
-    for step in &steps {
-        step_needs(step, &env, &[], events, repo, depth, visiting, &mut out);
+
+    /// The steps of an action's metadata (`shown` names it in messages). A composite action is
+    /// read step by step; a JavaScript or Docker action by its knowledge-base entry when
+    /// `described_as` names one.
+    fn action_text(
+        &mut self,
+        text: &str,
+        shown: &str,
+        described_as: Option<&str>,
+        call: &Call,
+        checkouts: &mut Checkouts,
+        out: &mut JobNeeds,
+    ) {
+        let label = call.label;
+        let tree = parse(text);
+        let Some(action) = ActionMeta::new(&tree) else {
+            out.unknown(label, format!("{shown}/action.yml is not a mapping"));
+            return;
+        };
+        let using = action.using().unwrap_or_default().to_ascii_lowercase();
+        if using == "composite" {
+            // What each input is in this call: the caller's value, else the input's default.
+            let mut inputs = action_input_defaults(&tree, action.root);
+            for (k, v) in call.with {
+                let value = v.clone().unwrap_or_else(|| "${{ unknown }}".to_string());
+                match inputs.iter_mut().find(|(n, _)| n == k) {
+                    Some(slot) => slot.1 = value,
+                    None => inputs.push((k.clone(), value)),
+                }
+            }
+            let scope = StepScope {
+                env: call.env,
+                inputs: &inputs,
+                depth: call.depth + 1,
+                parent: Some(label),
+            };
+            for step in action.steps() {
+                self.step(&step, &scope, checkouts, out);
+            }
+            return;
+        }
+        if let Some(entry) = described_as.and_then(|n| self.repo.kb.lookup(n)) {
+            described(entry, call, self.events, out);
+            return;
+        }
+        // A JavaScript or Docker action: it can only use the token if it is given one, by an
+        // input default or by the step.
+        if action_inputs_default_to_token(&tree, action.root) || call.token_passed() {
+            out.unknown(
+                label,
+                format!(
+                    "the {using} action {shown} receives the token and its code is not analysed"
+                ),
+            );
+        }
     }
-    persisted_credentials(&steps, &mut out);
-    out
+
+    /// What a reusable workflow requests: for a local callee, the union of its jobs (their
+    /// declared permissions when they have them); for a remote one, the knowledge base.
+    fn callee(&mut self, target: &str, origin: &str, depth: usize, out: &mut JobNeeds) {
+        if let Some(path) = target
+            .strip_prefix("./")
+            .or_else(|| target.strip_prefix("$/"))
+        {
+            let Some(root) = &self.repo.root else {
+                out.unknown(
+                    origin,
+                    "a local workflow cannot be read from standard input",
+                );
+                return;
+            };
+            let file = root.join(path);
+            let key = file.to_string_lossy().into_owned();
+            if depth >= MAX_DEPTH || !self.visiting.insert(key.clone()) {
+                out.unknown(origin, "the workflow calls are nested too deeply or loop");
+                return;
+            }
+            match std::fs::read_to_string(&file) {
+                Ok(text) => self.callee_text(&text, target, origin, depth, out),
+                Err(_) => out.unknown(origin, format!("{target} cannot be read")),
+            }
+            self.visiting.remove(&key);
+            return;
+        }
+        if target.contains("${{") {
+            out.unknown(origin, "the workflow is chosen by an expression");
+            return;
+        }
+        let name = target.split('@').next().unwrap_or(target);
+        match self.repo.kb.lookup(target) {
+            Some(entry) => {
+                for (scope, level) in &entry.needs {
+                    out.push(
+                        Need {
+                            scope: scope.clone(),
+                            level: *level,
+                            reason: entry.reason.clone(),
+                            source: entry.source.clone(),
+                        },
+                        origin,
+                    );
+                }
+            }
+            None => out.undescribed(
+                origin,
+                format!("wffmt does not know what `{name}` requests"),
+                name,
+            ),
+        }
+    }
+
+    fn callee_text(
+        &mut self,
+        text: &str,
+        target: &str,
+        origin: &str,
+        depth: usize,
+        out: &mut JobNeeds,
+    ) {
+        let tree = parse(text);
+        let Some(wf) = Workflow::new(&tree) else {
+            out.unknown(origin, format!("{target} is not a workflow"));
+            return;
+        };
+        let top = wf
+            .permissions_entry()
+            .and_then(|e| tree.entry_value(e))
+            .map(|v| declared(&tree, v));
+        let wf_env = pairs_of(&tree, wf.get("env"));
+        let events = self.events.take();
+        for job in wf.jobs() {
+            let job_declared = job
+                .permissions_entry()
+                .and_then(|e| tree.entry_value(e))
+                .map(|v| declared(&tree, v))
+                .or_else(|| top.clone());
+            match job_declared {
+                Some(Declared::Scopes(scopes)) => {
+                    for (scope, level) in scopes {
+                        out.push(
+                            Need {
+                                scope,
+                                level,
+                                reason: format!("declared by job `{}` of {target}", job.id),
+                                source: target.to_string(),
+                            },
+                            origin,
+                        );
+                    }
+                }
+                Some(Declared::Other(what)) => out.unknown(
+                    origin,
+                    format!("job `{}` of {target} declares `{what}`", job.id),
+                ),
+                None => {
+                    let inner = self.job(&job, &wf_env, depth + 1);
+                    for n in inner.needs {
+                        out.push(n.need, origin);
+                    }
+                    for u in inner.unknown {
+                        out.unknown.push(Unknown {
+                            origin: format!("{origin}, job `{}` {}", job.id, u.origin),
+                            ..u
+                        });
+                    }
+                }
+            }
+        }
+        self.events = events;
+    }
+}
+
+/// How an action is called: its step's label, inputs and environment.
+struct Call<'c> {
+    label: &'c str,
+    with: &'c [(String, Option<String>)],
+    env: &'c [(String, String)],
+    depth: usize,
+}
+
+impl Call<'_> {
+    /// The step hands GITHUB_TOKEN (or an expression that may be it) to the action.
+    fn token_passed(&self) -> bool {
+        self.with
+            .iter()
+            .any(|(_, v)| v.as_deref().is_none_or(kb::token::mentions_github_token))
+            || self
+                .env
+                .iter()
+                .any(|(_, v)| kb::token::mentions_github_token(v))
+    }
+}
+
+/// Needs of a call to an action the knowledge base describes.
+fn described(entry: &kb::ActionEntry, call: &Call, events: Option<&[String]>, out: &mut JobNeeds) {
+    let ctx = StepContext {
+        with: call.with,
+        env: call.env,
+        events,
+    };
+    let analysis = kb::analyze_action(entry, &ctx);
+    for n in analysis.needs {
+        out.push(n, call.label);
+    }
+    for why in analysis.unknown {
+        out.unknown(call.label, why);
+    }
+}
+
+/// The name the knowledge base knows a local action of this repository by: `owner/name[/path]`
+/// (an action's own repository runs it as `uses: ./`).
+fn self_name(repo: &Repo, rel: &str) -> Option<String> {
+    let id = repo.identity.as_deref()?;
+    Some(if rel.is_empty() {
+        id.to_string()
+    } else {
+        format!("{id}/{rel}")
+    })
 }
 
 /// `actions/checkout` with `persist-credentials: true` written out, followed by `run:` steps:
@@ -285,208 +723,6 @@ fn container_needs(job: &Job, out: &mut JobNeeds) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn step_needs(
-    step: &Step,
-    job_env: &[(String, String)],
-    inputs: &[(String, String)],
-    events: Option<&[String]>,
-    repo: &Repo,
-    depth: usize,
-    visiting: &mut BTreeSet<PathBuf>,
-    out: &mut JobNeeds,
-) {
-    let t = step.tree;
-    let label = step_label(step);
-    let mut env = job_env.to_vec();
-    env.extend(
-        pairs_of(t, step.get("env"))
-            .into_iter()
-            .map(|(k, v)| (k, substitute_inputs(&v, inputs))),
-    );
-    if let Some(run) = step.run() {
-        let script = substitute_inputs(&text_of(t, run), inputs);
-        let shell = step
-            .get("shell")
-            .and_then(|s| t.scalar_value(s))
-            .map(|s| s.into_owned());
-        let analysis = kb::run_needs_in_shell(&script, &env, shell.as_deref());
-        for n in analysis.needs {
-            out.push(n, &label);
-        }
-        for why in analysis.unknown {
-            out.unknown.push((label.clone(), why));
-        }
-        return;
-    }
-    let Some(uses_node) = step.uses() else {
-        return;
-    };
-    let uses = text_of(t, uses_node);
-    let with: Vec<(String, Option<String>)> = step
-        .with()
-        .into_iter()
-        .map(|(k, v)| {
-            let value = match t.kind(v) {
-                NodeKind::Scalar => t.scalar_value(v).map(|s| substitute_inputs(&s, inputs)),
-                _ => None,
-            };
-            (k, value)
-        })
-        .collect();
-    let token_passed = with
-        .iter()
-        .any(|(_, v)| v.as_deref().is_none_or(kb::token::mentions_github_token))
-        || env.iter().any(|(_, v)| kb::token::mentions_github_token(v));
-    if let Some(path) = uses.strip_prefix("./").or_else(|| uses.strip_prefix("$/")) {
-        local_action_needs(
-            path, &label, &with, &env, events, repo, depth, visiting, out,
-        );
-        return;
-    }
-    if uses.starts_with("docker://") {
-        if token_passed {
-            out.unknown.push((
-                label,
-                "the token is passed to a container image, which wffmt cannot inspect".into(),
-            ));
-        }
-        return;
-    }
-    if uses.contains("${{") {
-        out.unknown
-            .push((label, "the action is chosen by an expression".into()));
-        return;
-    }
-    match repo.kb.lookup(&uses) {
-        Some(entry) => {
-            let ctx = StepContext {
-                with: &with,
-                env: &env,
-                events,
-            };
-            let analysis = kb::analyze_action(entry, &ctx);
-            for n in analysis.needs {
-                out.push(n, &label);
-            }
-            for why in analysis.unknown {
-                out.unknown.push((label.clone(), why));
-            }
-        }
-        None => out.unknown.push((
-            label,
-            format!(
-                "wffmt does not know what `{}` needs (add it under [[permissions.action]] in wffmt.toml)",
-                uses.split('@').next().unwrap_or(&uses)
-            ),
-        )),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn local_action_needs(
-    path: &str,
-    label: &str,
-    with: &[(String, Option<String>)],
-    env: &[(String, String)],
-    events: Option<&[String]>,
-    repo: &Repo,
-    depth: usize,
-    visiting: &mut BTreeSet<PathBuf>,
-    out: &mut JobNeeds,
-) {
-    let Some(root) = &repo.root else {
-        out.unknown.push((
-            label.to_string(),
-            "a local action cannot be read without the repository (standard input)".into(),
-        ));
-        return;
-    };
-    let dir = root.join(path.trim_end_matches('/'));
-    let file = ["action.yml", "action.yaml"]
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.is_file());
-    let Some(file) = file else {
-        out.unknown.push((
-            label.to_string(),
-            format!("the local action ./{path} has no action.yml"),
-        ));
-        return;
-    };
-    if depth >= MAX_DEPTH || !visiting.insert(file.clone()) {
-        out.unknown.push((
-            label.to_string(),
-            format!("./{path} is nested too deeply or uses itself"),
-        ));
-        return;
-    }
-    let Ok(text) = std::fs::read_to_string(&file) else {
-        out.unknown.push((
-            label.to_string(),
-            format!("./{path}/action.yml cannot be read"),
-        ));
-        visiting.remove(&file);
-        return;
-    };
-    let tree = parse(&text);
-    let Some(action) = ActionMeta::new(&tree) else {
-        out.unknown.push((
-            label.to_string(),
-            format!("./{path}/action.yml is not a mapping"),
-        ));
-        visiting.remove(&file);
-        return;
-    };
-    let using = action.using().unwrap_or_default().to_ascii_lowercase();
-    if using == "composite" {
-        // What each input is in this call: the caller's value, else the input's default.
-        let mut inputs = action_input_defaults(&tree, action.root);
-        for (k, v) in with {
-            let value = v.clone().unwrap_or_else(|| "${{ unknown }}".to_string());
-            match inputs.iter_mut().find(|(n, _)| n == k) {
-                Some(slot) => slot.1 = value,
-                None => inputs.push((k.clone(), value)),
-            }
-        }
-        for step in action.steps() {
-            let mut inner = JobNeeds::default();
-            step_needs(
-                &step,
-                env,
-                &inputs,
-                events,
-                repo,
-                depth + 1,
-                visiting,
-                &mut inner,
-            );
-            let inner_label = format!("{label}, its {}", step_label(&step));
-            for n in inner.needs {
-                out.push(n.need, &inner_label);
-            }
-            for (_, why) in inner.unknown {
-                out.unknown.push((inner_label.clone(), why));
-            }
-        }
-    } else {
-        // A JavaScript or Docker action: it can only use the token if it is given one, by an
-        // input default or by the step.
-        let default_token = action_inputs_default_to_token(&tree, action.root);
-        let passed = with
-            .iter()
-            .any(|(_, v)| v.as_deref().is_none_or(kb::token::mentions_github_token))
-            || env.iter().any(|(_, v)| kb::token::mentions_github_token(v));
-        if default_token || passed {
-            out.unknown.push((
-                label.to_string(),
-                format!("the local {using} action ./{path} receives the token and its code is not analysed"),
-            ));
-        }
-    }
-    visiting.remove(&file);
-}
-
 /// `inputs.<name>.default` of an action, as text.
 fn action_input_defaults(tree: &SyntaxTree, root: NodeId) -> Vec<(String, String)> {
     let Some(inputs) = tree
@@ -521,123 +757,6 @@ fn action_inputs_default_to_token(tree: &SyntaxTree, root: NodeId) -> bool {
             .map(|d| text_of(tree, d))
             .is_some_and(|d| kb::token::mentions_github_token(&d))
     })
-}
-
-/// What a reusable workflow requests: for a local callee, the union of its jobs (their
-/// declared permissions when they have them); for a remote one, the knowledge base.
-fn callee_needs(
-    target: &str,
-    origin: &str,
-    repo: &Repo,
-    depth: usize,
-    visiting: &mut BTreeSet<PathBuf>,
-    out: &mut JobNeeds,
-) {
-    if let Some(path) = target
-        .strip_prefix("./")
-        .or_else(|| target.strip_prefix("$/"))
-    {
-        let Some(root) = &repo.root else {
-            out.unknown.push((
-                origin.into(),
-                "a local workflow cannot be read from standard input".into(),
-            ));
-            return;
-        };
-        let file = root.join(path);
-        if depth >= MAX_DEPTH || !visiting.insert(file.clone()) {
-            out.unknown.push((
-                origin.into(),
-                "the workflow calls are nested too deeply or loop".into(),
-            ));
-            return;
-        }
-        let Ok(text) = std::fs::read_to_string(&file) else {
-            out.unknown
-                .push((origin.into(), format!("{target} cannot be read")));
-            visiting.remove(&file);
-            return;
-        };
-        let tree = parse(&text);
-        let Some(wf) = Workflow::new(&tree) else {
-            out.unknown
-                .push((origin.into(), format!("{target} is not a workflow")));
-            visiting.remove(&file);
-            return;
-        };
-        let top = wf
-            .permissions_entry()
-            .and_then(|e| tree.entry_value(e))
-            .map(|v| declared(&tree, v));
-        let wf_env = pairs_of(&tree, wf.get("env"));
-        for job in wf.jobs() {
-            let job_declared = job
-                .permissions_entry()
-                .and_then(|e| tree.entry_value(e))
-                .map(|v| declared(&tree, v))
-                .or_else(|| top.clone());
-            match job_declared {
-                Some(Declared::Scopes(scopes)) => {
-                    for (scope, level) in scopes {
-                        out.push(
-                            Need {
-                                scope,
-                                level,
-                                reason: format!("declared by job `{}` of {target}", job.id),
-                                source: target.to_string(),
-                            },
-                            origin,
-                        );
-                    }
-                }
-                Some(Declared::Other(what)) => out.unknown.push((
-                    origin.into(),
-                    format!("job `{}` of {target} declares `{what}`", job.id),
-                )),
-                None => {
-                    let inner = job_needs(&job, &wf_env, None, repo, depth + 1, visiting);
-                    for n in inner.needs {
-                        out.push(n.need, origin);
-                    }
-                    for (o, why) in inner.unknown {
-                        out.unknown
-                            .push((format!("{origin}, job `{}` {o}", job.id), why));
-                    }
-                }
-            }
-        }
-        visiting.remove(&file);
-        return;
-    }
-    if target.contains("${{") {
-        out.unknown.push((
-            origin.into(),
-            "the workflow is chosen by an expression".into(),
-        ));
-        return;
-    }
-    match repo.kb.lookup(target) {
-        Some(entry) => {
-            for (scope, level) in &entry.needs {
-                out.push(
-                    Need {
-                        scope: scope.clone(),
-                        level: *level,
-                        reason: entry.reason.clone(),
-                        source: entry.source.clone(),
-                    },
-                    origin,
-                );
-            }
-        }
-        None => out.unknown.push((
-            origin.into(),
-            format!(
-                "wffmt does not know what `{}` requests",
-                target.split('@').next().unwrap_or(target)
-            ),
-        )),
-    }
 }
 
 /// A `permissions:` value as written.
