@@ -50,6 +50,14 @@ pub fn run(cli: Cli) -> i32 {
         eprintln!("wffmt: {msg}");
         return exit::ERROR;
     }
+    if names.contains(&pin::NAME) {
+        // One configuration error for the run, not one per `uses:`.
+        if let Err(e) = ResolveOptions::from_env(cli.offline).check_server_url() {
+            eprintln!("wffmt: {e}");
+            eprintln!("  help: set GITHUB_SERVER_URL to a URL such as https://github.com, or run with --skip pin");
+            return exit::ERROR;
+        }
+    }
     let explicit_config = match &cli.config {
         Some(path) => match Config::load(path) {
             Ok(c) => Some(Arc::new(c)),

@@ -317,6 +317,9 @@ impl Config {
     fn parse(text: &str, path: &Path, display: String) -> Result<Config, ConfigError> {
         match toml::from_str::<Config>(text) {
             Ok(mut config) => {
+                if config.permissions.actions.is_some() {
+                    check_action_entries(text, &display)?;
+                }
                 config.source = Some(path.to_path_buf());
                 Ok(config)
             }
@@ -334,6 +337,30 @@ impl Config {
             }
         }
     }
+}
+
+/// `[[permissions.action]]` entries are checked when the file is loaded, by the knowledge base
+/// that owns their schema, against the file's own text: a bad entry is an error of the
+/// configuration file (reported once, at its line, exit code 2), not of every workflow it
+/// applies to.
+fn check_action_entries(text: &str, display: &str) -> Result<(), ConfigError> {
+    let Err(message) = crate::kb::KnowledgeBase::from_config_str(text) else {
+        return Ok(());
+    };
+    // The knowledge base words its errors `wffmt.toml: line L, column C: what`.
+    let message = message.strip_prefix("wffmt.toml: ").unwrap_or(&message);
+    let positioned = message.strip_prefix("line ").and_then(|rest| {
+        let (line, rest) = rest.split_once(", column ")?;
+        let (column, what) = rest.split_once(": ")?;
+        Some((line.parse().ok()?, column.parse().ok()?, what))
+    });
+    let (line, column, what) = positioned.unwrap_or((1, 1, message));
+    Err(ConfigError {
+        path: display.to_string(),
+        line,
+        column,
+        message: format!("invalid [[permissions.action]] entry: {what}"),
+    })
 }
 
 /// toml's messages are good but multi-line in places; our format is one line per error.
@@ -526,10 +553,13 @@ allow-scopes = ["vulnerability-alerts", "code-quality"]
 
 [[permissions.action]]
 uses = "my-org/deploy"
-permissions = { contents = "write" }
+needs = { contents = "write" }
+reason = "pushes a tag"
+source = "my-org/deploy: README.md"
 
 [[permissions.action]]
 uses = "my-org/other"
+source = "my-org/other: action.yml"
 
 [pin]
 ignore = ["my-org/*", "actions/checkout"]
@@ -614,6 +644,18 @@ ignore = ["my-org/*", "actions/checkout"]
             err("[pin]\nignore = [\"checkout\"]\n"),
             "wffmt.toml:2:10: `pin.ignore` takes `owner/repo` patterns where `*` matches anything, such as \"my-org/*\", not \"checkout\""
         );
+    }
+
+    #[test]
+    fn invalid_action_entries_are_errors_of_the_configuration_file() {
+        assert_eq!(
+            err("[pin]\nignore = []\n\n[[permissions.action]]\nuses = \"my-org/x\"\nneeds = { contents = \"bogus\" }\nsource = \"x\"\n"),
+            "wffmt.toml:6:9: invalid [[permissions.action]] entry: `contents = \"bogus\"`: the level must be \"read\", \"write\" or \"none\""
+        );
+        let e = parse("[[permissions.action]]\nuses = \"a/b\"\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 8), "{e}");
+        assert!(e.message.contains("needs a `source`"), "{e}");
+        assert!(parse("[[permissions.action]]\nuses = \"a/b\"\nneeds = { contents = \"write\" }\nreason = \"pushes\"\nsource = \"a/b: README\"\n").is_ok());
     }
 
     #[test]

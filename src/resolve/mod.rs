@@ -154,6 +154,14 @@ impl ResolveOptions {
     }
 }
 
+impl ResolveOptions {
+    /// Checks `server_url` the way every lookup would, so that a bad `GITHUB_SERVER_URL` is
+    /// reported once for the run rather than once per `uses:`.
+    pub fn check_server_url(&self) -> Result<(), ResolveError> {
+        git::check_server_url(&self.server_url).map(|_| ())
+    }
+}
+
 /// The user cache directory per platform, without extra crates: `%LOCALAPPDATA%` on Windows,
 /// `~/Library/Caches` on macOS, `$XDG_CACHE_HOME` or `~/.cache` elsewhere.
 fn default_cache_dir(get: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
