@@ -15,8 +15,8 @@ use crate::passes::pin::{self, PinData};
 use crate::passes::{all_rules, rule_names, Rule, Setup};
 use crate::pipeline::process;
 use crate::report::{
-    colorize_diff, render, summary, unified_diff, use_color, ColorChoice, FileReport, FixSummary,
-    Format, Mode, RenderOptions,
+    colorize_diff, finding_lines, render, summary, terminal_safe, unified_diff, use_color,
+    ColorChoice, FileReport, FixSummary, Format, Mode, RenderOptions,
 };
 use crate::resolve::{RepoId, ResolveOptions, Session};
 use crate::syntax::parse;
@@ -42,18 +42,18 @@ pub fn run(cli: Cli) -> i32 {
     let names = match selected_names(&cli.select, &cli.skip) {
         Ok(r) => r,
         Err(msg) => {
-            eprintln!("wffmt: {msg}");
+            say(&msg);
             return exit::ERROR;
         }
     };
     if let Err(msg) = check_combination(&cli, &names) {
-        eprintln!("wffmt: {msg}");
+        say(&msg);
         return exit::ERROR;
     }
     if names.contains(&pin::NAME) {
         // One configuration error for the run, not one per `uses:`.
         if let Err(e) = ResolveOptions::from_env(cli.offline).check_server_url() {
-            eprintln!("wffmt: {e}");
+            say(&e);
             eprintln!("  help: set GITHUB_SERVER_URL to a URL such as https://github.com, or run with --skip pin");
             return exit::ERROR;
         }
@@ -62,7 +62,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(path) => match Config::load(path) {
             Ok(c) => Some(Arc::new(c)),
             Err(e) => {
-                eprintln!("wffmt: {e}");
+                say(&e);
                 return exit::ERROR;
             }
         },
@@ -92,7 +92,7 @@ pub fn run(cli: Cli) -> i32 {
     {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("wffmt: cannot start worker threads: {e}");
+            say(&format!("cannot start worker threads: {e}"));
             return exit::ERROR;
         }
     };
@@ -486,7 +486,7 @@ fn run_stdin(
             match finder.for_file(&base.join(&name)) {
                 Ok(c) => c,
                 Err(e) => {
-                    eprintln!("wffmt: {e}");
+                    say(&e);
                     return exit::ERROR;
                 }
             }
@@ -494,7 +494,7 @@ fn run_stdin(
     };
     let mut bytes = Vec::new();
     if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-        eprintln!("wffmt: cannot read standard input: {e}");
+        say(&format!("cannot read standard input: {e}"));
         return exit::ERROR;
     }
     let report = match decode(bytes) {
@@ -508,15 +508,8 @@ fn run_stdin(
                 let mut stdout = std::io::stdout().lock();
                 let _ = stdout.write_all(output.as_bytes());
                 let _ = stdout.flush();
-                for f in report.findings.iter().chain(report.error.iter()) {
-                    eprintln!(
-                        "{name}:{}:{}: {}[{}]: {}",
-                        f.line,
-                        f.column,
-                        severity_word(f.severity),
-                        f.rule,
-                        f.message
-                    );
+                for f in report.error.iter().chain(report.findings.iter()) {
+                    eprint!("{}", finding_lines(&name, f, false));
                 }
                 return exit_code(&[report], mode);
             }
@@ -535,10 +528,8 @@ fn run_stdin(
     exit_code(&reports, mode)
 }
 
-fn severity_word(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "info",
-    }
+/// A run-level message on standard error. It may quote a configuration file, a path or an
+/// environment variable, so it is made terminal-safe.
+fn say(message: &dyn std::fmt::Display) {
+    eprintln!("wffmt: {}", terminal_safe(&message.to_string(), false));
 }

@@ -99,3 +99,72 @@ fn a_server_url_without_scheme_is_one_error_with_exit_2() {
         .unwrap();
     assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+// ---- terminal control characters -----------------------------------------------------------
+
+/// Nothing that reaches a terminal in text mode carries a raw control character, wherever it
+/// came from: `uses:` values, alias names, file names.
+fn assert_terminal_safe(text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{202e}')
+        .collect();
+    assert!(bad.is_empty(), "raw {bad:?} in:\n{text}");
+}
+
+#[test]
+fn text_messages_escape_terminal_control_characters() {
+    let hostile = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: a/b@\u{1b}[2J\u{7}x\rfixed y\n      - run: *\u{1b}[31mred\u{202e}\n";
+    let (_d, root) = repo(&[("w.yml", hostile.as_bytes())]);
+    let out = wffmt(&root, &["--offline", "w.yml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_terminal_safe(&stdout(&out));
+    assert_terminal_safe(&stderr(&out));
+    assert!(
+        stdout(&out).contains("`a/b@\\e[2J\\x07x`"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("`*\\e[31mred\\u{202e}`"),
+        "{}",
+        stdout(&out)
+    );
+
+    // The same on standard input with --fix, where findings go to standard error.
+    let mut child = command(&root, &["--offline", "--fix", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(hostile.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_terminal_safe(&stderr(&out));
+    assert!(
+        stderr(&out).contains("-:6:15: warning[pin]"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_name_cannot_forge_a_fixed_line() {
+    let name = "x\nfixed .github/workflows/other.yml\u{1b}[1A.yml";
+    let (_d, root) = repo(&[(name, b"on:\n  push:\n    paths:\n      - **/x\n")]);
+    let out = wffmt(&root, &["--fix", "--select", "quote-patterns", name]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_terminal_safe(&text);
+    assert_eq!(
+        text,
+        "fixed x\\nfixed .github/workflows/other.yml\\e[1A.yml (quote-patterns)\n"
+    );
+}

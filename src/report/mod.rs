@@ -23,6 +23,7 @@ mod sarif;
 mod text;
 
 pub use diff::{colorize_diff, unified_diff};
+pub use text::{finding_lines, terminal_safe};
 
 use crate::finding::{Finding, Severity};
 

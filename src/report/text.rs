@@ -1,5 +1,13 @@
 //! The human format: diffs, then `fixed` lines, then findings (see the parent module for why
 //! in this order).
+//!
+//! Paths, messages and fix titles quote workflow content and file names, which nobody vetted:
+//! a control character among them could clear the terminal, move the cursor or forge a
+//! `fixed ...` line. They are printed through [`terminal_safe`]. Diff bodies are left as they
+//! are: they are the file's own bytes, and a patch must reproduce them exactly.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use owo_colors::OwoColorize;
 
@@ -34,7 +42,7 @@ pub(super) fn render(reports: &[FileReport], opts: &RenderOptions) -> String {
             continue;
         }
         let rules = report.fix_rules();
-        let path = paint(&report.path, opts.color, Paint::Bold);
+        let path = paint(&terminal_safe(&report.path, false), opts.color, Paint::Bold);
         if rules.is_empty() {
             out.push_str(&format!("{verb} {path}\n"));
         } else {
@@ -42,7 +50,11 @@ pub(super) fn render(reports: &[FileReport], opts: &RenderOptions) -> String {
         }
         if opts.verbose {
             for fix in &report.fixes {
-                out.push_str(&format!("  {}: {}\n", fix.rule, fix.title));
+                out.push_str(&format!(
+                    "  {}: {}\n",
+                    fix.rule,
+                    terminal_safe(&fix.title, false)
+                ));
             }
         }
     }
@@ -55,7 +67,16 @@ pub(super) fn render(reports: &[FileReport], opts: &RenderOptions) -> String {
     out
 }
 
+/// One finding as `path:line:col: severity[rule]: message` and its `help:` line, each ending
+/// in a newline, safe for a terminal.
+pub fn finding_lines(path: &str, finding: &Finding, color: bool) -> String {
+    let mut out = String::new();
+    push_finding(&mut out, path, finding, color);
+    out
+}
+
 fn push_finding(out: &mut String, path: &str, finding: &Finding, color: bool) {
+    let path = terminal_safe(path, false);
     let location = if finding.line == 0 {
         path.to_string()
     } else {
@@ -84,9 +105,53 @@ fn push_finding(out: &mut String, path: &str, finding: &Finding, color: bool) {
 /// Continuation lines of a multi-line message are indented, so that every line a tool parses as
 /// `path:line:col: ...` is the start of a finding.
 fn indent_continuation(text: &str) -> String {
-    text.trim_end()
-        .replace("\r\n", "\n")
-        .replace('\n', "\n    ")
+    terminal_safe(&text.trim_end().replace("\r\n", "\n"), true).replace('\n', "\n    ")
+}
+
+/// `text` with every character that could drive a terminal made visible: C0 controls but tab
+/// (`\e`, `\r`, `\x07`, ...), DEL, the C1 controls (U+0080..U+009F; U+009B acts as ESC `[`
+/// on some terminals), the bidirectional overrides and isolates that reorder what is shown
+/// (U+202A..U+202E, U+2066..U+2069, U+200E, U+200F, U+061C), and the Unicode line and paragraph
+/// separators. A newline is kept when `keep_newlines` is set (multi-line messages indent their
+/// continuation lines), else shown as `\n`.
+pub fn terminal_safe(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+    let unsafe_char = |c: char| needs_escape(c) && !(keep_newlines && c == '\n');
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if !unsafe_char(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{1b}' => out.push_str("\\e"),
+            c if c.is_ascii() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
 }
 
 #[derive(Clone, Copy)]
@@ -108,5 +173,45 @@ fn paint(text: &str, color: bool, style: Paint) -> String {
         Paint::Yellow => text.yellow().bold().to_string(),
         Paint::Blue => text.blue().bold().to_string(),
         Paint::Cyan => text.cyan().bold().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(
+            terminal_safe("plain `text`\twith tab", false),
+            "plain `text`\twith tab"
+        );
+        assert!(matches!(terminal_safe("é ü 日本", false), Cow::Borrowed(_)));
+        assert_eq!(
+            terminal_safe("a\u{1b}[2J\u{7}b\rc\nd\u{7f}", false),
+            "a\\e[2J\\x07b\\rc\\nd\\x7f"
+        );
+        assert_eq!(terminal_safe("a\nb\r", true), "a\nb\\r");
+        assert_eq!(
+            terminal_safe("x\u{9b}31m\u{202e}cba\u{2066}\u{2028}", false),
+            "x\\u{009b}31m\\u{202e}cba\\u{2066}\\u{2028}"
+        );
+    }
+
+    #[test]
+    fn findings_cannot_forge_lines() {
+        let finding = Finding::new(
+            "pin",
+            Severity::Warning,
+            3,
+            7,
+            "bad `\u{1b}]0;x\u{7}`\rfixed y",
+        )
+        .with_help("see\n`\u{1b}[2J`");
+        let text = finding_lines("dir\nfixed z.yml", &finding, false);
+        assert_eq!(
+            text,
+            "dir\\nfixed z.yml:3:7: warning[pin]: bad `\\e]0;x\\x07`\\rfixed y\n  help: see\n    `\\e[2J`\n"
+        );
     }
 }
