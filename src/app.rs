@@ -1,7 +1,7 @@
 //! The application: discover files, run the pipeline on each (in parallel), report, and pick
 //! the exit code. `main.rs` only parses arguments and calls [`run`].
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use crate::finding::{Finding, Severity};
 use crate::passes::pin::{self, PinData};
 use crate::passes::{all_rules, rule_names, Rule, Setup};
 use crate::pipeline::process;
+use crate::read::{read_limited, read_regular, ReadError};
 use crate::report::{
     colorize_diff, finding_lines, render, summary, terminal_safe, unified_diff, use_color,
     ColorChoice, FileReport, FixSummary, Format, Mode, RenderOptions,
@@ -120,8 +121,12 @@ pub fn run(cli: Cli) -> i32 {
     let finder = ConfigFinder::new();
 
     // Read every file once; the pin pre-pass and the pipeline share the texts.
-    let loaded: Vec<Result<String, Finding>> =
-        pool.install(|| files.par_iter().map(|f| load(&f.path)).collect());
+    let loaded: Vec<Result<String, Finding>> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|f| load(&f.path, cli.max_file_size))
+            .collect()
+    });
     let setup = pool.install(|| {
         let texts: Vec<(&str, FileKind, Option<&Path>)> = files
             .iter()
@@ -180,18 +185,16 @@ pub fn run(cli: Cli) -> i32 {
     exit_code(&reports, mode)
 }
 
-/// Read and decode one file.
-fn load(path: &Path) -> Result<String, Finding> {
-    match std::fs::read(path) {
+/// Read (regular files only, up to the size limit) and decode one file.
+fn load(path: &Path, limit: u64) -> Result<String, Finding> {
+    match read_regular(path, limit) {
         Ok(bytes) => decode(bytes),
-        Err(e) => Err(Finding::new(
-            "io",
-            Severity::Error,
-            1,
-            1,
-            format!("cannot read: {e}"),
-        )),
+        Err(e) => Err(read_error(&e)),
     }
+}
+
+fn read_error(e: &ReadError) -> Finding {
+    Finding::new("io", Severity::Error, 1, 1, e.to_string()).with_help(e.help())
 }
 
 /// Gather what rules need for the whole run: the shared resolver [`Session`], and for `pin`,
@@ -492,11 +495,13 @@ fn run_stdin(
             }
         }
     };
-    let mut bytes = Vec::new();
-    if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-        say(&format!("cannot read standard input: {e}"));
-        return exit::ERROR;
-    }
+    let bytes = match read_limited(std::io::stdin().lock(), cli.max_file_size) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            say(&format!("standard input: {e}"));
+            return exit::ERROR;
+        }
+    };
     let report = match decode(bytes) {
         Ok(text) => {
             let setup = prepare(cli, names, &[(text.as_str(), kind, None)]);

@@ -59,6 +59,10 @@ pub struct Cli {
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
 
+    /// Refuse files larger than this (e.g. 500kB, 10MB, 1GiB; default 10MB).
+    #[arg(long, value_name = "SIZE", value_parser = crate::read::parse_size, default_value = "10MB")]
+    pub max_file_size: u64,
+
     /// Explain each finding in more detail (e.g. the reasons behind permissions).
     #[arg(short, long)]
     pub verbose: bool,

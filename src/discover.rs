@@ -8,7 +8,8 @@
 //!   inside a git repository or not (a tarball or a fresh checkout without `.git` behaves the same).
 //!   Hidden directories are *not* skipped, because `.github` is one; only `.git` itself is pruned.
 //!   Symbolic links to directories are not followed (no loops, no escaping the tree); a symbolic
-//!   link to a file is a file.
+//!   link to a file is a file. Named pipes, devices and dangling links with a matching name are
+//!   listed too, so that reading refuses them with a message (see [`crate::read`]).
 //! - **In a directory**, a workflow is a `*.yml` / `*.yaml` file somewhere below a
 //!   `.github/workflows` directory, and an action is a file named `action.yml` or `action.yaml`
 //!   anywhere. Everything else is left alone: a repository is full of YAML that is not ours.
@@ -83,7 +84,8 @@ pub fn discover(paths: &[PathBuf], cwd: &Path) -> (Vec<Discovered>, Vec<Discover
             }
         };
         if !meta.is_dir() {
-            // Named explicitly: always processed (this includes FIFOs such as `<(...)`).
+            // Named explicitly: always processed; what is not a regular file (a FIFO such as
+            // `<(...)`, a device) is refused when it is read, with a message.
             let kind = kind_for_path(&normalize_lexically(&path));
             add(
                 &mut found,
@@ -117,14 +119,18 @@ pub fn discover(paths: &[PathBuf], cwd: &Path) -> (Vec<Discovered>, Vec<Discover
             };
             // Soft errors (e.g. a malformed glob in a .gitignore) are not a reason to stop or to
             // fail the run; the walk carries on with the patterns that did parse.
-            let is_file = match entry.file_type() {
-                Some(ft) if ft.is_file() => true,
-                Some(ft) if ft.is_symlink() => std::fs::metadata(entry.path())
-                    .map(|m| m.is_file())
-                    .unwrap_or(false),
-                _ => false,
+            //
+            // Anything but a directory is taken: a named pipe, a device or a dangling link with
+            // a workflow's name is then refused with a message when it is read (see
+            // `crate::read`), instead of silently not being checked.
+            let is_dir = match entry.file_type() {
+                Some(ft) if ft.is_symlink() => {
+                    std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir())
+                }
+                Some(ft) => ft.is_dir(),
+                None => true,
             };
-            if !is_file {
+            if is_dir {
                 continue;
             }
             let normalized = normalize_lexically(entry.path());

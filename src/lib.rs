@@ -12,6 +12,7 @@ pub mod finding;
 pub mod kb;
 pub mod passes;
 pub mod pipeline;
+pub mod read;
 pub mod report;
 pub mod resolve;
 pub mod shell;

@@ -168,3 +168,139 @@ fn a_file_name_cannot_forge_a_fixed_line() {
         "fixed x\\nfixed .github/workflows/other.yml\\e[1A.yml (quote-patterns)\n"
     );
 }
+
+// ---- special and oversized files -----------------------------------------------------------
+
+/// Runs wffmt and fails the test (instead of hanging it) if it has not finished in 60 s.
+fn wffmt_bounded(dir: &Path, args: &[&str]) -> Output {
+    let mut child = command(dir, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("wffmt {args:?} did not finish within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_explicitly_named_fifo_is_refused_without_blocking() {
+    let clean = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: x\n";
+    let (_d, root) = repo(&[("ok.yml", clean.as_bytes())]);
+    mkfifo(&root.join("pipe.yml"));
+    let out = wffmt_bounded(&root, &["--check", "pipe.yml", "ok.yml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("pipe.yml:1:1: error[io]: a named pipe (FIFO), not a regular file; skipped"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "help: wffmt reads regular files only; to format a stream, pipe it to standard input"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        stderr(&out).trim(),
+        "2 files checked, nothing to change, 1 error"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_behind_workflow_names_are_refused_named_or_found() {
+    let (_d, root) = repo(&[(".github/workflows/ok.yml", b"on: push\n")]);
+    let wf = root.join(".github/workflows");
+    std::os::unix::fs::symlink("/dev/zero", wf.join("zero.yml")).unwrap();
+    std::os::unix::fs::symlink("/dev/urandom", wf.join("random.yaml")).unwrap();
+    mkfifo(&wf.join("fifo.yml"));
+    std::os::unix::fs::symlink("gone.yml", wf.join("dangling.yml")).unwrap();
+    let out = wffmt_bounded(&root, &["--check", "--offline"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    for expected in [
+        ".github/workflows/zero.yml:1:1: error[io]: a character device, not a regular file; skipped",
+        ".github/workflows/random.yaml:1:1: error[io]: a character device, not a regular file; skipped",
+        ".github/workflows/fifo.yml:1:1: error[io]: a named pipe (FIFO), not a regular file; skipped",
+        ".github/workflows/dangling.yml:1:1: error[io]: a symbolic link to a file that does not exist; skipped",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    let named = wffmt_bounded(&root, &["--check", ".github/workflows/zero.yml"]);
+    assert_eq!(named.status.code(), Some(2));
+    assert!(stdout(&named).contains("a character device, not a regular file"));
+}
+
+#[test]
+fn files_over_the_size_limit_are_refused() {
+    // 11 MB of valid YAML: a comment line repeated.
+    let big = "on: push\n".to_string()
+        + &"# padding padding padding padding padding padding\n".repeat(220_000);
+    assert!(big.len() > 11_000_000);
+    let (_d, root) = repo(&[("big.yml", big.as_bytes())]);
+    let out = wffmt_bounded(&root, &["--check", "--select", "quote-patterns", "big.yml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains(
+            "big.yml:1:1: error[io]: larger than the 10 MB size limit (11.0 MB); skipped"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("--max-file-size"));
+    // The limit is configurable, both ways.
+    let raised = wffmt_bounded(
+        &root,
+        &[
+            "--check",
+            "--select",
+            "quote-patterns",
+            "--max-file-size",
+            "20MB",
+            "big.yml",
+        ],
+    );
+    assert_eq!(raised.status.code(), Some(0), "{}", stdout(&raised));
+    let (_d2, small) = repo(&[("a.yml", b"on: push\n")]);
+    let lowered = wffmt_bounded(&small, &["--check", "--max-file-size", "5", "a.yml"]);
+    assert!(stdout(&lowered).contains("larger than the 5 bytes size limit (9 bytes)"));
+    let bad = wffmt_bounded(&small, &["--max-file-size", "lots", "a.yml"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("`lots` is not a size"),
+        "{}",
+        stderr(&bad)
+    );
+
+    // Standard input has the same limit.
+    let mut child = command(&small, &["--check", "--max-file-size", "1kB", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let _ = child.stdin.take().unwrap().write_all(&[b'#'; 5000]);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("standard input: larger than the 1 kB size limit"),
+        "{}",
+        stderr(&out)
+    );
+}
