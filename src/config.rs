@@ -52,6 +52,8 @@ pub struct Config {
     pub layout: LayoutConfig,
     pub permissions: PermissionsConfig,
     pub pin: PinConfig,
+    /// `[[runner-labels.label]]`: retired runner labels of your own (see the rule).
+    pub runner_labels: crate::passes::runner_labels::RunnerLabelsConfig,
     /// The file this configuration was read from; `None` for the defaults.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -590,7 +592,7 @@ ignore = ["my-org/*", "actions/checkout"]
         );
         assert_eq!(
             err("[format]\n"),
-            "wffmt.toml:1:2: unknown field `format`, expected one of `layout`, `permissions`, `pin`"
+            "wffmt.toml:1:2: unknown field `format`, expected one of `layout`, `permissions`, `pin`, `runner-labels`"
         );
         assert_eq!(
             err("[pin]\noffline = true\n"),

@@ -10,6 +10,7 @@ pub mod discover;
 pub mod edit;
 pub mod finding;
 pub mod kb;
+pub mod migrations;
 pub mod passes;
 pub mod pipeline;
 pub mod read;

@@ -6,6 +6,7 @@ pub mod layout;
 pub mod permissions;
 pub mod pin;
 pub mod quote_patterns;
+pub mod runner_labels;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -67,6 +68,7 @@ pub struct Setup {
 pub fn all_rules(setup: &Setup) -> Vec<Box<dyn Rule>> {
     vec![
         Box::new(quote_patterns::QuotePatterns),
+        Box::new(runner_labels::RunnerLabels),
         Box::new(pin::Pin {
             data: setup.pins.clone(),
             session: setup.session.clone(),

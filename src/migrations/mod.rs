@@ -1,0 +1,145 @@
+//! What the migration rules (`deprecated-commands`, `outdated-actions`, `runner-labels`,
+//! `archived-actions`) share: their data tables in `rules/migrations/` (embedded at build time,
+//! extended from `wffmt.toml`), dates, and how a fix that may change behaviour is proposed.
+//!
+//! Every fix of a migration rule has an applicability: *safe* when it keeps what the workflow
+//! does (or the workflow cannot run at all as it is), *unsafe* with a reason when it may change
+//! behaviour. See [`propose`].
+
+pub mod date;
+
+pub use date::Date;
+
+use serde::de::DeserializeOwned;
+
+use crate::edit::{Edit, Fix};
+use crate::finding::{Finding, Severity};
+use crate::passes::Output;
+use crate::syntax::{NodeId, SyntaxTree, TokenKind};
+
+/// Parses an embedded or configured table; the error names the line and column.
+pub fn parse_table<T: DeserializeOwned>(origin: &str, text: &str) -> Result<T, String> {
+    toml::from_str(text).map_err(|e| crate::kb::entry::toml_error(origin, text, &e))
+}
+
+/// Proposes `fix`. `unsafe_reason`: what the fix may change; `None` for a safe fix.
+///
+/// An unsafe fix is never applied by this rule on its own: it is reported as a warning at
+/// `at` (a byte offset) with the change it suggests, so that it can be reviewed and applied by
+/// hand.
+pub fn propose(
+    out: &mut Output,
+    tree: &SyntaxTree,
+    fix: Fix,
+    unsafe_reason: Option<String>,
+    at: usize,
+) {
+    match unsafe_reason {
+        None => out.fixes.push(fix),
+        Some(reason) => {
+            let (line, column) = tree.line_col(at);
+            out.findings.push(
+                Finding::new(
+                    fix.rule,
+                    Severity::Warning,
+                    line,
+                    column,
+                    format!("{} (not applied: {reason})", fix.title),
+                )
+                .with_help(format!(
+                    "suggested change: {}",
+                    describe_edits(tree.text(), &fix.edits)
+                )),
+            );
+        }
+    }
+}
+
+/// `old` → `new` for each edit, on one line.
+pub fn describe_edits(text: &str, edits: &[Edit]) -> String {
+    edits
+        .iter()
+        .map(|e| {
+            let old = text.get(e.range.clone()).unwrap_or("");
+            if old.is_empty() {
+                format!("insert `{}`", e.replacement.escape_debug())
+            } else if e.replacement.is_empty() {
+                format!("delete `{}`", old.escape_debug())
+            } else {
+                format!(
+                    "`{}` -> `{}`",
+                    old.escape_debug(),
+                    e.replacement.escape_debug()
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// An edit that replaces a plain or quoted scalar's value with `value`, keeping its quoting.
+/// `None` for block scalars, or when `value` could not be written plain.
+pub fn replace_scalar(tree: &SyntaxTree, node: NodeId, value: &str) -> Option<Edit> {
+    let tok = tree.content_tokens(node).next()?;
+    let text = match tok.kind {
+        TokenKind::Plain if is_safe_plain(value) => value.to_string(),
+        TokenKind::SingleQuoted => format!("'{}'", value.replace('\'', "''")),
+        TokenKind::DoubleQuoted => {
+            format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+        }
+        _ => return None,
+    };
+    Some(Edit::replace(tok.range(), text))
+}
+
+/// Whether `value` reads back as the same string when written as a plain scalar in any
+/// context (block or flow). Conservative: the values the migrations write (labels, `uses`
+/// refs) pass.
+fn is_safe_plain(value: &str) -> bool {
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || "-_./@+".contains(c);
+    !value.is_empty()
+        && value.chars().all(ok_char)
+        && value.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && !matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "y" | "n"
+        )
+        && value.parse::<f64>().is_err()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::parse;
+
+    #[test]
+    fn replacing_scalars_keeps_their_quoting() {
+        let src = "a: x\nb: 'x'\nc: \"x\"\nd: |\n  x\n";
+        let tree = parse(src);
+        let root = tree.first_root().unwrap();
+        let get = |k| tree.map_get(root, k).unwrap();
+        let edit = |k, v| replace_scalar(&tree, get(k), v).map(|e| e.replacement);
+        assert_eq!(edit("a", "ubuntu-24.04").as_deref(), Some("ubuntu-24.04"));
+        assert_eq!(edit("b", "it's").as_deref(), Some("'it''s'"));
+        assert_eq!(edit("c", "a\"b").as_deref(), Some("\"a\\\"b\""));
+        assert_eq!(edit("d", "y"), None);
+        assert_eq!(edit("a", "3.10"), None);
+        assert_eq!(edit("a", "yes"), None);
+        assert_eq!(edit("a", "a: b"), None);
+    }
+
+    #[test]
+    fn unsafe_fixes_are_reported_with_the_suggested_change() {
+        let src = "a: x\n";
+        let tree = parse(src);
+        let mut out = Output::default();
+        let fix = Fix::new("r", "change a", vec![Edit::replace(3..4, "y")]);
+        propose(&mut out, &tree, fix.clone(), None, 3);
+        assert_eq!(out.fixes, vec![fix.clone()]);
+        propose(&mut out, &tree, fix, Some("it may differ".into()), 3);
+        let f = &out.findings[0];
+        assert_eq!((f.line, f.column), (1, 4));
+        assert_eq!(f.message, "change a (not applied: it may differ)");
+        assert_eq!(f.help.as_deref(), Some("suggested change: `x` -> `y`"));
+    }
+}

@@ -1,0 +1,690 @@
+//! `runner-labels`: move jobs off GitHub-hosted runner labels that GitHub retired.
+//!
+//! ## What it does
+//! Reads `runs-on` of every job: a literal label, a list of labels, or `${{ matrix.<key> }}`
+//! whose literal matrix values (the list, `include` and `exclude` entries) hold the labels.
+//! A label in `rules/migrations/runner-labels.toml` (or `[[runner-labels.label]]` in
+//! `wffmt.toml`) is, depending on today's date:
+//! - deprecated (from its `deprecated` date): a warning with the brown-out days, the retirement
+//!   day and the replacement;
+//! - retired (from its `retired` date): replaced by its replacement (following the chain while a
+//!   replacement is itself deprecated). The job cannot run at all as it is, so the fix is safe;
+//!   a matrix value that other parts of the job also read (names, conditions, inputs) is
+//!   changed there too, which makes that fix unsafe.
+//!
+//! Reported, never rewritten: labels inside expressions, labels of runner groups and of
+//! self-hosted label sets (a self-hosted runner may carry any label), and labels passed to a
+//! reusable workflow or given as an input default.
+//!
+//! ## Why
+//! A retired label leaves the job queued until it fails; GitHub warns about it only in the run
+//! logs and by mail.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use super::{Context, Output, Rule};
+use crate::discover::FileKind;
+use crate::edit::{Edit, Fix};
+use crate::finding::{Finding, Severity};
+use crate::migrations::{self, Date};
+use crate::syntax::views::{Job, Workflow};
+use crate::syntax::{NodeId, NodeKind, SyntaxTree};
+
+pub const NAME: &str = "runner-labels";
+
+const BUILTIN: &str = include_str!("../../rules/migrations/runner-labels.toml");
+const BUILTIN_NAME: &str = "rules/migrations/runner-labels.toml";
+
+/// One row of the table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LabelRow {
+    pub label: String,
+    pub replacement: Option<String>,
+    pub deprecated: Option<Date>,
+    #[serde(default)]
+    pub brownouts: Vec<Date>,
+    pub retired: Option<Date>,
+    #[serde(default)]
+    pub note: String,
+    pub source: Option<String>,
+}
+
+/// `[runner-labels]` in `wffmt.toml`: rows that add to the built-in table or replace its row
+/// for the same label.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunnerLabelsConfig {
+    pub label: Vec<LabelRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableFile {
+    label: Vec<LabelRow>,
+}
+
+/// The built-in rows, parsed once. A broken data file is a bug the unit tests catch; it then
+/// reads as an empty table and [`builtin_error`] says why.
+fn builtin() -> &'static Result<Vec<LabelRow>, String> {
+    static TABLE: OnceLock<Result<Vec<LabelRow>, String>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        migrations::parse_table::<TableFile>(BUILTIN_NAME, BUILTIN).map(|t| t.label)
+    })
+}
+
+/// The problem with the built-in table, if any (none in a correct build).
+pub fn builtin_error() -> Option<&'static str> {
+    builtin().as_ref().err().map(String::as_str)
+}
+
+/// The rows that apply to one file: configured rows first, then built-in ones.
+struct Table<'a> {
+    rows: BTreeMap<String, &'a LabelRow>,
+}
+
+impl<'a> Table<'a> {
+    fn new(config: &'a RunnerLabelsConfig) -> Table<'a> {
+        let mut rows = BTreeMap::new();
+        if let Ok(builtin) = builtin() {
+            for row in builtin {
+                rows.insert(row.label.to_ascii_lowercase(), row);
+            }
+        }
+        for row in &config.label {
+            rows.insert(row.label.to_ascii_lowercase(), row);
+        }
+        Table { rows }
+    }
+
+    fn get(&self, label: &str) -> Option<&'a LabelRow> {
+        self.rows.get(&label.trim().to_ascii_lowercase()).copied()
+    }
+
+    fn status(&self, label: &str, today: Date) -> Status<'a> {
+        let Some(row) = self.get(label) else {
+            return Status::Fine;
+        };
+        let replacement = self.final_replacement(row, today);
+        if row.retired.is_some_and(|d| d <= today) {
+            Status::Retired { row, replacement }
+        } else if row.deprecated.is_some_and(|d| d <= today) {
+            Status::Deprecated { row, replacement }
+        } else {
+            Status::Fine
+        }
+    }
+
+    /// The row's replacement, followed while the replacement is itself deprecated.
+    fn final_replacement(&self, row: &LabelRow, today: Date) -> Option<String> {
+        let mut current = row.replacement.clone()?;
+        for _ in 0..8 {
+            let Some(next) = self.get(&current) else {
+                break;
+            };
+            let outdated = next.deprecated.is_some_and(|d| d <= today)
+                || next.retired.is_some_and(|d| d <= today);
+            match &next.replacement {
+                Some(r) if outdated && !r.eq_ignore_ascii_case(&row.label) => current = r.clone(),
+                _ => break,
+            }
+        }
+        Some(current)
+    }
+}
+
+enum Status<'a> {
+    Fine,
+    Deprecated {
+        row: &'a LabelRow,
+        replacement: Option<String>,
+    },
+    Retired {
+        row: &'a LabelRow,
+        replacement: Option<String>,
+    },
+}
+
+pub struct RunnerLabels;
+
+impl Rule for RunnerLabels {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn allowed_routes(&self) -> &'static [&'static str] {
+        &["jobs.*.runs-on", "jobs.*.strategy.matrix.*"]
+    }
+
+    fn run(&self, cx: &Context) -> Output {
+        let mut out = Output::default();
+        if cx.kind != FileKind::Workflow {
+            return out;
+        }
+        let Some(wf) = Workflow::new(cx.tree) else {
+            return out;
+        };
+        let today = match Date::today() {
+            Ok(d) => d,
+            Err(msg) => {
+                out.findings
+                    .push(Finding::new(NAME, Severity::Error, 1, 1, msg));
+                return out;
+            }
+        };
+        let table = Table::new(&cx.config.runner_labels);
+        let mut run = Run {
+            tree: cx.tree,
+            table: &table,
+            today,
+            out: &mut out,
+        };
+        for job in wf.jobs() {
+            run.job(&wf, &job);
+        }
+        out
+    }
+}
+
+struct Run<'a, 'o> {
+    tree: &'a SyntaxTree,
+    table: &'a Table<'a>,
+    today: Date,
+    out: &'o mut Output,
+}
+
+/// A scalar's literal text, `None` for collections and expressions.
+fn literal(tree: &SyntaxTree, node: NodeId) -> Option<String> {
+    let v = tree.scalar_value(node)?;
+    (!v.contains("${{")).then(|| v.into_owned())
+}
+
+impl Run<'_, '_> {
+    fn at(&self, node: NodeId) -> (usize, usize) {
+        self.tree.line_col(self.tree.range(node).start)
+    }
+
+    fn job(&mut self, wf: &Workflow, job: &Job) {
+        let t = self.tree;
+        if let Some(with) = job.uses().and(job.get("with")) {
+            // Inputs of a reusable workflow may become its `runs-on`.
+            for e in t.map_entries(with) {
+                if let Some(v) = t.entry_value(e) {
+                    if let Some(label) = literal(t, v) {
+                        self.report(v, &label, "passed to a reusable workflow");
+                    }
+                }
+            }
+        }
+        let Some(runs_on) = job.get("runs-on") else {
+            return;
+        };
+        match t.kind(runs_on) {
+            NodeKind::Scalar => {
+                let Some(value) = t.scalar_value(runs_on).map(|v| v.into_owned()) else {
+                    return;
+                };
+                if value.contains("${{") {
+                    self.expression(wf, job, runs_on, &value);
+                } else {
+                    self.fix_literal(runs_on, &value);
+                }
+            }
+            NodeKind::BlockSeq | NodeKind::FlowSeq => {
+                let items: Vec<NodeId> = t.seq_items(runs_on).collect();
+                let self_hosted = items
+                    .iter()
+                    .any(|&i| literal(t, i).is_some_and(|l| l.eq_ignore_ascii_case("self-hosted")));
+                for item in items {
+                    let Some(label) = literal(t, item) else {
+                        continue;
+                    };
+                    if self_hosted {
+                        self.report(item, &label, "in a self-hosted label set");
+                    } else {
+                        self.fix_literal(item, &label);
+                    }
+                }
+            }
+            NodeKind::BlockMap | NodeKind::FlowMap => {
+                if let Some(labels) = t.map_get(runs_on, "labels") {
+                    let items: Vec<NodeId> = match t.kind(labels) {
+                        NodeKind::Scalar => vec![labels],
+                        _ => t.seq_items(labels).collect(),
+                    };
+                    for item in items {
+                        if let Some(label) = literal(t, item) {
+                            self.report(item, &label, "in the labels of a runner group");
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A literal label: a fix once retired, a warning while deprecated.
+    fn fix_literal(&mut self, node: NodeId, label: &str) {
+        match self.table.status(label, self.today) {
+            Status::Fine => {}
+            Status::Deprecated { row, replacement } => self.deprecated(node, row, replacement),
+            Status::Retired { row, replacement } => {
+                let Some(new) = replacement else {
+                    self.retired_without_replacement(node, row);
+                    return;
+                };
+                let Some(edit) = migrations::replace_scalar(self.tree, node, &new) else {
+                    self.report(node, label, "written in a style this rule does not rewrite");
+                    return;
+                };
+                let fix = Fix::new(
+                    NAME,
+                    format!("replace retired runner label `{label}` with `{new}`"),
+                    vec![edit],
+                );
+                let at = self.tree.range(node).start;
+                migrations::propose(self.out, self.tree, fix, None, at);
+            }
+        }
+    }
+
+    fn deprecated(&mut self, node: NodeId, row: &LabelRow, replacement: Option<String>) {
+        let (line, column) = self.at(node);
+        let mut msg = format!("runner label `{}` is deprecated", row.label);
+        if let Some(d) = row.retired {
+            msg.push_str(&format!(" and retires on {d}"));
+        }
+        let upcoming: Vec<String> = row
+            .brownouts
+            .iter()
+            .filter(|d| **d >= self.today)
+            .map(Date::to_string)
+            .collect();
+        if !upcoming.is_empty() {
+            msg.push_str(&format!(
+                "; jobs using it fail on purpose on {}",
+                upcoming.join(", ")
+            ));
+        }
+        self.out.findings.push(
+            Finding::new(NAME, Severity::Warning, line, column, msg)
+                .with_help(self.help(replacement.as_deref(), row)),
+        );
+    }
+
+    fn retired_without_replacement(&mut self, node: NodeId, row: &LabelRow) {
+        let (line, column) = self.at(node);
+        self.out.findings.push(
+            Finding::new(
+                NAME,
+                Severity::Warning,
+                line,
+                column,
+                format!("runner label `{}` was retired", row.label),
+            )
+            .with_help(self.help(None, row)),
+        );
+    }
+
+    fn help(&self, replacement: Option<&str>, row: &LabelRow) -> String {
+        let mut help = match replacement {
+            Some(r) => format!("use `{r}`"),
+            None => "choose another runner".to_string(),
+        };
+        if !row.note.is_empty() {
+            help.push_str(&format!(" ({})", row.note));
+        }
+        if let Some(source) = &row.source {
+            help.push_str(&format!("; see {source}"));
+        }
+        help
+    }
+
+    /// A label found where it cannot be rewritten safely: a warning when it is deprecated or
+    /// retired.
+    fn report(&mut self, node: NodeId, label: &str, place: &str) {
+        let (row, replacement, retired) = match self.table.status(label, self.today) {
+            Status::Fine => return,
+            Status::Deprecated { row, replacement } => (row, replacement, false),
+            Status::Retired { row, replacement } => (row, replacement, true),
+        };
+        let (line, column) = self.at(node);
+        let state = if retired {
+            format!(
+                "was retired on {}",
+                row.retired.map(|d| d.to_string()).unwrap_or_default()
+            )
+        } else {
+            "is deprecated".to_string()
+        };
+        self.out.findings.push(
+            Finding::new(
+                NAME,
+                Severity::Warning,
+                line,
+                column,
+                format!("runner label `{}` ({place}) {state}", row.label),
+            )
+            .with_help(format!(
+                "{}; wffmt does not rewrite it here",
+                self.help(replacement.as_deref(), row)
+            )),
+        );
+    }
+
+    /// `runs-on` with an expression.
+    fn expression(&mut self, wf: &Workflow, job: &Job, runs_on: NodeId, value: &str) {
+        let t = self.tree;
+        if let Some(path) = sole_reference(value, "matrix.") {
+            self.matrix(job, runs_on, &path);
+            return;
+        }
+        if let Some((prefix, path, suffix)) = template(value, "matrix.") {
+            // `macos-${{ matrix.v }}`: the labels it can make.
+            for site in matrix_sites(t, job, &path) {
+                if let Some(v) = literal(t, site) {
+                    let label = format!("{prefix}{v}{suffix}");
+                    self.report(runs_on, &label, "made from a matrix value");
+                }
+            }
+            return;
+        }
+        if let Some(input) = sole_reference(value, "inputs.") {
+            for default in input_defaults(t, wf, &input) {
+                if let Some(label) = literal(t, default) {
+                    self.report(default, &label, "the default of an input used as `runs-on`");
+                }
+            }
+            return;
+        }
+        // Literal labels written inside the expression (`cond && 'macos-13' || 'macos-14'`).
+        let labels: Vec<String> = self.table.rows.keys().cloned().collect();
+        for label in labels {
+            let lower = value.to_ascii_lowercase();
+            if lower.contains(&format!("'{label}'")) {
+                self.report(runs_on, &label, "inside an expression");
+            }
+        }
+    }
+
+    /// `runs-on: ${{ matrix.<path> }}`: the literal matrix values that name retired labels.
+    fn matrix(&mut self, job: &Job, runs_on: NodeId, path: &[String]) {
+        let t = self.tree;
+        let sites = matrix_sites(t, job, path);
+        // Group the sites by the label they hold: one fix per label changes them all, so that
+        // `include`/`exclude` entries still match the list.
+        let mut by_label: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
+        for site in sites {
+            if let Some(v) = literal(t, site) {
+                by_label
+                    .entry(v.to_ascii_lowercase())
+                    .or_default()
+                    .push(site);
+            }
+        }
+        let reference = format!("matrix.{}", path.join("."));
+        let other_uses = other_references(t, job, runs_on, &reference);
+        for (_, nodes) in by_label {
+            let Some(label) = literal(t, nodes[0]) else {
+                continue;
+            };
+            match self.table.status(&label, self.today) {
+                Status::Fine => {}
+                Status::Deprecated { row, replacement } => {
+                    self.deprecated(nodes[0], row, replacement)
+                }
+                Status::Retired { row, replacement } => {
+                    let Some(new) = replacement else {
+                        self.retired_without_replacement(nodes[0], row);
+                        continue;
+                    };
+                    let edits: Option<Vec<Edit>> = nodes
+                        .iter()
+                        .map(|&n| migrations::replace_scalar(t, n, &new))
+                        .collect();
+                    let Some(edits) = edits else {
+                        self.report(
+                            nodes[0],
+                            &label,
+                            "written in a style this rule does not rewrite",
+                        );
+                        continue;
+                    };
+                    let fix = Fix::new(
+                        NAME,
+                        format!(
+                            "replace retired runner label `{label}` with `{new}` in `{reference}`"
+                        ),
+                        edits,
+                    );
+                    let reason = other_uses.as_ref().map(|place| {
+                        format!(
+                            "`{reference}` is also read {place}, where the new value may change \
+                             a name, a condition or an input"
+                        )
+                    });
+                    let at = t.range(nodes[0]).start;
+                    migrations::propose(self.out, t, fix, reason, at);
+                }
+            }
+        }
+    }
+}
+
+/// `${{ <prefix>a.b }}` (the whole value) -> `["a", "b"]`.
+fn sole_reference(value: &str, prefix: &str) -> Option<Vec<String>> {
+    let inner = value.trim().strip_prefix("${{")?.strip_suffix("}}")?.trim();
+    let path = inner.strip_prefix(prefix)?;
+    let parts: Vec<String> = path.split('.').map(str::to_string).collect();
+    parts
+        .iter()
+        .all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .then_some(parts)
+}
+
+/// `text${{ <prefix>a }}text` -> (prefix text, path, suffix text), for one reference.
+fn template(value: &str, prefix: &str) -> Option<(String, Vec<String>, String)> {
+    let open = value.find("${{")?;
+    let close = value[open..].find("}}")? + open + 2;
+    if value[close..].contains("${{") {
+        return None;
+    }
+    let path = sole_reference(&value[open..close], prefix)?;
+    Some((value[..open].to_string(), path, value[close..].to_string()))
+}
+
+/// The scalar nodes that can give `matrix.<path>` its values: items of the list under the key,
+/// and the key in `include` and `exclude` entries.
+fn matrix_sites(tree: &SyntaxTree, job: &Job, path: &[String]) -> Vec<NodeId> {
+    let mut out = Vec::new();
+    let Some(matrix) = job
+        .get("strategy")
+        .and_then(|s| tree.map_get(s, "matrix"))
+        .filter(|&m| matches!(tree.kind(m), NodeKind::BlockMap | NodeKind::FlowMap))
+    else {
+        return out;
+    };
+    let Some((first, rest)) = path.split_first() else {
+        return out;
+    };
+    let follow = |mut node: NodeId, rest: &[String]| -> Option<NodeId> {
+        for key in rest {
+            node = tree.map_get(node, key)?;
+        }
+        Some(node)
+    };
+    if let Some(list) = tree.map_get(matrix, first) {
+        if matches!(tree.kind(list), NodeKind::BlockSeq | NodeKind::FlowSeq) {
+            out.extend(tree.seq_items(list).filter_map(|i| follow(i, rest)));
+        }
+    }
+    for extra in ["include", "exclude"] {
+        if let Some(list) = tree.map_get(matrix, extra) {
+            for entry in tree.seq_items(list) {
+                if let Some(v) = tree.map_get(entry, first).and_then(|v| follow(v, rest)) {
+                    out.push(v);
+                }
+            }
+        }
+    }
+    out.retain(|&n| tree.kind(n) == NodeKind::Scalar);
+    out
+}
+
+/// Where else in the job `reference` (e.g. `matrix.os`) is read, outside `runs_on` and the
+/// matrix itself: a short description of the first place, or `None`.
+fn other_references(
+    tree: &SyntaxTree,
+    job: &Job,
+    runs_on: NodeId,
+    reference: &str,
+) -> Option<String> {
+    let map = job.map?;
+    let skip = tree.range(runs_on);
+    let strategy = job.get("strategy").map(|s| tree.range(s));
+    for e in tree.map_entries(map) {
+        let range = tree.range(e);
+        if range.start <= skip.start && skip.end <= range.end {
+            continue;
+        }
+        if strategy
+            .as_ref()
+            .is_some_and(|s| range.start <= s.start && s.end <= range.end)
+        {
+            continue;
+        }
+        let text = &tree.text()[range];
+        if mentions(text, reference) {
+            let key = tree
+                .entry_key(e)
+                .and_then(|k| tree.scalar_value(k))
+                .unwrap_or_default();
+            return Some(format!("in `{key}`"));
+        }
+    }
+    None
+}
+
+/// `text` mentions `reference` as a whole path (`matrix.os` but not `matrix.os-version`).
+fn mentions(text: &str, reference: &str) -> bool {
+    let mut rest = text;
+    while let Some(i) = rest.find(reference) {
+        let after = &rest[i + reference.len()..];
+        let before_ok = rest[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'));
+        let after_ok = after
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+        if before_ok && after_ok {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
+/// The `default` (and `options`) nodes of input `name` of `workflow_call` / `workflow_dispatch`.
+fn input_defaults(tree: &SyntaxTree, wf: &Workflow, path: &[String]) -> Vec<NodeId> {
+    let mut out = Vec::new();
+    let [name] = path else {
+        return out;
+    };
+    for trigger in wf.triggers() {
+        let Some(config) = trigger.config else {
+            continue;
+        };
+        let Some(input) = tree
+            .map_get(config, "inputs")
+            .and_then(|i| tree.map_get(i, name))
+        else {
+            continue;
+        };
+        if let Some(d) = tree.map_get(input, "default") {
+            out.push(d);
+        }
+        if let Some(options) = tree.map_get(input, "options") {
+            out.extend(tree.seq_items(options));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_table_loads_and_every_row_has_a_source_and_dates_in_order() {
+        assert_eq!(builtin_error(), None);
+        let rows = builtin().as_ref().unwrap();
+        assert!(rows.len() >= 10);
+        for row in rows {
+            assert!(
+                row.source
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("https://")),
+                "{row:?}"
+            );
+            if let (Some(d), Some(r)) = (row.deprecated, row.retired) {
+                assert!(d < r, "{}", row.label);
+            }
+            assert!(row.replacement.is_some(), "{}", row.label);
+        }
+    }
+
+    #[test]
+    fn replacements_follow_the_chain_as_of_a_day() {
+        let config = RunnerLabelsConfig::default();
+        let table = Table::new(&config);
+        let day = |s| Date::parse(s).unwrap();
+        let replacement = |label, today| match table.status(label, day(today)) {
+            Status::Retired { replacement, .. } => format!("retired -> {replacement:?}"),
+            Status::Deprecated { replacement, .. } => format!("deprecated -> {replacement:?}"),
+            Status::Fine => "fine".into(),
+        };
+        assert_eq!(replacement("ubuntu-20.04", "2025-01-01"), "fine");
+        assert_eq!(
+            replacement("ubuntu-20.04", "2025-03-01"),
+            "deprecated -> Some(\"ubuntu-22.04\")"
+        );
+        assert_eq!(
+            replacement("Ubuntu-20.04", "2026-10-01"),
+            "retired -> Some(\"ubuntu-24.04\")"
+        );
+        assert_eq!(
+            replacement("ubuntu-18.04", "2026-01-01"),
+            "retired -> Some(\"ubuntu-22.04\")"
+        );
+        assert_eq!(replacement("ubuntu-latest", "2026-01-01"), "fine");
+    }
+
+    #[test]
+    fn references_in_expressions() {
+        assert_eq!(
+            sole_reference("${{ matrix.os }}", "matrix."),
+            Some(vec!["os".to_string()])
+        );
+        assert_eq!(
+            sole_reference("${{matrix.platform.runner}}", "matrix."),
+            Some(vec!["platform".to_string(), "runner".to_string()])
+        );
+        assert_eq!(sole_reference("${{ matrix.os || 'x' }}", "matrix."), None);
+        assert_eq!(
+            template("macos-${{ matrix.v }}-large", "matrix."),
+            Some(("macos-".into(), vec!["v".into()], "-large".into()))
+        );
+        assert!(mentions("name: test ${{ matrix.os }}", "matrix.os"));
+        assert!(!mentions("${{ matrix.os-version }}", "matrix.os"));
+        assert!(!mentions("${{ matrix.osx }}", "matrix.os"));
+    }
+}
