@@ -22,6 +22,7 @@ fn main() {
         file: None,
         kind: FileKind::Workflow,
         config: &config,
+        suppressions: &Default::default(),
     };
     let out = rule.run(&cx);
     let applied = apply_fixes(&text, out.fixes);

@@ -13,7 +13,7 @@ use crate::discover::{discover, kind_for_name, Discovered, FileKind};
 use crate::finding::{Finding, Severity};
 use crate::passes::pin::{self, PinData};
 use crate::passes::{all_rules, rule_names, Rule, Setup};
-use crate::pipeline::process;
+use crate::pipeline::{process_with, Options};
 use crate::read::{read_limited, read_regular, ReadError};
 use crate::report::{
     colorize_diff, finding_lines, render, summary, terminal_safe, unified_diff, use_color,
@@ -141,6 +141,7 @@ pub fn run(cli: Cli) -> i32 {
     });
     let rules = build_rules(&names, &setup);
     let rule_refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
+    let options = pipeline_options(&cli);
 
     let mut reports: Vec<FileReport> = pool.install(|| {
         files
@@ -152,6 +153,7 @@ pub fn run(cli: Cli) -> i32 {
                     &text,
                     mode,
                     &rule_refs,
+                    &options,
                     explicit_config.as_ref(),
                     &finder,
                 ),
@@ -183,6 +185,13 @@ pub fn run(cli: Cli) -> i32 {
         eprintln!("{}", summary(&reports, mode));
     }
     exit_code(&reports, mode)
+}
+
+/// What the command line asks of the pipeline.
+fn pipeline_options(cli: &Cli) -> Options {
+    Options {
+        unsafe_fixes: cli.unsafe_fixes,
+    }
 }
 
 /// Read (regular files only, up to the size limit) and decode one file.
@@ -384,6 +393,7 @@ fn process_file(
     text: &str,
     mode: Mode,
     rules: &[&dyn Rule],
+    options: &Options,
     explicit_config: Option<&Arc<Config>>,
     finder: &ConfigFinder,
 ) -> FileReport {
@@ -414,6 +424,7 @@ fn process_file(
         file.kind,
         &config,
         rules,
+        options,
     );
     if mode == Mode::Fix && report.error.is_none() && report.changed {
         if let Err(e) = write_atomic(&file.path, output.as_bytes()) {
@@ -444,8 +455,9 @@ pub fn report_for(
     kind: FileKind,
     config: &Config,
     rules: &[&dyn Rule],
+    options: &Options,
 ) -> (FileReport, String) {
-    let processed = process(text, kind, display, file, config, rules);
+    let processed = process_with(text, kind, display, file, config, rules, options);
     let changed = processed.error.is_none() && processed.output != text;
     let report = FileReport {
         path: display.to_string(),
@@ -457,6 +469,7 @@ pub fn report_for(
             .map(|a| FixSummary {
                 rule: a.rule.to_string(),
                 title: a.title.clone(),
+                applicability: a.applicability,
             })
             .collect(),
         findings: processed.findings,
@@ -507,7 +520,15 @@ fn run_stdin(
             let setup = prepare(cli, names, &[(text.as_str(), kind, None)]);
             let rules = build_rules(names, &setup);
             let rules: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
-            let (report, output) = report_for(&text, &name, None, kind, &config, &rules);
+            let (report, output) = report_for(
+                &text,
+                &name,
+                None,
+                kind,
+                &config,
+                &rules,
+                &pipeline_options(cli),
+            );
             if mode == Mode::Fix {
                 // `--fix -` prints the whole fixed document; messages go to stderr.
                 let mut stdout = std::io::stdout().lock();

@@ -23,6 +23,11 @@ pub struct Cli {
     #[arg(long)]
     pub fix: bool,
 
+    /// Also apply fixes marked unsafe (they may change what a workflow does); without it, unsafe
+    /// fixes are reported with the suggested change.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+
     /// Comma-separated rules to run (default: every rule that is on by default).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,

@@ -32,15 +32,43 @@ impl Edit {
     }
 }
 
+/// Whether a fix may be applied without asking (ruff's terms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Keeps what the workflow does (or the workflow cannot run at all as it is): `--fix`
+    /// applies it.
+    #[default]
+    Safe,
+    /// May change behaviour: applied only with `--unsafe-fixes`, otherwise reported with the
+    /// suggested change.
+    Unsafe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
 /// A group of edits that belong together, made by one rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {
     pub rule: &'static str,
     pub title: String,
     pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+    /// Why the fix is unsafe: what it may change. Set with [`Fix::unsafe_because`].
+    pub unsafe_reason: Option<String>,
+    /// Where the fix is reported and suppressed (a byte offset); the first edit when unset.
+    pub anchor: Option<usize>,
 }
 
 impl Fix {
+    /// A safe fix.
     pub fn new(rule: &'static str, title: impl Into<String>, edits: Vec<Edit>) -> Self {
         let mut edits = edits;
         edits.sort_by_key(|e| (e.range.start, e.range.end));
@@ -48,10 +76,40 @@ impl Fix {
             rule,
             title: title.into(),
             edits,
+            applicability: Applicability::Safe,
+            unsafe_reason: None,
+            anchor: None,
         }
     }
 
-    fn span(&self) -> Option<Range<usize>> {
+    /// Marks the fix unsafe; `why` says what it may change, for the user deciding whether to
+    /// apply it (`artifact names must be unique in v4`).
+    pub fn unsafe_because(mut self, why: impl Into<String>) -> Self {
+        self.applicability = Applicability::Unsafe;
+        self.unsafe_reason = Some(why.into());
+        self
+    }
+
+    /// Reports (and suppresses) the fix at `offset` instead of its first edit: the `uses:` value
+    /// it concerns, the job it adds a block to.
+    pub fn at(mut self, offset: usize) -> Self {
+        self.anchor = Some(offset);
+        self
+    }
+
+    /// The offset the fix is reported and suppressed at.
+    pub fn anchor_offset(&self) -> usize {
+        self.anchor
+            .or_else(|| self.span().map(|r| r.start))
+            .unwrap_or(0)
+    }
+
+    /// Whether `--fix` may apply the fix given whether unsafe fixes were asked for.
+    pub fn allowed(&self, unsafe_fixes: bool) -> bool {
+        unsafe_fixes || self.applicability == Applicability::Safe
+    }
+
+    pub fn span(&self) -> Option<Range<usize>> {
         let start = self.edits.iter().map(|e| e.range.start).min()?;
         let end = self.edits.iter().map(|e| e.range.end).max()?;
         Some(start..end)

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::edit::Applicability;
+
 /// How serious a finding is. `Error` findings make `--check` fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -24,6 +26,34 @@ pub struct Finding {
     /// What the user can do about it, when there is something to say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// A fix that was not applied (an unsafe fix without `--unsafe-fixes`), for the user to
+    /// review.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<Box<Suggestion>>,
+}
+
+/// A fix offered by a finding and not applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suggestion {
+    pub applicability: Applicability,
+    /// What the fix may change (why it is unsafe).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The edits, positioned in the text the rule saw.
+    pub edits: Vec<SuggestedEdit>,
+    /// The changed lines as `-` / `+` lines, for people.
+    pub diff: String,
+}
+
+/// One replacement: the text from `start` (inclusive) to `end` (exclusive) becomes `content`.
+/// Lines and columns are 1-based, columns in characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SuggestedEdit {
+    pub start_line: usize,
+    pub start_column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub content: String,
 }
 
 impl Finding {
@@ -41,6 +71,7 @@ impl Finding {
             column,
             message: message.into(),
             help: None,
+            suggestion: None,
         }
     }
 

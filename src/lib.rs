@@ -17,6 +17,7 @@ pub mod read;
 pub mod report;
 pub mod resolve;
 pub mod shell;
+pub mod suppress;
 pub mod syntax;
 pub mod verify;
 pub mod write;

@@ -16,6 +16,7 @@ use crate::discover::FileKind;
 use crate::edit::Fix;
 use crate::finding::Finding;
 use crate::resolve::Session;
+use crate::suppress::Suppressions;
 use crate::syntax::SyntaxTree;
 
 /// Everything a rule may look at for one file.
@@ -27,6 +28,18 @@ pub struct Context<'a> {
     pub file: Option<&'a Path>,
     pub kind: FileKind,
     pub config: &'a Config,
+    /// The file's suppression comments. The pipeline applies them to every fix and finding by
+    /// position; a rule whose one fix spans the file (layout, permissions) asks
+    /// [`Context::suppressed`] to leave a line or a job alone.
+    pub suppressions: &'a Suppressions,
+}
+
+impl Context<'_> {
+    /// Whether a `# wffmt: ignore[…]` comment silences `rule` at `line` (1-based). Asking counts
+    /// as using the comment, so it is not reported as unused.
+    pub fn suppressed(&self, rule: &str, line: usize) -> bool {
+        self.suppressions.silences(rule, line)
+    }
 }
 
 /// What a rule found and proposes.

@@ -285,6 +285,7 @@ mod tests {
             file: None,
             kind: FileKind::Workflow,
             config: &config,
+            suppressions: &Default::default(),
         };
         let out = QuotePatterns.run(&cx);
         apply_fixes(src, out.fixes).text

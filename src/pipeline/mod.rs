@@ -7,12 +7,15 @@
 //! (stability, Black's idea).
 
 pub mod guard;
+mod screen;
+
+use screen::Screen;
 
 use std::path::Path;
 
 use crate::config::Config;
 use crate::discover::FileKind;
-use crate::edit::{apply_fixes, ConflictKind, Edit};
+use crate::edit::{apply_fixes, Applicability, ConflictKind, Edit};
 use crate::finding::{Finding, Severity};
 use crate::passes::{Context, Rule};
 use crate::syntax::{parse, SyntaxTree};
@@ -26,6 +29,7 @@ pub const MAX_ROUNDS: usize = 4;
 pub struct Applied {
     pub rule: &'static str,
     pub title: String,
+    pub applicability: Applicability,
 }
 
 #[derive(Debug, Default)]
@@ -41,7 +45,15 @@ fn position(tree: &SyntaxTree, offset: usize) -> (usize, usize) {
     tree.line_col(offset)
 }
 
-/// Run `rules` over one document.
+/// Per-run choices that change what the pipeline applies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Apply unsafe fixes too (`--unsafe-fixes`); otherwise each becomes a finding with the
+    /// suggested change.
+    pub unsafe_fixes: bool,
+}
+
+/// Run `rules` over one document with the default [`Options`] (safe fixes only).
 pub fn process(
     text: &str,
     kind: FileKind,
@@ -50,10 +62,25 @@ pub fn process(
     config: &Config,
     rules: &[&dyn Rule],
 ) -> Processed {
+    process_with(text, kind, path, file, config, rules, &Options::default())
+}
+
+/// Run `rules` over one document.
+pub fn process_with(
+    text: &str,
+    kind: FileKind,
+    path: &str,
+    file: Option<&Path>,
+    config: &Config,
+    rules: &[&dyn Rule],
+    options: &Options,
+) -> Processed {
     let mut current = text.to_string();
     // The tree of `current`: parsed once, and again only after a rule changed the text.
     let mut tree = parse(&current);
     let mut out = Processed::default();
+    let mut screen = Screen::new(&tree, options);
+    out.findings.append(&mut screen.suppressions.problems);
     for rule in rules {
         let mut first_round = true;
         for _ in 0..MAX_ROUNDS {
@@ -63,16 +90,19 @@ pub fn process(
                 file,
                 kind,
                 config,
+                suppressions: &screen.suppressions,
             };
+            screen.recording(first_round);
             let result = rule.run(&cx);
+            let (fixes, findings) = screen.apply(*rule, &tree, result, first_round);
             if first_round {
-                out.findings.extend(result.findings);
+                out.findings.extend(findings);
                 first_round = false;
             }
-            if result.fixes.is_empty() {
+            if fixes.is_empty() {
                 break;
             }
-            let applied = apply_fixes(&current, result.fixes);
+            let applied = apply_fixes(&current, fixes);
             if let Some(bad) = applied
                 .conflicts
                 .iter()
@@ -115,10 +145,12 @@ pub fn process(
                     return out;
                 }
                 tree = new_tree;
+                screen.reread(&tree);
             }
             out.applied.extend(applied.applied.iter().map(|f| Applied {
                 rule: f.rule,
                 title: f.title.clone(),
+                applicability: f.applicability,
             }));
             current = applied.text;
             if applied.conflicts.is_empty() {
@@ -127,13 +159,14 @@ pub fn process(
         }
     }
     if current != text {
-        if let Some(problem) = unstable_rule(&tree, kind, path, file, config, rules) {
+        if let Some(problem) = unstable_rule(&tree, kind, path, file, config, rules, &screen) {
             out.output = text.to_string();
             out.applied.clear();
             out.error = Some(problem);
             return out;
         }
     }
+    out.findings.extend(screen.unused(rules));
     // Syntax errors that remain in the result are errors of the file.
     for d in tree.diagnostics() {
         let (line, column) = position(&tree, d.offset);
@@ -215,6 +248,7 @@ fn unstable_rule(
     file: Option<&Path>,
     config: &Config,
     rules: &[&dyn Rule],
+    screen: &Screen,
 ) -> Option<Finding> {
     let text = tree.text();
     for rule in rules {
@@ -224,9 +258,10 @@ fn unstable_rule(
             file,
             kind,
             config,
+            suppressions: &screen.suppressions,
         };
         let again = rule.run(&cx);
-        let applied = apply_fixes(text, again.fixes);
+        let applied = apply_fixes(text, screen.applicable(tree, again.fixes));
         if applied.text != text {
             return Some(
                 Finding::new(
@@ -354,5 +389,181 @@ mod tests {
         };
         let out = run(&rule, text);
         assert!(out.error.is_some(), "{}", out.output);
+    }
+}
+
+#[cfg(test)]
+mod screening_tests {
+    use super::*;
+    use crate::edit::{Edit, Fix};
+    use crate::passes::Output;
+
+    /// Rewrites every `old` to `new` (one fix each, unsafe when asked) and reports each `old`
+    /// it sees; it borrows a real rule's name so that suppression comments can name it.
+    struct Renamer {
+        unsafe_fix: bool,
+    }
+
+    impl Rule for Renamer {
+        fn name(&self) -> &'static str {
+            "permissions"
+        }
+        fn allowed_routes(&self) -> &'static [&'static str] {
+            &["jobs.*.runs-on"]
+        }
+        fn run(&self, cx: &Context) -> Output {
+            let mut out = Output::default();
+            for (at, _) in cx.tree.text().match_indices("ubuntu-20.04") {
+                let fix = Fix::new(
+                    "permissions",
+                    "replace ubuntu-20.04",
+                    vec![Edit::replace(at..at + 12, "ubuntu-24.04")],
+                );
+                out.fixes.push(if self.unsafe_fix {
+                    fix.unsafe_because("the image has other software")
+                } else {
+                    fix
+                });
+                let (line, column) = cx.tree.line_col(at);
+                out.findings.push(Finding::new(
+                    "permissions",
+                    Severity::Warning,
+                    line,
+                    column,
+                    "retired label",
+                ));
+            }
+            out
+        }
+    }
+
+    fn run(rule: &dyn Rule, text: &str, unsafe_fixes: bool) -> Processed {
+        process_with(
+            text,
+            FileKind::Workflow,
+            "w.yml",
+            None,
+            &Config::default(),
+            &[rule],
+            &Options { unsafe_fixes },
+        )
+    }
+
+    const WF: &str = "jobs:\n  a:\n    runs-on: ubuntu-20.04\n  b:\n    runs-on: ubuntu-20.04 # wffmt: ignore[permissions]\n";
+
+    fn messages(out: &Processed) -> Vec<String> {
+        out.findings
+            .iter()
+            .map(|f| format!("{}:{} {} {}", f.line, f.column, f.rule, f.message))
+            .collect()
+    }
+
+    #[test]
+    fn an_unsafe_fix_waits_for_the_flag_and_is_reported_with_its_change() {
+        let rule = Renamer { unsafe_fix: true };
+        let out = run(&rule, WF, false);
+        assert!(out.error.is_none(), "{:?}", out.error);
+        assert_eq!(out.output, WF, "nothing applied without --unsafe-fixes");
+        let withheld: Vec<&Finding> = out
+            .findings
+            .iter()
+            .filter(|f| f.suggestion.is_some())
+            .collect();
+        assert_eq!(withheld.len(), 1, "{:?}", messages(&out));
+        let s = withheld[0].suggestion.as_ref().unwrap();
+        assert_eq!((withheld[0].line, withheld[0].column), (3, 14));
+        assert_eq!(
+            s.diff,
+            "-    runs-on: ubuntu-20.04\n+    runs-on: ubuntu-24.04\n"
+        );
+        assert_eq!(s.reason.as_deref(), Some("the image has other software"));
+        assert_eq!(
+            (
+                s.edits[0].start_line,
+                s.edits[0].start_column,
+                s.edits[0].end_column
+            ),
+            (3, 14, 26)
+        );
+
+        let out = run(&rule, WF, true);
+        assert!(out.error.is_none(), "{:?}", out.error);
+        assert_eq!(out.output.matches("ubuntu-24.04").count(), 1);
+        assert_eq!(out.applied[0].applicability, Applicability::Unsafe);
+        assert!(out.findings.iter().all(|f| f.suggestion.is_none()));
+    }
+
+    #[test]
+    fn a_suppressed_line_gets_neither_fix_nor_finding() {
+        let out = run(&Renamer { unsafe_fix: false }, WF, false);
+        assert!(out.error.is_none(), "{:?}", out.error);
+        assert_eq!(
+            out.output,
+            WF.replacen("ubuntu-20.04", "ubuntu-24.04", 1),
+            "only the unsuppressed label changes"
+        );
+        assert_eq!(messages(&out), vec!["3:14 permissions retired label"]);
+    }
+
+    #[test]
+    fn a_suppression_that_silences_nothing_is_reported() {
+        let text = "# wffmt: ignore[permissions]\njobs:\n  a:\n    runs-on: ubuntu-22.04 # wffmt: ignore[permissions, layout]\n";
+        let out = run(&Renamer { unsafe_fix: false }, text, false);
+        // `layout` did not run, so nothing is known about it.
+        assert_eq!(
+            messages(&out),
+            vec![
+                "1:1 suppression unused suppression: `permissions` found nothing to report or fix here",
+                "4:27 suppression unused suppression: `permissions` found nothing to report or fix here",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_wide_suppression_covers_every_line() {
+        let text = format!("# wffmt: ignore-file[permissions]\n{WF}");
+        let out = run(&Renamer { unsafe_fix: false }, &text, false);
+        assert_eq!(out.output, text);
+        // The line directive is now redundant: the file-wide one silenced everything first.
+        assert_eq!(
+            messages(&out),
+            vec!["6:27 suppression unused suppression: `permissions` found nothing to report or fix here"]
+        );
+    }
+
+    #[test]
+    fn unknown_rules_in_suppressions_are_reported() {
+        let text = "jobs: {} # wffmt: ignore[permission]\n";
+        let out = run(&Renamer { unsafe_fix: false }, text, false);
+        assert_eq!(out.findings.len(), 1);
+        assert!(out.findings[0]
+            .message
+            .contains("unknown rule `permission`"));
+    }
+
+    /// Asks the context about every line, as a rule with one file-wide fix does.
+    struct Asker;
+
+    impl Rule for Asker {
+        fn name(&self) -> &'static str {
+            "layout"
+        }
+        fn allowed_routes(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn run(&self, cx: &Context) -> Output {
+            let lines = cx.tree.text().lines().count();
+            let left_alone = (1..=lines).filter(|&l| cx.suppressed("layout", l)).count();
+            assert_eq!(left_alone, 2);
+            Output::default()
+        }
+    }
+
+    #[test]
+    fn a_rule_honouring_a_suppression_itself_uses_it() {
+        let text = "a:  1 # wffmt: ignore[layout]\nb: 2 # wffmt: ignore[layout]\n";
+        let out = run(&Asker, text, false);
+        // Both comments were consulted; neither is reported as unused.
+        assert!(out.findings.is_empty(), "{:?}", messages(&out));
     }
 }

@@ -25,6 +25,7 @@ mod text;
 pub use diff::{colorize_diff, unified_diff};
 pub use text::{finding_lines, terminal_safe};
 
+use crate::edit::Applicability;
 use crate::finding::{Finding, Severity};
 
 /// `--format`.
@@ -71,6 +72,8 @@ pub struct FixSummary {
     pub rule: String,
     /// One line on what the fix does, e.g. `pin actions/checkout@v4 to a commit SHA`.
     pub title: String,
+    /// `safe`, or `unsafe` when `--unsafe-fixes` let it through.
+    pub applicability: Applicability,
 }
 
 /// Everything the run has to say about one file.
@@ -147,6 +150,8 @@ pub struct Counts {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    /// Unsafe fixes reported and not applied (no `--unsafe-fixes`).
+    pub unsafe_fixes_pending: usize,
 }
 
 impl Counts {
@@ -159,6 +164,7 @@ impl Counts {
             counts.changed += usize::from(report.changed);
             counts.failed += usize::from(report.error.is_some());
             for finding in &report.findings {
+                counts.unsafe_fixes_pending += usize::from(finding.suggestion.is_some());
                 match finding.severity {
                     Severity::Error => counts.errors += 1,
                     Severity::Warning => counts.warnings += 1,
@@ -201,12 +207,26 @@ pub fn summary(reports: &[FileReport], mode: Mode) -> String {
     if counts.warnings > 0 {
         parts.push(plural(counts.warnings, "warning"));
     }
-    parts.join(", ")
+    let mut line = parts.join(", ");
+    if counts.unsafe_fixes_pending > 0 {
+        line.push_str(&format!(
+            "; {} not applied (run with --unsafe-fixes to apply {})",
+            plural(counts.unsafe_fixes_pending, "unsafe fix"),
+            if counts.unsafe_fixes_pending == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        ));
+    }
+    line
 }
 
 fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
+    } else if word.ends_with(['x', 's']) {
+        format!("{n} {word}es")
     } else {
         format!("{n} {word}s")
     }

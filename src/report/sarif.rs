@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::{FileReport, Mode};
-use crate::finding::Severity;
+use crate::finding::{Severity, Suggestion};
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -62,6 +62,39 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Text,
     locations: [Location; 1],
+    /// Suggested fixes that were not applied (unsafe ones without `--unsafe-fixes`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Text,
+    artifact_changes: [ArtifactChange; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: FullRegion,
+    inserted_content: Text,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FullRegion {
+    start_line: usize,
+    start_column: usize,
+    end_line: usize,
+    end_column: usize,
 }
 
 #[derive(Serialize)]
@@ -98,8 +131,8 @@ pub(super) fn render_with_version(
     mode: Mode,
     version: &'static str,
 ) -> String {
-    // (rule, level, message, path, line, column), in report order.
-    let mut found: Vec<(&str, &'static str, String, &str, usize, usize)> = Vec::new();
+    // (rule, level, message, path, line, column, suggestion), in report order.
+    let mut found: Vec<Found> = Vec::new();
     for report in reports {
         if report.changed && mode != Mode::Fix {
             for rule in report.fix_rules() {
@@ -116,6 +149,7 @@ pub(super) fn render_with_version(
                     &report.path,
                     1,
                     1,
+                    None,
                 ));
             }
         }
@@ -138,6 +172,7 @@ pub(super) fn render_with_version(
                 // SARIF positions are 1-based; a file-level error points at the start.
                 finding.line.max(1),
                 finding.column.max(1),
+                finding.suggestion.as_deref(),
             ));
         }
     }
@@ -155,21 +190,24 @@ pub(super) fn render_with_version(
         .collect();
     let results = found
         .into_iter()
-        .map(|(rule, level, message, path, line, column)| SarifResult {
-            rule_id: rule,
-            rule_index: rule_ids.binary_search(&rule).unwrap_or(0),
-            level,
-            message: Text { text: message },
-            locations: [Location {
-                physical_location: PhysicalLocation {
-                    artifact_location: ArtifactLocation { uri: uri(path) },
-                    region: Region {
-                        start_line: line,
-                        start_column: column,
+        .map(
+            |(rule, level, message, path, line, column, suggestion)| SarifResult {
+                rule_id: rule,
+                rule_index: rule_ids.binary_search(&rule).unwrap_or(0),
+                level,
+                message: Text { text: message },
+                locations: [Location {
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation { uri: uri(path) },
+                        region: Region {
+                            start_line: line,
+                            start_column: column,
+                        },
                     },
-                },
-            }],
-        })
+                }],
+                fixes: suggestion.map(|s| sarif_fix(path, s)).into_iter().collect(),
+            },
+        )
         .collect();
 
     let log = Log {
@@ -190,6 +228,44 @@ pub(super) fn render_with_version(
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');
     text
+}
+
+type Found<'a> = (
+    &'a str,
+    &'static str,
+    String,
+    &'a str,
+    usize,
+    usize,
+    Option<&'a Suggestion>,
+);
+
+fn sarif_fix(path: &str, suggestion: &Suggestion) -> SarifFix {
+    let description = match &suggestion.reason {
+        Some(why) => format!("{} fix: {why}", suggestion.applicability.as_str()),
+        None => format!("{} fix", suggestion.applicability.as_str()),
+    };
+    SarifFix {
+        description: Text { text: description },
+        artifact_changes: [ArtifactChange {
+            artifact_location: ArtifactLocation { uri: uri(path) },
+            replacements: suggestion
+                .edits
+                .iter()
+                .map(|e| Replacement {
+                    deleted_region: FullRegion {
+                        start_line: e.start_line,
+                        start_column: e.start_column,
+                        end_line: e.end_line,
+                        end_column: e.end_column,
+                    },
+                    inserted_content: Text {
+                        text: e.content.clone(),
+                    },
+                })
+                .collect(),
+        }],
+    }
 }
 
 fn describe(rule: &str) -> String {

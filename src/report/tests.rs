@@ -5,6 +5,33 @@ use crate::finding::{Finding, Severity};
 
 const OLD: &str = "on:\n  push:\n    paths: [*.md]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n";
 
+/// What the pipeline reports for an unsafe fix that was not applied.
+fn unsafe_suggestion() -> Finding {
+    let mut finding = Finding::new(
+        "outdated-actions",
+        Severity::Warning,
+        12,
+        15,
+        "upgrade actions/upload-artifact@v3 to v4 (unsafe fix, not applied)",
+    )
+    .with_help("v4 artifacts are immutable; review the suggested change, then run with `--unsafe-fixes` to apply it");
+    finding.suggestion = Some(Box::new(crate::finding::Suggestion {
+        applicability: Applicability::Unsafe,
+        reason: Some("v4 artifacts are immutable".into()),
+        edits: vec![crate::finding::SuggestedEdit {
+            start_line: 12,
+            start_column: 39,
+            end_line: 12,
+            end_column: 41,
+            content: "v4".into(),
+        }],
+        diff:
+            "-      - uses: actions/upload-artifact@v3\n+      - uses: actions/upload-artifact@v4\n"
+                .into(),
+    }));
+    finding
+}
+
 fn reports() -> Vec<FileReport> {
     let new = OLD.replace("[*.md]", "['*.md']").replace(
         "checkout@v4",
@@ -19,10 +46,12 @@ fn reports() -> Vec<FileReport> {
                 FixSummary {
                     rule: "quote-patterns".into(),
                     title: "quote the pattern `*.md`".into(),
+                    applicability: Applicability::Safe,
                 },
                 FixSummary {
                     rule: "pin".into(),
                     title: "pin actions/checkout@v4 to a commit SHA".into(),
+                    applicability: Applicability::Safe,
                 },
             ],
             findings: vec![Finding::new(
@@ -55,6 +84,7 @@ fn reports() -> Vec<FileReport> {
                     1,
                     "job `release` writes: contents, with 100% of scopes\nsecond line",
                 ),
+                unsafe_suggestion(),
             ],
             error: None,
         },
@@ -237,11 +267,11 @@ fn summaries() {
     let reports = reports();
     assert_eq!(
         summary(&reports, Mode::Check),
-        "1 file would be changed, 2 errors, 1 warning"
+        "1 file would be changed, 2 errors, 2 warnings; 1 unsafe fix not applied (run with --unsafe-fixes to apply it)"
     );
     assert_eq!(
         summary(&reports, Mode::Fix),
-        "1 file fixed, 2 errors, 1 warning"
+        "1 file fixed, 2 errors, 2 warnings; 1 unsafe fix not applied (run with --unsafe-fixes to apply it)"
     );
     assert_eq!(
         summary(&reports[3..], Mode::Diff),
@@ -262,8 +292,9 @@ fn summaries() {
             changed: 1,
             failed: 1,
             errors: 1,
-            warnings: 1,
-            infos: 1
+            warnings: 2,
+            infos: 1,
+            unsafe_fixes_pending: 1,
         }
     );
 }

@@ -100,6 +100,21 @@ fn push_finding(out: &mut String, path: &str, finding: &Finding, color: bool) {
             indent_continuation(help)
         ));
     }
+    if let Some(suggestion) = &finding.suggestion {
+        out.push_str(&format!(
+            "  {} ({}):\n",
+            paint("suggestion", color, Paint::Cyan),
+            suggestion.applicability.as_str()
+        ));
+        for line in suggestion.diff.lines() {
+            let painted = match line.as_bytes().first() {
+                Some(b'-') if color => line.red().to_string(),
+                Some(b'+') if color => line.green().to_string(),
+                _ => line.to_string(),
+            };
+            out.push_str(&format!("    {painted}\n"));
+        }
+    }
 }
 
 /// Continuation lines of a multi-line message are indented, so that every line a tool parses as

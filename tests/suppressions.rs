@@ -1,0 +1,92 @@
+//! Suppression comments and `--unsafe-fixes` through the command line.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn wffmt(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wffmt"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("WFFMT_CACHE_DIR", dir.join(".cache"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("wffmt runs")
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+const WF: &str = ".github/workflows/ci.yml";
+
+#[test]
+fn a_line_suppression_keeps_that_line_and_fixes_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "on:\n  push:\n    paths: [!y] # wffmt: ignore[quote-patterns]\n    # wffmt: ignore[quote-patterns]\n    tags: [!v*]\n    branches: [!x]\npermissions: {}\njobs: {}\n";
+    write(dir.path(), WF, text);
+    let out = wffmt(dir.path(), &["--fix", "--select", "quote-patterns"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fixed = std::fs::read_to_string(dir.path().join(WF)).unwrap();
+    assert_eq!(fixed, text.replace("[!x]", "['!x']"));
+}
+
+#[test]
+fn a_file_suppression_silences_a_rule_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "# wffmt: ignore-file[layout]\non: push\npermissions: {}\njobs:\n    a:\n        runs-on: x\n";
+    write(dir.path(), WF, text);
+    let out = wffmt(dir.path(), &["--check", "--select", "layout"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn unused_and_unknown_suppressions_are_reported_with_their_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "on:\n  push:\n    paths: ['*.md'] # wffmt: ignore[quote-patterns]\n    tags: [v1] # wffmt: ignore[quote-pattern]\npermissions: {}\njobs: {}\n";
+    write(dir.path(), WF, text);
+    let out = wffmt(dir.path(), &["--check", "--select", "quote-patterns"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "{WF}:3:21: warning[suppression]: unused suppression: `quote-patterns` found nothing"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "{WF}:4:16: warning[suppression]: unknown rule `quote-pattern` in a suppression comment"
+        )),
+        "{stdout}"
+    );
+    // Warnings do not fail --check.
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+}
+
+#[test]
+fn unsafe_fixes_is_accepted_and_changes_nothing_safe() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "on:\n  push:\n    paths: [*.md]\npermissions: {}\njobs: {}\n";
+    write(dir.path(), WF, text);
+    let plain = wffmt(dir.path(), &["--select", "quote-patterns"]);
+    let with_flag = wffmt(
+        dir.path(),
+        &["--select", "quote-patterns", "--unsafe-fixes"],
+    );
+    assert_eq!(plain.status.code(), Some(0));
+    assert_eq!(plain.stdout, with_flag.stdout);
+    assert!(!plain.stdout.is_empty());
+}
