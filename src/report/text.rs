@@ -107,10 +107,11 @@ fn push_finding(out: &mut String, path: &str, finding: &Finding, color: bool) {
             suggestion.applicability.as_str()
         ));
         for line in suggestion.diff.lines() {
+            let line = terminal_safe(line, false);
             let painted = match line.as_bytes().first() {
                 Some(b'-') if color => line.red().to_string(),
                 Some(b'+') if color => line.green().to_string(),
-                _ => line.to_string(),
+                _ => line.into_owned(),
             };
             out.push_str(&format!("    {painted}\n"));
         }
