@@ -33,6 +33,9 @@ pub mod exit {
 
 /// Run the command line; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
+    if let Some(code) = crate::docs::run(&cli) {
+        return code;
+    }
     let mode = if cli.fix {
         Mode::Fix
     } else if cli.check {
@@ -162,10 +165,11 @@ pub fn run(cli: Cli) -> i32 {
             .collect()
     });
     for e in discover_errors {
+        let help = crate::docs::flag_hint(&e.path, &cli.paths)
+            .unwrap_or_else(|| "check the path; the other paths were still processed".into());
         reports.push(error_report(
             &e.path,
-            Finding::new("io", Severity::Error, 1, 1, e.message)
-                .with_help("check the path; the other paths were still processed"),
+            Finding::new("io", Severity::Error, 1, 1, e.message).with_help(help),
         ));
     }
     reports.sort_by(|a, b| a.path.cmp(&b.path));

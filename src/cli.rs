@@ -2,14 +2,37 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Parser, ValueEnum};
+
+/// Exit codes and environment variables, after the options in `--help`. The man page turns each
+/// block (`Title:` and its `  name  meaning` lines) into a section of its own.
+pub const AFTER_HELP: &str = "\
+Exit codes:
+  0  nothing to change, or every change written
+  1  --check: a file would change or has an error-level finding
+  2  a file could not be read, parsed or verified, a configuration is broken, or the command line is wrong
+  3  pin could not resolve a ref because of the network or authentication
+
+Environment:
+  GITHUB_SERVER_URL       where `pin` resolves owner/repo (default https://github.com; GitHub Enterprise Server and file:// work)
+  GITHUB_TOKEN, GH_TOKEN  token for it (given to git in its environment, never printed)
+  WFFMT_CACHE_DIR         cache directory (default: the user cache directory + /wffmt)
+  WFFMT_CACHE_TTL         seconds a cached ref listing stays fresh (default 900)
+  WFFMT_NETWORK_TIMEOUT   seconds one network request may take (default 30)
+  WFFMT_NETWORK_DEADLINE  seconds all network requests of a run may take (default 180)
+  NO_COLOR                set and not empty: no colours with --color auto
+
+See also:
+  wffmt --list-rules      the rules and what each does
+  wffmt --explain RULE    a rule's documentation";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "wffmt",
     version,
     about = "Format and migrate GitHub Actions workflow files without losing a byte",
-    after_help = "Exit codes: 0 ok; 1 --check found changes or errors; 2 a file could not be read, parsed or verified, or the command line was wrong; 3 pin could not resolve a ref (network or authentication)."
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
     /// Files or directories to process (default: `.`); `-` reads standard input.
@@ -71,6 +94,22 @@ pub struct Cli {
     /// Explain each finding in more detail (e.g. the reasons behind permissions).
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Print a rule's documentation (what it does, why, examples, options) and exit.
+    #[arg(long, value_name = "RULE", exclusive = true, value_parser = PossibleValuesParser::new(crate::passes::rule_names()))]
+    pub explain: Option<String>,
+
+    /// List the rules, whether each runs by default and what it does, and exit.
+    #[arg(long, exclusive = true)]
+    pub list_rules: bool,
+
+    /// Print the completion script for SHELL and exit (e.g. `wffmt --completions bash`).
+    #[arg(long, value_name = "SHELL", exclusive = true)]
+    pub completions: Option<clap_complete::Shell>,
+
+    /// Print the man page (roff) and exit: `wffmt --man > wffmt.1`.
+    #[arg(long, exclusive = true)]
+    pub man: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
