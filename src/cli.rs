@@ -21,6 +21,7 @@ Environment:
   WFFMT_CACHE_TTL         seconds a cached ref listing stays fresh (default 900)
   WFFMT_NETWORK_TIMEOUT   seconds one network request may take (default 30)
   WFFMT_NETWORK_DEADLINE  seconds all network requests of a run may take (default 180)
+  WFFMT_TODAY             YYYY-MM-DD: apply dated migrations as of that day (default: today, UTC)
   NO_COLOR                set and not empty: no colours with --color auto
 
 See also:
