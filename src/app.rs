@@ -11,6 +11,7 @@ use crate::cli::{Cli, ColorArg, FormatArg};
 use crate::config::{Config, ConfigFinder};
 use crate::discover::{discover, kind_for_name, Discovered, FileKind};
 use crate::finding::{Finding, Severity};
+use crate::interrupt;
 use crate::passes::pin::{self, PinData};
 use crate::passes::{all_rules, rule_names, Rule, Setup};
 use crate::pipeline::{process_with, Options};
@@ -21,7 +22,7 @@ use crate::report::{
 };
 use crate::resolve::{RepoId, ResolveOptions, Session};
 use crate::syntax::parse;
-use crate::write::write_atomic;
+use crate::write::{replace_if_unchanged, sweep_leftovers, WriteError};
 
 /// Exit codes of the command-line contract.
 pub mod exit {
@@ -122,6 +123,20 @@ pub fn run(cli: Cli) -> i32 {
     files
         .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
     let finder = ConfigFinder::new();
+    if mode == Mode::Fix {
+        interrupt::install();
+        let dirs: std::collections::BTreeSet<PathBuf> = files
+            .iter()
+            .filter_map(|f| std::fs::canonicalize(&f.path).ok())
+            .filter_map(|p| p.parent().map(Path::to_path_buf))
+            .collect();
+        for leftover in sweep_leftovers(dirs.iter().map(PathBuf::as_path)) {
+            say(&format!(
+                "removed {}, a temporary file left by an interrupted run",
+                leftover.display()
+            ));
+        }
+    }
 
     // Read every file once; the pin pre-pass and the pipeline share the texts.
     let loaded: Vec<Result<String, Finding>> = pool.install(|| {
@@ -431,13 +446,21 @@ fn process_file(
         options,
     );
     if mode == Mode::Fix && report.error.is_none() && report.changed {
-        if let Err(e) = write_atomic(&file.path, output.as_bytes()) {
+        if let Err(e) = replace_if_unchanged(&file.path, text.as_bytes(), output.as_bytes()) {
             // Nothing was fixed: say so, and only that.
             report.changed = false;
             report.diff = None;
             report.fixes.clear();
-            report.error = Some(
-                Finding::new(
+            let finding = match e {
+                WriteError::Changed => Finding::new(
+                    "io",
+                    Severity::Error,
+                    1,
+                    1,
+                    format!("{e}; it was left as it is (nothing of the edit is lost) and not fixed"),
+                )
+                .with_help("run wffmt again to fix the file as it is now"),
+                WriteError::Io(e) => Finding::new(
                     "io",
                     Severity::Error,
                     1,
@@ -445,7 +468,8 @@ fn process_file(
                     format!("cannot write: {e}; the file was left unchanged"),
                 )
                 .with_help("check the file's and its directory's permissions and attributes, then run again"),
-            );
+            };
+            report.error = Some(finding);
         }
     }
     report

@@ -10,6 +10,7 @@ pub mod discover;
 pub mod docs;
 pub mod edit;
 pub mod finding;
+pub mod interrupt;
 pub mod kb;
 pub mod migrations;
 pub mod passes;
