@@ -23,6 +23,7 @@ Environment:
   WFFMT_NETWORK_DEADLINE  seconds all network requests of a run may take (default 180)
   WFFMT_TODAY             YYYY-MM-DD: apply dated migrations as of that day (default: today, UTC)
   NO_COLOR                set and not empty: no colours with --color auto
+  WFFMT_TEST_PAUSE_BEFORE_RENAME  tests only: --fix stops before each rename (see the README)
 
 See also:
   wffmt --list-rules      the rules and what each does
