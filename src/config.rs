@@ -54,6 +54,8 @@ pub struct Config {
     pub pin: PinConfig,
     /// `[[runner-labels.label]]`: retired runner labels of your own (see the rule).
     pub runner_labels: crate::passes::runner_labels::RunnerLabelsConfig,
+    /// `[[archived-actions.action]]`: archived or renamed actions of your own (see the rule).
+    pub archived_actions: crate::passes::archived_actions::ArchivedActionsConfig,
     /// The file this configuration was read from; `None` for the defaults.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -592,7 +594,7 @@ ignore = ["my-org/*", "actions/checkout"]
         );
         assert_eq!(
             err("[format]\n"),
-            "wffmt.toml:1:2: unknown field `format`, expected one of `layout`, `permissions`, `pin`, `runner-labels`"
+            "wffmt.toml:1:2: unknown field `format`, expected one of `layout`, `permissions`, `pin`, `runner-labels`, `archived-actions`"
         );
         assert_eq!(
             err("[pin]\noffline = true\n"),

@@ -126,3 +126,8 @@ fn run_dir(rule: &str) -> usize {
 fn runner_labels_fixtures() {
     assert!(run_dir("runner-labels") >= 6);
 }
+
+#[test]
+fn archived_actions_fixtures() {
+    assert!(run_dir("archived-actions") >= 5);
+}

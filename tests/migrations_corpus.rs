@@ -9,7 +9,7 @@ use std::path::Path;
 
 use wffmt::app::select_rules;
 use wffmt::config::Config;
-use wffmt::discover::kind_for_name;
+use wffmt::discover::FileKind;
 use wffmt::finding::Finding;
 use wffmt::passes::Rule;
 use wffmt::pipeline::process;
@@ -53,7 +53,12 @@ fn check_corpus(rule: &str, scan: &dyn Fn(&str) -> Vec<Occurrence>) -> Option<Co
         };
         counts.files += 1;
         let name = path.to_string_lossy().to_string();
-        let kind = kind_for_name(&name);
+        // Stored names flatten the path (`dir__action.yml`): an action's metadata ends so.
+        let kind = if name.ends_with("action.yml") || name.ends_with("action.yaml") {
+            FileKind::Action
+        } else {
+            FileKind::Workflow
+        };
         let out = process(&text, kind, &name, None, &config, &refs);
         if let Some(e) = &out.error {
             failures.push(format!("{name}: {}", e.message));
@@ -229,4 +234,72 @@ fn runner_labels_on_the_shared_corpus() {
     };
     // The corpus uses retired macOS labels and deprecated Ubuntu ones.
     assert!(counts.occurrences > 0);
+}
+
+// ---- archived-actions -----------------------------------------------------------------------
+
+/// Every `uses:` string of a workflow or an action: jobs, steps, composite steps.
+fn uses_values(doc: &Yaml) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut steps = |list: &Yaml| {
+        if let Yaml::Array(items) = list {
+            out.extend(
+                items
+                    .iter()
+                    .filter_map(|s| s["uses"].as_str().map(str::to_string)),
+            );
+        }
+    };
+    if let Yaml::Hash(jobs) = &doc["jobs"] {
+        for job in jobs.values() {
+            steps(&job["steps"]);
+        }
+    }
+    steps(&doc["runs"]["steps"]);
+    if let Yaml::Hash(jobs) = &doc["jobs"] {
+        out.extend(
+            jobs.values()
+                .filter_map(|j| j["uses"].as_str().map(str::to_string)),
+        );
+    }
+    out
+}
+
+/// `owner/repo` (lower case) of every row of `rules/migrations/archived-actions.toml`.
+fn archived_repos() -> Vec<String> {
+    let text = std::fs::read_to_string(
+        common::project_dir().join("rules/migrations/archived-actions.toml"),
+    )
+    .unwrap();
+    let table: toml::Value = toml::from_str(&text).unwrap();
+    table["action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uses"].as_str().unwrap().to_ascii_lowercase())
+        .collect()
+}
+
+fn scan_archived(text: &str, archived: &[String]) -> Vec<Occurrence> {
+    let mut out = Vec::new();
+    for doc in load(text) {
+        for uses in uses_values(&doc) {
+            let name = uses.split('@').next().unwrap_or("").to_ascii_lowercase();
+            let repo: String = name.splitn(3, '/').take(2).collect::<Vec<_>>().join("/");
+            if archived.contains(&name) || archived.contains(&repo) {
+                out.push(Occurrence {
+                    what: format!("archived `{uses}`"),
+                    needle: format!("`{name}`"),
+                });
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn archived_actions_on_the_shared_corpus() {
+    let archived = archived_repos();
+    assert!(archived.contains(&"actions/create-release".to_string()));
+    check_corpus("archived-actions", &|t| scan_archived(t, &archived));
 }

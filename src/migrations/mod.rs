@@ -7,6 +7,7 @@
 //! behaviour. See [`propose`].
 
 pub mod date;
+pub mod uses;
 
 pub use date::Date;
 

@@ -2,6 +2,7 @@
 //! it never re-serializes the document. A rule declares which data routes its edits may change
 //! ([`Rule::allowed_routes`]); the verifier rejects any other difference and names the rule.
 
+pub mod archived_actions;
 pub mod layout;
 pub mod permissions;
 pub mod pin;
@@ -82,6 +83,9 @@ pub fn all_rules(setup: &Setup) -> Vec<Box<dyn Rule>> {
     vec![
         Box::new(quote_patterns::QuotePatterns),
         Box::new(runner_labels::RunnerLabels),
+        Box::new(archived_actions::ArchivedActions {
+            session: setup.session.clone(),
+        }),
         Box::new(pin::Pin {
             data: setup.pins.clone(),
             session: setup.session.clone(),

@@ -1,0 +1,120 @@
+//! The migration rules that resolve refs, end to end: local bare repositories served as
+//! `GITHUB_SERVER_URL=file://…`, the real binary, and `pin` in the same run.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::git::Bare;
+
+struct Server {
+    _tmp: tempfile::TempDir,
+    base: PathBuf,
+    /// gradle/actions at v3.5.0 (= v3).
+    setup_gradle_v3: String,
+}
+
+fn server() -> Server {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("srv");
+    let actions = Bare::init(&base, "gradle", "actions");
+    let a0 = actions.commit("3.4.2", None);
+    let a1 = actions.commit("3.5.0", Some(&a0));
+    let a2 = actions.commit("4.0.0", Some(&a1));
+    actions.tag("v3.4.2", &a0);
+    actions.tag("v3.5.0", &a1);
+    actions.tag("v3", &a1);
+    actions.tag("v4.0.0", &a2);
+    actions.tag("v4", &a2);
+    actions.branch("main", &a2);
+    Server {
+        _tmp: tmp,
+        base,
+        setup_gradle_v3: a1,
+    }
+}
+
+fn wffmt(dir: &Path, srv: &Server, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wffmt"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("WFFMT_TODAY", "2026-11-30")
+        .env(
+            "GITHUB_SERVER_URL",
+            format!("file://{}", srv.base.display()),
+        )
+        .env("WFFMT_CACHE_DIR", dir.join(".cache"))
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .expect("wffmt runs")
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+fn text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+}
+
+#[test]
+fn renamed_actions_move_their_pin_and_are_pinned_in_the_same_run() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let old_sha = "4d9f0ba0025fe599b4ebab900eb7f3a1d93ef4c2";
+    let wf = write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        &format!(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: gradle/gradle-build-action@{old_sha} # v3.5.0\n      - uses: gradle/gradle-build-action@v3\n"
+        ),
+    );
+    let out = wffmt(
+        dir.path(),
+        &srv,
+        &["--fix", "--select", "archived-actions,pin", "."],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let new = std::fs::read_to_string(&wf).unwrap();
+    let sha = &srv.setup_gradle_v3;
+    assert_eq!(
+        new,
+        format!(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: gradle/actions/setup-gradle@{sha} # v3.5.0\n      - uses: gradle/actions/setup-gradle@{sha} # v3.5.0\n"
+        )
+    );
+    // A second run changes nothing.
+    let again = wffmt(
+        dir.path(),
+        &srv,
+        &["--check", "--select", "archived-actions,pin", "."],
+    );
+    assert!(again.status.success(), "{}", text(&again));
+}
+
+#[test]
+fn a_pinned_rename_offline_without_a_cache_is_a_finding() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let body = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: gradle/gradle-build-action@4d9f0ba0025fe599b4ebab900eb7f3a1d93ef4c2 # v3.5.0\n";
+    let wf = write(dir.path(), ".github/workflows/ci.yml", body);
+    let out = wffmt(
+        dir.path(),
+        &srv,
+        &["--fix", "--offline", "--select", "archived-actions", "."],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&wf).unwrap(), body);
+    assert!(
+        text(&out).contains("moved to `gradle/actions/setup-gradle` (the same action), but the commit of v3.5.0 there is unknown"),
+        "{}",
+        text(&out)
+    );
+}
