@@ -1,7 +1,8 @@
 //! Golden fixtures of the migration rules: `corpus/fixtures/<rule>/<case>.in.yml` run through
 //! the pipeline with `<rule>` selected (or the rules listed in `<case>.rules`, one line) must
-//! give `<case>.out.yml` byte for byte and the findings in `<case>.findings`; a second run on
-//! the output must change nothing. `<case>.toml` beside the input configures the run; a case
+//! give `<case>.out.yml` byte for byte and the findings in `<case>.findings` (unsafe fixes are
+//! findings there); with `--unsafe-fixes`, `<case>.unsafe.yml` when it differs. A second run on
+//! each output must change nothing. `<case>.toml` beside the input configures the run; a case
 //! whose name starts with `action` is an action's metadata. `UPDATE_FIXTURES=1` rewrites the
 //! outputs and findings (review the diff before committing).
 //!
@@ -17,7 +18,7 @@ use wffmt::config::Config;
 use wffmt::discover::FileKind;
 use wffmt::finding::{Finding, Severity};
 use wffmt::passes::Rule;
-use wffmt::pipeline::process;
+use wffmt::pipeline::{process, process_with, Options};
 
 /// The day the fixtures are evaluated on.
 const FIXTURE_DAY: &str = "2026-11-30";
@@ -41,6 +42,12 @@ fn render(findings: &[Finding]) -> String {
         ));
         if let Some(help) = &f.help {
             out.push_str(&format!("    help: {help}\n"));
+        }
+        if let Some(s) = &f.suggestion {
+            out.push_str(&format!("    suggestion ({}):\n", s.applicability.as_str()));
+            for line in s.diff.lines() {
+                out.push_str(&format!("      {line}\n"));
+            }
         }
     }
     out
@@ -116,6 +123,40 @@ fn run_dir(rule: &str) -> usize {
         let again = process(&out.output, kind, &name, None, &config, &refs);
         if again.output != out.output || again.error.is_some() {
             failures.push(format!("{name}: a second run changes the output"));
+        }
+        // With --unsafe-fixes.
+        let unsafe_opts = Options { unsafe_fixes: true };
+        let all = process_with(&text, kind, &name, None, &config, &refs, &unsafe_opts);
+        if let Some(err) = &all.error {
+            failures.push(format!(
+                "{name}: pipeline error with --unsafe-fixes: {}",
+                err.message
+            ));
+            continue;
+        }
+        let unsafe_path = sibling(".unsafe.yml");
+        if update {
+            if all.output != out.output {
+                std::fs::write(&unsafe_path, &all.output).unwrap();
+            } else {
+                let _ = std::fs::remove_file(&unsafe_path);
+            }
+        }
+        let expected_all = std::fs::read_to_string(&unsafe_path).unwrap_or(expected);
+        if all.output != expected_all {
+            failures.push(format!(
+                "{name}: output with --unsafe-fixes differs:\n{}",
+                similar::TextDiff::from_lines(&expected_all, &all.output)
+                    .unified_diff()
+                    .header("expected", "actual")
+            ));
+            continue;
+        }
+        let again = process_with(&all.output, kind, &name, None, &config, &refs, &unsafe_opts);
+        if again.output != all.output || again.error.is_some() {
+            failures.push(format!(
+                "{name}: a second run with --unsafe-fixes changes the output"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

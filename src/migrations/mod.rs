@@ -14,7 +14,6 @@ pub use date::Date;
 use serde::de::DeserializeOwned;
 
 use crate::edit::{Edit, Fix};
-use crate::finding::{Finding, Severity};
 use crate::passes::Output;
 use crate::syntax::{NodeId, SyntaxTree, TokenKind};
 
@@ -23,59 +22,14 @@ pub fn parse_table<T: DeserializeOwned>(origin: &str, text: &str) -> Result<T, S
     toml::from_str(text).map_err(|e| crate::kb::entry::toml_error(origin, text, &e))
 }
 
-/// Proposes `fix`. `unsafe_reason`: what the fix may change; `None` for a safe fix.
-///
-/// An unsafe fix is never applied by this rule on its own: it is reported as a warning at
-/// `at` (a byte offset) with the change it suggests, so that it can be reviewed and applied by
-/// hand.
-pub fn propose(
-    out: &mut Output,
-    tree: &SyntaxTree,
-    fix: Fix,
-    unsafe_reason: Option<String>,
-    at: usize,
-) {
-    match unsafe_reason {
-        None => out.fixes.push(fix),
-        Some(reason) => {
-            let (line, column) = tree.line_col(at);
-            out.findings.push(
-                Finding::new(
-                    fix.rule,
-                    Severity::Warning,
-                    line,
-                    column,
-                    format!("{} (not applied: {reason})", fix.title),
-                )
-                .with_help(format!(
-                    "suggested change: {}",
-                    describe_edits(tree.text(), &fix.edits)
-                )),
-            );
-        }
-    }
-}
-
-/// `old` → `new` for each edit, on one line.
-pub fn describe_edits(text: &str, edits: &[Edit]) -> String {
-    edits
-        .iter()
-        .map(|e| {
-            let old = text.get(e.range.clone()).unwrap_or("");
-            if old.is_empty() {
-                format!("insert `{}`", e.replacement.escape_debug())
-            } else if e.replacement.is_empty() {
-                format!("delete `{}`", old.escape_debug())
-            } else {
-                format!(
-                    "`{}` -> `{}`",
-                    old.escape_debug(),
-                    e.replacement.escape_debug()
-                )
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+/// Proposes `fix`, reported at `at` (a byte offset). `unsafe_reason`: what the fix may change;
+/// `None` for a safe fix. The pipeline applies unsafe fixes only with `--unsafe-fixes` and
+/// otherwise reports them with the suggested change.
+pub fn propose(out: &mut Output, fix: Fix, unsafe_reason: Option<String>, at: usize) {
+    out.fixes.push(match unsafe_reason {
+        None => fix.at(at),
+        Some(reason) => fix.unsafe_because(reason).at(at),
+    });
 }
 
 /// An edit that replaces a plain or quoted scalar's value with `value`, keeping its quoting.
@@ -127,20 +81,5 @@ mod tests {
         assert_eq!(edit("a", "3.10"), None);
         assert_eq!(edit("a", "yes"), None);
         assert_eq!(edit("a", "a: b"), None);
-    }
-
-    #[test]
-    fn unsafe_fixes_are_reported_with_the_suggested_change() {
-        let src = "a: x\n";
-        let tree = parse(src);
-        let mut out = Output::default();
-        let fix = Fix::new("r", "change a", vec![Edit::replace(3..4, "y")]);
-        propose(&mut out, &tree, fix.clone(), None, 3);
-        assert_eq!(out.fixes, vec![fix.clone()]);
-        propose(&mut out, &tree, fix, Some("it may differ".into()), 3);
-        let f = &out.findings[0];
-        assert_eq!((f.line, f.column), (1, 4));
-        assert_eq!(f.message, "change a (not applied: it may differ)");
-        assert_eq!(f.help.as_deref(), Some("suggested change: `x` -> `y`"));
     }
 }

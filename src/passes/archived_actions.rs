@@ -192,7 +192,7 @@ impl ArchivedActions {
             ),
             edits,
         );
-        migrations::propose(out, tree, fix, None, at);
+        migrations::propose(out, fix, None, at);
     }
 
     /// The commit of `version` in the repository of `action` (`owner/repo[/path]`).

@@ -286,7 +286,7 @@ impl Run<'_, '_> {
                     vec![edit],
                 );
                 let at = self.tree.range(node).start;
-                migrations::propose(self.out, self.tree, fix, None, at);
+                migrations::propose(self.out, fix, None, at);
             }
         }
     }
@@ -467,7 +467,7 @@ impl Run<'_, '_> {
                         )
                     });
                     let at = t.range(nodes[0]).start;
-                    migrations::propose(self.out, t, fix, reason, at);
+                    migrations::propose(self.out, fix, reason, at);
                 }
             }
         }
