@@ -236,27 +236,54 @@ fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind, Option<&
     };
     if names.contains(&pin::NAME) {
         let explicit = cli.select.iter().any(|s| s.trim() == pin::NAME);
-        let repos: Vec<RepoId> = texts
+        let mode = if cli.upgrade {
+            pin::Mode::Upgrade
+        } else if cli.update {
+            pin::Mode::Update
+        } else {
+            pin::Mode::Pin
+        };
+        // Files left to GitHub's actions lockfile need no listing.
+        let trees: Vec<(crate::syntax::SyntaxTree, FileKind)> = texts
             .par_iter()
-            // Files left to GitHub's actions lockfile need no listing.
             .filter(|(_, _, path)| explicit || path.and_then(pin::actions_lockfile).is_none())
-            .flat_map_iter(|(text, kind, _)| {
-                pin::repos_to_resolve(&parse(text), *kind, cli.verify_pins)
-            })
+            .map(|(text, kind, _)| (parse(text), *kind))
+            .collect();
+        let repos: Vec<RepoId> = trees
+            .iter()
+            .flat_map(|(tree, kind)| pin::repos_to_resolve(tree, *kind))
             .collect();
         session.prefetch_listings(&repos);
+        if mode != pin::Mode::Pin && (cli.min_age.is_some() || pin::cooldown_configured(texts)) {
+            // The dates a cooldown may ask for: the newest candidates of each `uses:`, fetched
+            // in parallel now rather than one by one while files are processed.
+            let dates: Vec<(RepoId, String)> = trees
+                .iter()
+                .flat_map(|(tree, kind)| pin::dates_to_prefetch(tree, *kind, &session, mode, 2))
+                .collect();
+            session.prefetch_dates(&dates);
+        }
         if cli.verbose {
             let stats = session.stats();
             eprintln!(
-                "pin: {} repositories, {} listed over the network, {} from the cache",
+                "pin: {} repositories, {} listed over the network, {} from the cache; {} release dates fetched, {} from the cache",
                 stats.listings_made + stats.cache_hits,
                 stats.listings_made,
-                stats.cache_hits
+                stats.cache_hits,
+                stats.fetches,
+                stats.objects_from_cache
             );
         }
         setup.pins = Some(Arc::new(PinData {
             verify_pins: cli.verify_pins,
             explicit,
+            mode,
+            min_age: cli.min_age,
+            explain: setup.explain,
+            now: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+            dependabot: Default::default(),
         }));
     }
     setup
@@ -298,6 +325,16 @@ fn check_combination(cli: &Cli, names: &[&'static str]) -> Result<(), String> {
     }
     if cli.verify_pins && !names.contains(&pin::NAME) {
         return Err("--verify-pins needs the `pin` rule, which is not selected".into());
+    }
+    for (set, flag) in [(cli.update, "--update"), (cli.upgrade, "--upgrade")] {
+        if set && !names.contains(&pin::NAME) {
+            return Err(format!(
+                "{flag} needs the `pin` rule, which is not selected"
+            ));
+        }
+    }
+    if cli.min_age.is_some() && !(cli.update || cli.upgrade) {
+        return Err("--min-age only applies with --update or --upgrade".into());
     }
     let stdin = cli.paths.len() == 1 && cli.paths[0] == Path::new("-");
     if cli.stdin_filename.is_some() && !stdin {

@@ -69,6 +69,19 @@ pub struct Cli {
     #[arg(long)]
     pub verify_pins: bool,
 
+    /// `pin` moves pins to the newest release of the same major version.
+    #[arg(long, conflicts_with = "upgrade")]
+    pub update: bool,
+
+    /// `pin` moves pins to the newest release, across major versions.
+    #[arg(long)]
+    pub upgrade: bool,
+
+    /// With --update/--upgrade: skip releases younger than DAYS (default: `[pin] min-age`, else
+    /// the github-actions cooldown of .github/dependabot.yml).
+    #[arg(long, value_name = "DAYS")]
+    pub min_age: Option<u32>,
+
     /// How findings and changes are reported.
     #[arg(long, value_enum, default_value_t = FormatArg::Text)]
     pub format: FormatArg,

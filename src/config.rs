@@ -17,6 +17,7 @@
 //!
 //! [pin]
 //! ignore = ["my-org/*"]         # owner/repo patterns never pinned
+//! min-age = 7                   # --update/--upgrade skip releases younger than this (days)
 //! ```
 //!
 //! Design choices:
@@ -142,6 +143,8 @@ pub struct PinConfig {
     /// (GitHub owner and repository names are case-insensitive).
     #[serde(deserialize_with = "deserialize_pin_patterns")]
     pub ignore: Vec<String>,
+    /// Cooldown for `--update` / `--upgrade`: releases younger than this many days are skipped.
+    pub min_age: Option<u32>,
 }
 
 impl PinConfig {
@@ -598,7 +601,7 @@ ignore = ["my-org/*", "actions/checkout"]
         );
         assert_eq!(
             err("[pin]\noffline = true\n"),
-            "wffmt.toml:2:1: unknown field `offline`, expected `ignore`"
+            "wffmt.toml:2:1: unknown field `offline`, expected `ignore` or `min-age`"
         );
     }
 
@@ -694,6 +697,7 @@ ignore = ["my-org/*", "actions/checkout"]
     fn pin_ignore_patterns() {
         let pin = PinConfig {
             ignore: vec!["My-Org/*".into(), "actions/checkout".into(), "a/b-*".into()],
+            ..PinConfig::default()
         };
         assert!(pin.is_ignored("my-org/deploy@v1"));
         assert!(pin.is_ignored("my-org/deploy/sub@main"));

@@ -178,9 +178,7 @@ fn kind_for_components(components: &[&str]) -> FileKind {
     let Some((file, dirs)) = components.split_last() else {
         return FileKind::Workflow;
     };
-    if under_workflows_dir(dirs) {
-        FileKind::Workflow
-    } else if is_action_name(file) {
+    if is_action_name(file) && !directly_in_workflows_dir(dirs) {
         FileKind::Action
     } else {
         FileKind::Workflow
@@ -192,10 +190,12 @@ fn kind_in_directory(path: &Path) -> Option<FileKind> {
     let components = path_components(path);
     let (file, dirs) = components.split_last()?;
     let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
-    if under_workflows_dir(&dirs) && (file.ends_with(".yml") || file.ends_with(".yaml")) {
-        Some(FileKind::Workflow)
-    } else if is_action_name(file) {
+    // An `action.yml` is an action wherever it is, except directly in `.github/workflows/`
+    // (where GitHub reads every file as a workflow); one in a sub-directory of it is an action.
+    if is_action_name(file) && !directly_in_workflows_dir(&dirs) {
         Some(FileKind::Action)
+    } else if under_workflows_dir(&dirs) && (file.ends_with(".yml") || file.ends_with(".yaml")) {
+        Some(FileKind::Workflow)
     } else {
         None
     }
@@ -204,6 +204,10 @@ fn kind_in_directory(path: &Path) -> Option<FileKind> {
 fn under_workflows_dir(dirs: &[&str]) -> bool {
     dirs.windows(2)
         .any(|pair| pair[0] == ".github" && pair[1] == "workflows")
+}
+
+fn directly_in_workflows_dir(dirs: &[&str]) -> bool {
+    dirs.ends_with(&[".github", "workflows"])
 }
 
 fn is_action_name(file: &str) -> bool {
@@ -557,6 +561,14 @@ mod tests {
             FileKind::Workflow
         );
         assert_eq!(kind_for_name("x\\action.yml"), FileKind::Action);
+        assert_eq!(
+            kind_for_name(".github/workflows/setup/action.yml"),
+            FileKind::Action
+        );
+        assert_eq!(
+            kind_for_name(".github/workflows/sub/ci.yml"),
+            FileKind::Workflow
+        );
     }
 
     #[test]

@@ -122,8 +122,7 @@ jobs:
     runs-on: ubuntu-latest
     steps:
       - uses: acme/checkout@{c1} # v4.2.2
-      # quoted, in a sub-directory
-      - uses: 'acme/checkout/sub/dir@{c1}' # v4.2.2
+      - uses: 'acme/checkout/sub/dir@{c1}'    # v4.2.2 # quoted, in a sub-directory
       - {{name: flow, uses: \"acme/annot@{annot}\"}} # v2.0.0
       - uses: acme/checkout@{c2} # main
       - uses: acme/release@{rel} # release
@@ -133,7 +132,7 @@ jobs:
 "
     );
     assert_eq!(got, expected);
-    // The tag/branch collision was reported; the moved comment was mentioned once.
+    // The tag/branch collision was reported.
     let msgs = text(&out);
     assert!(msgs.contains("release"), "{msgs}");
     let again = wffmt(dir.path(), &srv, &["--check", "--select", "pin"]);
@@ -180,7 +179,7 @@ fn crlf_files_stay_crlf_and_composite_actions_are_pinned() {
     assert_eq!(
         got,
         format!(
-            "on: push\r\njobs:\r\n  a:\r\n    steps:\r\n      # keep me\r\n      - uses: acme/checkout@{} # v4.2.2\r\n",
+            "on: push\r\njobs:\r\n  a:\r\n    steps:\r\n      - uses: acme/checkout@{} # v4.2.2 # keep me\r\n",
             srv.c1
         )
     );
@@ -337,7 +336,7 @@ fn full_branch_refs_keep_a_comment_that_verify_pins_accepts() {
         &["rev-parse", "refs/heads/release"],
     );
     assert!(
-        got.contains(&format!("acme/release@{branch} # refs/heads/release")),
+        got.contains(&format!("acme/release@{branch} # release\n")),
         "{got}"
     );
     // An escaped line break is not part of any valid ref: reported, not pinned.
@@ -423,4 +422,373 @@ fn the_all_zero_sha_is_refused() {
         assert!(msgs.contains("w.yml:5:15"), "{msgs}");
         assert!(msgs.contains("all-zero"), "{msgs}");
     }
+}
+
+// ---- keeping pins current: --update, --upgrade, cooldowns, comments --------------------
+
+fn days_ago(days: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    format!("@{} +0000", now - days * 86_400)
+}
+
+/// `acme/tool`, releases arriving over time:
+/// - c1: `v1.0.0` (400 days old);
+/// - c2: `v1.1.0`, annotated: the commit is 300 days old, the tag only 2 days;
+/// - c3: `v1.2.0` (20 days), also `latest`, the moved major tag `v1` and the branch `main`;
+/// - c4: `v1.3.0-rc.1` (1 day), a pre-release;
+/// - c5: `v2.0.0` (50 days), `v2`; c6: `v2.1.0-rc.1`.
+///
+/// `acme/mono`: component tags `cli/v1.0.0` (m1), `cli/v1.1.0` (m2), `lib/v3.0.0` (m3).
+struct Releases {
+    _tmp: tempfile::TempDir,
+    base: PathBuf,
+    c: Vec<String>,
+    m: Vec<String>,
+    stable: String,
+}
+
+fn releases() -> Releases {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("srv");
+    let tool = Bare::init(&base, "acme", "tool");
+    let c1 = tool.commit_files("1", None, &[("action.yml", "name: t\n")], &days_ago(400));
+    let c2 = tool.commit_files(
+        "2",
+        Some(&c1),
+        &[("action.yml", "name: t2\n")],
+        &days_ago(300),
+    );
+    let c3 = tool.commit_files(
+        "3",
+        Some(&c2),
+        &[("action.yml", "name: t3\n")],
+        &days_ago(20),
+    );
+    let c4 = tool.commit_files(
+        "4",
+        Some(&c3),
+        &[("action.yml", "name: t4\n")],
+        &days_ago(1),
+    );
+    let c5 = tool.commit_files(
+        "5",
+        Some(&c3),
+        &[("action.yml", "name: t5\n")],
+        &days_ago(50),
+    );
+    let c6 = tool.commit_files(
+        "6",
+        Some(&c5),
+        &[("action.yml", "name: t6\n")],
+        &days_ago(40),
+    );
+    tool.tag("v1.0.0", &c1);
+    tool.annotated_at("v1.1.0", &c2, &days_ago(2));
+    tool.tag("v1.2.0", &c3);
+    tool.tag("latest", &c3);
+    tool.tag("v1", &c3);
+    tool.branch("main", &c3);
+    tool.tag("v1.3.0-rc.1", &c4);
+    tool.tag("v2.0.0", &c5);
+    tool.tag("v2", &c5);
+    tool.tag("v2.1.0-rc.1", &c6);
+    // A hostile tag on the commit of the branch `stable`.
+    let stable = tool.commit_files("s", None, &[("action.yml", "name: s\n")], &days_ago(5));
+    tool.branch("stable", &stable);
+    common::git::git(
+        &tool.dir,
+        &[
+            "update-ref",
+            "refs/tags/x\u{2028}---\u{2028}v9.9.9.9.9",
+            &stable,
+        ],
+    );
+    common::git::git(
+        &tool.dir,
+        &["update-ref", "refs/tags/\u{202e}v9.9.9", &stable],
+    );
+    let mono = Bare::init(&base, "acme", "mono");
+    let m1 = mono.commit_files("1", None, &[("cli/action.yml", "name: c\n")], &days_ago(90));
+    let m2 = mono.commit_files(
+        "2",
+        Some(&m1),
+        &[("cli/action.yml", "name: c2\n")],
+        &days_ago(60),
+    );
+    let m3 = mono.commit_files(
+        "3",
+        Some(&m2),
+        &[("lib/action.yml", "name: l\n")],
+        &days_ago(30),
+    );
+    mono.tag("cli/v1.0.0", &m1);
+    mono.tag("cli/v1.1.0", &m2);
+    mono.tag("lib/v3.0.0", &m3);
+    Releases {
+        _tmp: tmp,
+        base,
+        c: vec![c1, c2, c3, c4, c5, c6],
+        m: vec![m1, m2, m3],
+        stable,
+    }
+}
+
+impl Releases {
+    fn run(&self, dir: &Path, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_wffmt"))
+            .args(args)
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env(
+                "GITHUB_SERVER_URL",
+                format!("file://{}", self.base.display()),
+            )
+            .env("WFFMT_CACHE_DIR", dir.join(".cache"))
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GH_TOKEN")
+            .stdin(Stdio::null())
+            .output()
+            .expect("wffmt runs")
+    }
+}
+
+fn steps(uses: &[&str]) -> String {
+    let mut body = String::from("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n");
+    for u in uses {
+        body.push_str(&format!("      - uses: {u}\n"));
+    }
+    body
+}
+
+/// Fixes a workflow of `uses` lines with `args` and returns the `uses` lines afterwards.
+fn fixed(srv: &Releases, uses: &[&str], args: &[&str]) -> (Vec<String>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = write(dir.path(), ".github/workflows/w.yml", &steps(uses));
+    let mut all = vec!["--fix", "--select", "pin"];
+    all.extend(args);
+    let out = srv.run(dir.path(), &all);
+    assert!(matches!(out.status.code(), Some(0)), "{}", text(&out));
+    let got = std::fs::read_to_string(&wf).unwrap();
+    // Idempotent: a second run with the same flags changes nothing.
+    let again = srv.run(dir.path(), &all);
+    assert_eq!(
+        std::fs::read_to_string(&wf).unwrap(),
+        got,
+        "{}",
+        text(&again)
+    );
+    let lines = got
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("- uses: ").map(str::to_string))
+        .collect();
+    (lines, text(&out))
+}
+
+#[test]
+fn update_moves_within_the_major_and_upgrade_across() {
+    let srv = releases();
+    let c = &srv.c;
+    let m = &srv.m;
+    let uses = [
+        format!("acme/tool@{} # v1.0.0", c[0]),
+        "acme/tool@v1.0.0".to_string(),
+        format!("acme/tool@{} # v2.0.0", c[4]),
+        format!("acme/mono/cli@{} # cli/v1.0.0", m[0]),
+        format!(
+            "acme/tool@{} # tag=v1.0.0 # zizmor: ignore[artipacked]",
+            c[0]
+        ),
+        format!("acme/tool@{} # v1.3.0-rc.1", c[3]),
+    ];
+    let uses: Vec<&str> = uses.iter().map(String::as_str).collect();
+    let (lines, _) = fixed(&srv, &uses, &["--update"]);
+    assert_eq!(
+        lines,
+        [
+            format!("acme/tool@{} # v1.2.0", c[2]),
+            format!("acme/tool@{} # v1.2.0", c[2]),
+            format!("acme/tool@{} # v2.0.0", c[4]),
+            format!("acme/mono/cli@{} # cli/v1.1.0", m[1]),
+            format!(
+                "acme/tool@{} # tag=v1.2.0 # zizmor: ignore[artipacked]",
+                c[2]
+            ),
+            // A pre-release is already newer than every v1 release.
+            format!("acme/tool@{} # v1.3.0-rc.1", c[3]),
+        ]
+    );
+    let (lines, _) = fixed(&srv, &uses[..4], &["--upgrade"]);
+    assert_eq!(
+        lines,
+        [
+            format!("acme/tool@{} # v2.0.0", c[4]),
+            format!("acme/tool@{} # v2.0.0", c[4]),
+            format!("acme/tool@{} # v2.0.0", c[4]),
+            // Ordered within the component: `lib/v3.0.0` is another component.
+            format!("acme/mono/cli@{} # cli/v1.1.0", m[1]),
+        ]
+    );
+}
+
+#[test]
+fn cooldown_from_the_flag_config_and_dependabot_never_going_backwards() {
+    let srv = releases();
+    let c = &srv.c;
+    let at_v1_0 = format!("acme/tool@{} # v1.0.0", c[0]);
+    let at_v1_2 = format!("acme/tool@{} # v1.2.0", c[2]);
+    // 10 days: v1.2.0 (20 days old) is allowed.
+    let (lines, _) = fixed(&srv, &[&at_v1_0], &["--update", "--min-age", "10"]);
+    assert_eq!(lines, std::slice::from_ref(&at_v1_2));
+    // 30 days: v1.2.0 is too young, and so is v1.1.0, dated by its tag (2 days) although its
+    // commit is 300 days old: nothing moves.
+    let (lines, out) = fixed(&srv, &[&at_v1_0], &["--update", "--min-age", "30", "-v"]);
+    assert_eq!(lines, std::slice::from_ref(&at_v1_0));
+    assert!(out.contains("held back"), "{out}");
+    assert!(out.contains("v1.1.0 (2 days old)"), "{out}");
+    assert!(out.contains("--min-age"), "{out}");
+    // Never backwards: at v1.2.0 with a cooldown that every newer release fails.
+    let (lines, _) = fixed(&srv, &[&at_v1_2], &["--upgrade", "--min-age", "60"]);
+    assert_eq!(lines, std::slice::from_ref(&at_v1_2));
+
+    // From wffmt.toml, and from dependabot.yml (the flag is not given).
+    for (file, body, expect_v1_2) in [
+        ("wffmt.toml", "[pin]\nmin-age = 30\n", false),
+        ("wffmt.toml", "[pin]\nmin-age = 10\n", true),
+        (
+            ".github/dependabot.yml",
+            "version: 2\nupdates:\n  - package-ecosystem: github-actions\n    directory: /\n    cooldown:\n      default-days: 10\n",
+            true,
+        ),
+        (
+            ".github/dependabot.yml",
+            "version: 2\nupdates:\n  - package-ecosystem: github-actions\n    directory: /\n    cooldown:\n      semver-minor-days: 25\n",
+            false,
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        write(dir.path(), file, body);
+        let wf = write(dir.path(), ".github/workflows/w.yml", &steps(&[&at_v1_0]));
+        let out = srv.run(dir.path(), &["--fix", "--select", "pin", "--update", "-v"]);
+        let got = std::fs::read_to_string(&wf).unwrap();
+        let want = if expect_v1_2 { &at_v1_2 } else { &at_v1_0 };
+        assert!(got.contains(want.as_str()), "{file}: {body}\n{got}\n{}", text(&out));
+        assert!(
+            text(&out).contains(file.trim_start_matches(".github/")),
+            "-v says which cooldown applied: {}",
+            text(&out)
+        );
+    }
+}
+
+#[test]
+fn wrong_version_comments_are_fixed_and_missing_ones_filled() {
+    let srv = releases();
+    let c = &srv.c;
+    let dir = tempfile::tempdir().unwrap();
+    let wf = write(
+        dir.path(),
+        ".github/workflows/w.yml",
+        &steps(&[
+            &format!("acme/tool@{} # v1.0.0", c[2]),
+            &format!("acme/tool@{} # pin @v1.0.0", c[4]),
+            &format!("acme/tool@{}", c[1]),
+            &format!("acme/tool@{} # v1.2.0", c[2]),
+            &format!("acme/tool@{} # main", c[2]),
+        ]),
+    );
+    let out = srv.run(dir.path(), &["--fix", "--select", "pin"]);
+    let got = std::fs::read_to_string(&wf).unwrap();
+    assert!(
+        got.contains(&format!("acme/tool@{} # v1.2.0\n", c[2])),
+        "{got}"
+    );
+    assert!(
+        got.contains(&format!("acme/tool@{} # pin @v2.0.0\n", c[4])),
+        "{got}"
+    );
+    assert!(
+        got.contains(&format!("acme/tool@{} # v1.1.0\n", c[1])),
+        "{got}"
+    );
+    // Right comments, including a branch name, are left as they are.
+    assert!(
+        got.contains(&format!("acme/tool@{} # main\n", c[2])),
+        "{got}"
+    );
+    let msgs = text(&out);
+    assert!(msgs.contains("w.yml:6:15"), "{msgs}");
+    assert!(msgs.contains("did not name the pinned commit"), "{msgs}");
+    assert!(!msgs.contains("w.yml:9:15"), "{msgs}");
+}
+
+#[test]
+fn comments_on_the_line_stay_there_and_opt_outs_are_honoured() {
+    let srv = releases();
+    let c2 = &srv.c[2];
+    let (lines, _) = fixed(
+        &srv,
+        &[
+            "acme/tool@v1 # zizmor: ignore[artipacked]",
+            "acme/tool@v1.2.0   # keep me",
+            "acme/tool@v1 # ratchet:exclude",
+            "acme/tool@v1 # actions-up-ignore",
+            "acme/tool@v1.0.0 # tag: v1.0.0",
+            "acme/tool@v1.0.0 # @v1.0.0",
+        ],
+        &[],
+    );
+    assert_eq!(
+        lines,
+        [
+            format!("acme/tool@{c2} # v1.2.0 # zizmor: ignore[artipacked]"),
+            format!("acme/tool@{c2}   # v1.2.0 # keep me"),
+            "acme/tool@v1 # ratchet:exclude".to_string(),
+            "acme/tool@v1 # actions-up-ignore".to_string(),
+            format!("acme/tool@{} # tag: v1.0.0", srv.c[0]),
+            format!("acme/tool@{} # @v1.0.0", srv.c[0]),
+        ]
+    );
+}
+
+#[test]
+fn forms_once_skipped_or_mislabelled() {
+    let srv = releases();
+    let c = &srv.c;
+    let dir = tempfile::tempdir().unwrap();
+    let wf = write(
+        dir.path(),
+        ".github/workflows/w.yml",
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: >-\n          acme/tool@v1\n      - uses: acme/tool@refs/heads/main\n      - uses: acme/tool@refs/tags/v1\n      - uses: acme/tool@latest\n      - uses: acme/tool@stable\n",
+    );
+    let action = write(
+        dir.path(),
+        ".github/workflows/setup/action.yml",
+        "name: s\nruns:\n  using: composite\n  steps:\n    - uses: acme/tool@v1.0.0\n",
+    );
+    let out = srv.run(dir.path(), &["--fix", "--select", "pin"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let got = std::fs::read_to_string(&wf).unwrap();
+    assert_eq!(
+        got,
+        format!(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme/tool@{c3} # v1.2.0\n      - uses: acme/tool@{c3} # main\n      - uses: acme/tool@{c3} # v1.2.0\n      - uses: acme/tool@{c3} # latest\n      - uses: acme/tool@{s} # stable\n",
+            c3 = c[2],
+            s = srv.stable
+        )
+    );
+    assert!(std::fs::read_to_string(&action)
+        .unwrap()
+        .contains(&format!("acme/tool@{} # v1.0.0", c[0])));
+    // The hostile tags on `stable`'s commit were neither written nor printed.
+    let msgs = text(&out);
+    for bad in ['\u{2028}', '\u{202e}'] {
+        assert!(!got.contains(bad));
+        assert!(!msgs.contains(bad), "{msgs}");
+    }
+    let again = srv.run(dir.path(), &["--check", "--select", "pin", "--verify-pins"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
 }

@@ -126,7 +126,7 @@ fn resolves_tags_branches_and_peels_annotated_tags() {
     check("v1.0.0", &f.c1, "v1.0.0");
     check("v2", &f.c3, "v2.0.0");
     check("v2.0", &f.c3, "v2.0.0");
-    check("nested", &f.c3, "v2.0.0");
+    check("nested", &f.c3, "nested");
     check("main", &f.c3, "main");
     check("feature/x", &f.c1, "feature/x");
     check("refs/heads/main", &f.c3, "main");
@@ -134,8 +134,8 @@ fn resolves_tags_branches_and_peels_annotated_tags() {
     check(&f.c1, &f.c1, "v1.0.0");
 
     // Tag and branch with the same name: the tag is pinned, with a warning.
-    // Not version-like: the comment is the most specific version tag on the same commit.
-    let res = check("release", &f.c1, "v1.0.0");
+    // Not version-like: the comment is the ref's own name.
+    let res = check("release", &f.c1, "release");
     let warning = res.warning.expect("a warning for the tag/branch clash");
     assert!(warning.contains("both a tag and a branch"), "{warning}");
     check("refs/heads/release", &f.c2, "release");

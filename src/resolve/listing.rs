@@ -207,11 +207,14 @@ impl RefListing {
             }
             // A pre-release ref (`v4.0.0-rc.1`) is already as specific as it gets.
             Some(_) => false,
-            None => candidate.suffix.is_empty(),
+            // A ref that is not a version (`latest`, `stable`) is its own best name: another
+            // tag that happens to be on the same commit today says nothing about it.
+            None => false,
         };
         self.tags
             .iter()
             .filter(|(name, tag_sha)| tag_sha.as_str() == sha && name.as_str() != tag)
+            .filter(|(name, _)| is_safe_ref_name(name))
             .filter_map(|(name, _)| Version::parse(name).map(|v| (name, v)))
             .filter(|(_, v)| refines(v))
             .filter(|(_, v)| {
@@ -230,7 +233,7 @@ impl RefListing {
         let mut tags: Vec<(&String, Option<Version>)> = self
             .tags
             .iter()
-            .filter(|(_, s)| s.eq_ignore_ascii_case(sha))
+            .filter(|(name, s)| s.eq_ignore_ascii_case(sha) && is_safe_ref_name(name))
             .map(|(name, _)| (name, Version::parse(name)))
             .collect();
         tags.sort_by(|(a_name, a), (b_name, b)| match (a, b) {
@@ -242,12 +245,54 @@ impl RefListing {
         let branches = self
             .branches
             .iter()
-            .filter(|(_, s)| s.eq_ignore_ascii_case(sha))
+            .filter(|(name, s)| s.eq_ignore_ascii_case(sha) && is_safe_ref_name(name))
             .map(|(name, _)| name.clone());
         tags.into_iter()
             .map(|(name, _)| name.clone())
             .chain(branches)
             .collect()
+    }
+
+    /// Release tags newer than `current` (a version tag name: `v4.1.0`, `v4`, `pkg/v1.2.3`),
+    /// newest first. A release has the same prefix as `current` (so `pkg/v…` tags are ordered
+    /// within their component and `v` style is kept), at least two numbers, no suffix other
+    /// than a pre-release (`-rc.1`, only when `current` is itself a pre-release) or build
+    /// metadata (`+x`), and a name safe to write ([`is_safe_ref_name`]). `any_major: false`
+    /// keeps the major version. Empty when `current` is not a version.
+    pub fn newer_releases(&self, current: &str, any_major: bool) -> Vec<Release> {
+        let Some(base) = Version::parse(current) else {
+            return Vec::new();
+        };
+        let allow_pre = base.suffix.starts_with('-');
+        let mut found: Vec<(Version, Release)> = self
+            .tags
+            .iter()
+            .filter(|(name, _)| is_safe_ref_name(name))
+            .filter_map(|(name, commit)| Version::parse(name).map(|v| (name, commit, v)))
+            .filter(|(_, _, v)| {
+                v.prefix == base.prefix
+                    && v.nums.len() >= 2
+                    && (v.suffix.is_empty()
+                        || v.suffix.starts_with('+')
+                        || (allow_pre && v.suffix.starts_with('-')))
+                    && (any_major || v.nums.first() == base.nums.first())
+                    && compare_versions(v, &base) == Ordering::Greater
+            })
+            .map(|(name, commit, v)| {
+                let release = Release {
+                    tag: name.clone(),
+                    commit: commit.clone(),
+                    dated_object: self.tag_objects.get(name).unwrap_or(commit).clone(),
+                };
+                (v, release)
+            })
+            .collect();
+        found.sort_by(|(a, ra), (b, rb)| {
+            compare_versions(b, a)
+                .then_with(|| b.nums.len().cmp(&a.nums.len()))
+                .then_with(|| ra.tag.cmp(&rb.tag))
+        });
+        found.into_iter().map(|(_, r)| r).collect()
     }
 
     /// True when some branch or tag points at `sha`.
@@ -294,13 +339,13 @@ impl RefListing {
 
 /// The ref named by a version comment, in the forms found in the wild: `# v4.2.2`,
 /// `# tag=v4.2.2`, `# version: 4.2.2`, `# ver: 4`, `# pin @v4`, `# renovate: pin @v4`,
-/// `# pin@v4`, `# ratchet:actions/checkout@v4`. Text after the first word is ignored. `None`
+/// `# pin@v4`, `# tag: v4.2.2`, `# @v4.2.2`, `# ratchet:actions/checkout@v4`. Text after the first word is ignored. `None`
 /// when the comment names nothing that could be a ref (`# ratchet:exclude`, prose).
 pub fn comment_ref(comment: &str) -> Option<&str> {
     let mut text = comment.trim_start();
     text = text.strip_prefix('#').unwrap_or(text).trim_start();
     text = text.strip_prefix("renovate:").unwrap_or(text).trim_start();
-    for prefix in ["tag=", "version:", "ver:", "pin @", "pin@"] {
+    for prefix in ["tag=", "tag:", "version:", "ver:", "pin @", "pin@", "@"] {
         if let Some(rest) = text.strip_prefix(prefix) {
             text = rest.trim_start();
             break;
@@ -317,18 +362,32 @@ pub fn comment_ref(comment: &str) -> Option<&str> {
     Some(word)
 }
 
+/// Whether a ref name may be written into a file as a version comment (or shown in a message):
+/// ASCII letters, digits and `.`, `_`, `+`, `-`, `/`, starting with a letter or digit, at most
+/// 128 bytes, and a valid git ref name. Tag and branch names come from servers nobody here
+/// controls; git allows nearly any byte in them, including line separators, bidirectional
+/// overrides and escape sequences that would end a YAML comment or fool a reader.
+pub fn is_safe_ref_name(name: &str) -> bool {
+    name.len() <= 128
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'+' | b'-' | b'/'))
+        && super::uses::validate_ref(name).is_ok()
+}
+
 /// `v4.2.2` → prefix `v`, numbers `[4, 2, 2]`, suffix ``; `release/v1-rc.1` → prefix
 /// `release/v`, `[1]`, `-rc.1`. The prefix is everything before the first digit of the last
 /// `/` component.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Version<'a> {
-    prefix: &'a str,
-    nums: Vec<u64>,
-    suffix: &'a str,
+pub struct Version<'a> {
+    pub prefix: &'a str,
+    pub nums: Vec<u64>,
+    pub suffix: &'a str,
 }
 
 impl<'a> Version<'a> {
-    fn parse(name: &'a str) -> Option<Version<'a>> {
+    pub fn parse(name: &'a str) -> Option<Version<'a>> {
         let segment_start = name.rfind('/').map_or(0, |i| i + 1);
         let digits_start =
             segment_start + name[segment_start..].find(|c: char| c.is_ascii_digit())?;
@@ -353,6 +412,65 @@ impl<'a> Version<'a> {
             nums,
             suffix: &name[i..],
         })
+    }
+}
+
+/// A release tag found by [`RefListing::newer_releases`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    pub tag: String,
+    /// The commit the tag names (peeled).
+    pub commit: String,
+    /// The object whose date is the release date: the tag object of an annotated tag,
+    /// otherwise the commit.
+    pub dated_object: String,
+}
+
+/// Semantic order of two versions of one prefix: numbers compared with missing ones as 0, then
+/// a pre-release (`-…`) before the release; build metadata (`+…`) is ignored.
+pub fn compare_versions(a: &Version, b: &Version) -> Ordering {
+    let len = a.nums.len().max(b.nums.len());
+    let num = |v: &Version, i: usize| v.nums.get(i).copied().unwrap_or(0);
+    for i in 0..len {
+        match num(a, i).cmp(&num(b, i)) {
+            Ordering::Equal => continue,
+            other => return other,
+        }
+    }
+    fn pre<'a>(v: &Version<'a>) -> Option<&'a str> {
+        let p = v.suffix.strip_prefix('-')?;
+        Some(p.split('+').next().unwrap_or(p))
+    }
+    match (pre(a), pre(b)) {
+        (None, None) => Ordering::Equal,
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(x), Some(y)) => compare_prerelease(x, y),
+    }
+}
+
+/// SemVer pre-release order: dot-separated identifiers, numeric ones numerically and below
+/// alphanumeric ones, a shorter list first when all else is equal.
+fn compare_prerelease(a: &str, b: &str) -> Ordering {
+    let mut xs = a.split('.');
+    let mut ys = b.split('.');
+    loop {
+        match (xs.next(), ys.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => {
+                let order = match (x.parse::<u64>(), y.parse::<u64>()) {
+                    (Ok(x), Ok(y)) => x.cmp(&y),
+                    (Ok(_), Err(_)) => Ordering::Less,
+                    (Err(_), Ok(_)) => Ordering::Greater,
+                    (Err(_), Err(_)) => x.cmp(y),
+                };
+                if order != Ordering::Equal {
+                    return order;
+                }
+            }
+        }
     }
 }
 
@@ -461,9 +579,111 @@ mod tests {
         assert_eq!(l.resolve("v4.2.1").unwrap().comment, "v4.2.1");
         assert_eq!(l.resolve("v5.0.0").unwrap().comment, "v5.0.0");
         assert_eq!(l.resolve("v4.2.2-rc.1").unwrap().comment, "v4.2.2-rc.1");
-        // Not version-like: the most specific version tag on the commit.
-        assert_eq!(l.resolve("latest").unwrap().comment, "4.2.2.1");
+        // Not version-like: its own name, whatever else is on the commit today.
+        assert_eq!(l.resolve("latest").unwrap().comment, "latest");
         assert_eq!(l.resolve("refs/tags/v4").unwrap().comment, "v4.2.2");
+    }
+
+    #[test]
+    fn hostile_tag_names_never_become_comments() {
+        // Names git accepts (or a hostile server sends) that must never reach a file or a
+        // terminal raw: line and paragraph separators, bidirectional overrides, escapes,
+        // NEL, zero-width characters, quotes and colons that would change YAML.
+        let specials = [
+            "\u{2028}",
+            "\u{2029}",
+            "\u{202e}",
+            "\u{2066}",
+            "\u{200b}",
+            "\u{feff}",
+            "\u{85}",
+            "\u{1b}[2J",
+            "\u{7}",
+            "\r",
+            "\n",
+            "\t",
+            " ",
+            "#",
+            ":",
+            "'",
+            "\"",
+            "é",
+            "\u{ff0f}",
+        ];
+        let mut names = Vec::new();
+        for special in specials {
+            for shape in ["v9.9.9{}", "{}v9.9.9", "v9{}.9.9", "x{}---{}v9.9.9.9.9"] {
+                names.push(shape.replace("{}", special));
+            }
+        }
+        for name in &names {
+            assert!(!is_safe_ref_name(name), "{name:?}");
+            let output =
+                format!("{A}\trefs/tags/v1\n{A}\trefs/tags/{name}\n{A}\trefs/heads/stable\n");
+            let l = RefListing::from_ls_remote(&output);
+            for r in ["v1", "stable", A] {
+                let res = l.resolve(r).unwrap();
+                assert!(is_safe_ref_name(&res.comment), "{r} → {:?}", res.comment);
+            }
+            assert!(l.names_for(A).iter().all(|n| is_safe_ref_name(n)));
+            // A line break ends the listing line itself (git never lists such names).
+            if !name.contains(['\r', '\n']) {
+                assert!(l.newer_releases("v1", true).is_empty(), "{name:?}");
+            }
+        }
+        for good in [
+            "v4.2.2",
+            "release/v1.3.0",
+            "pkg/v1.0.0-rc.1+build.5",
+            "main",
+            "feature_x",
+        ] {
+            assert!(is_safe_ref_name(good), "{good}");
+        }
+        assert!(!is_safe_ref_name(&"v".repeat(129)));
+        assert!(!is_safe_ref_name("-v1"));
+        assert!(!is_safe_ref_name("v1.lock"));
+    }
+
+    #[test]
+    fn newer_releases_keep_style_and_major_and_skip_prereleases() {
+        let l = listing(
+            &[
+                ("v1.0.0", A),
+                ("v1.1.0", B),
+                ("v1.2.0-rc.1", C),
+                ("v1", B),
+                ("v2.0.0", C),
+                ("v2.0", C),
+                ("1.5.0", A),
+                ("pkg/v1.3.0", A),
+                ("pkg/v1.4.0", B),
+                ("other/v9.0.0", B),
+                ("v1.10.0-beta", A),
+                ("v1.0.9", A),
+            ],
+            &[],
+        );
+        let tags = |base: &str, any: bool| -> Vec<String> {
+            l.newer_releases(base, any)
+                .into_iter()
+                .map(|r| r.tag)
+                .collect()
+        };
+        assert_eq!(tags("v1.0.0", false), ["v1.1.0", "v1.0.9"]);
+        assert_eq!(tags("v1.0.0", true), ["v2.0.0", "v2.0", "v1.1.0", "v1.0.9"]);
+        assert_eq!(tags("v1.1.0", false), Vec::<String>::new());
+        assert_eq!(tags("v1.0.9", false), ["v1.1.0"]);
+        assert_eq!(tags("pkg/v1.3.0", true), ["pkg/v1.4.0"]);
+        assert_eq!(tags("1.0.0", false), ["1.5.0"]);
+        // From a pre-release, pre-releases count.
+        assert_eq!(tags("v1.2.0-rc.0", false), ["v1.10.0-beta", "v1.2.0-rc.1"]);
+        assert!(tags("main", true).is_empty());
+        let v = |s| Version::parse(s).unwrap();
+        assert!(compare_versions(&v("v1.2.0-rc.1"), &v("v1.2.0")).is_lt());
+        assert!(compare_versions(&v("v1.2.0-rc.2"), &v("v1.2.0-rc.10")).is_lt());
+        assert!(compare_versions(&v("v1.2"), &v("v1.2.0")).is_eq());
+        assert!(compare_versions(&v("v1.2.0+b"), &v("v1.2.0")).is_eq());
     }
 
     #[test]
@@ -474,7 +694,7 @@ mod tests {
         );
         assert_eq!(l.resolve("v1").unwrap().comment, "v1.1.0");
         let l = listing(&[("stable", A), ("x1.0", A), ("y1.0", A)], &[]);
-        assert_eq!(l.resolve("stable").unwrap().comment, "x1.0");
+        assert_eq!(l.resolve("stable").unwrap().comment, "stable");
         let l = listing(&[("stable", A), ("other", A)], &[]);
         assert_eq!(l.resolve("stable").unwrap().comment, "stable");
         let l = listing(

@@ -35,7 +35,10 @@ mod session;
 mod uses;
 
 pub use fetch::{ObjectDates, MAX_FILE_BYTES};
-pub use listing::{comment_ref, PinCheck, RefError, RefListing, Resolution};
+pub use listing::{
+    comment_ref, compare_versions, is_safe_ref_name, PinCheck, RefError, RefListing, Release,
+    Resolution, Version,
+};
 pub use session::{list_refs, RemoteFile, Session, Stats, FAILURE_TTL, TRIP_AFTER_TIMEOUTS};
 pub use uses::{
     is_full_sha, parse_uses, validate_owner, validate_ref, validate_repo, RemoteUses, RepoId,

@@ -1,0 +1,876 @@
+//! `pin`: pin every action and reusable workflow to a full commit SHA, and keep pins current.
+//!
+//! ## What it does
+//! Rewrites `uses: owner/repo[/path]@ref` (steps, job-level reusable workflow calls, composite
+//! action steps; plain, quoted or block scalars, block or flow collections) to
+//! `uses: owner/repo[/path]@<40-hex SHA> # vX.Y.Z`, where the comment is the most specific tag
+//! on the same commit (`v4` becomes `v4.2.2` when both name it), or the ref itself for a branch
+//! or any other ref that is not a version (`main`, `latest`). `./local` paths, `docker://`
+//! images and refs with `${{ }}` are left alone, and so is a `uses:` whose line says
+//! `# ratchet:exclude` or `# actions-up-ignore`.
+//!
+//! Comments: the version comment goes right after the value; a comment already on the line
+//! stays on the line, after it, text unchanged (`@<sha> # v4.2.2 # zizmor: ignore[artipacked]`),
+//! which is where zizmor, Renovate and Dependabot read them. A version comment written in
+//! another form (`# tag=v4.1.0`, `# pin @v4`, `# ratchet:owner/repo@v4` …, see [`comment`]) keeps
+//! its form. A pinned SHA whose version comment names another commit gets its comment fixed
+//! (the SHA wins), with a warning; a pinned SHA without one gets one when a tag or branch names
+//! it.
+//!
+//! `--update` moves pins (and tag refs) to the newest release of the same major version,
+//! `--upgrade` to the newest of any major; never backwards, pre-releases only from a
+//! pre-release, tag style and monorepo component prefixes kept. A cooldown (`--min-age`,
+//! `[pin] min-age`, dependabot.yml, see [`cooldown`]) skips releases younger than that, dated by
+//! the tag (annotated) or the commit.
+//!
+//! ## Why
+//! A tag can be moved to any commit by whoever controls the repository; a full SHA cannot.
+//! Pins that never move go stale, so moving them must be as easy and as safe as setting them.
+//!
+//! Listings and dates come from the run's [`Session`]: one `git ls-remote` per repository for the
+//! whole run and one fetch per release commit ever dated, prefetched before files are processed
+//! (see [`crate::resolve`]).
+
+pub mod comment;
+pub mod cooldown;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::{Context, Output, Rule};
+use crate::discover::FileKind;
+use crate::edit::{Edit, Fix};
+use crate::finding::{Finding, Severity};
+use crate::resolve::{
+    is_safe_ref_name, parse_uses, PinCheck, RefListing, Release, RemoteUses, RepoId, ResolveError,
+    Session, UsesRef, Version,
+};
+use crate::syntax::views::{ActionMeta, Workflow};
+use crate::syntax::{NodeId, NodeKind, SyntaxTree, TokenKind};
+
+use comment::VersionComment;
+use cooldown::{Bump, Cooldown};
+
+pub const NAME: &str = "pin";
+
+/// How far pins move.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Pin refs to the commit they name today; pins stay where they are.
+    #[default]
+    Pin,
+    /// Move to the newest release of the same major version.
+    Update,
+    /// Move to the newest release of any major version.
+    Upgrade,
+}
+
+/// How `pin` runs this time (listings and dates come from the run's [`Session`]).
+#[derive(Default)]
+pub struct PinData {
+    pub verify_pins: bool,
+    /// `pin` was named in `--select`: pin even where GitHub's actions lockfile is used.
+    pub explicit: bool,
+    pub mode: Mode,
+    /// `--min-age DAYS`.
+    pub min_age: Option<u32>,
+    /// Explain decisions as info findings (`-v`, JSON, SARIF).
+    pub explain: bool,
+    /// Seconds since the Unix epoch at the start of the run (release ages are counted from it).
+    pub now: i64,
+    /// dependabot.yml cooldowns read so far, by file.
+    pub dependabot: Mutex<HashMap<PathBuf, Result<Option<Cooldown>, String>>>,
+}
+
+impl PinData {
+    /// The cooldown for `file`, and a problem to report about it.
+    fn cooldown(&self, cx: &Context) -> (Option<Cooldown>, Option<String>) {
+        if let Some(days) = self.min_age {
+            return (Some(Cooldown::days(days, "--min-age")), None);
+        }
+        if let Some(days) = cx.config.pin.min_age {
+            return (Some(Cooldown::days(days, "wffmt.toml [pin] min-age")), None);
+        }
+        let Some(path) = cx.file.and_then(cooldown::dependabot_file) else {
+            return (None, None);
+        };
+        let mut cache = self.dependabot.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = cache.entry(path.clone()).or_insert_with(|| {
+            let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            cooldown::from_dependabot(&text, &path.display().to_string())
+        });
+        match entry {
+            Ok(c) => (c.clone(), None),
+            Err(why) => (
+                None,
+                Some(format!(
+                    "the cooldown in {} was not used: {why}",
+                    path.display()
+                )),
+            ),
+        }
+    }
+}
+
+pub struct Pin {
+    pub data: Option<Arc<PinData>>,
+    pub session: Option<Arc<Session>>,
+}
+
+/// One `uses:` value of a file.
+pub struct UsesSite {
+    pub node: NodeId,
+    pub value: String,
+}
+
+/// Every `uses:` value node of a workflow or an action.
+pub fn uses_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<UsesSite> {
+    let mut nodes = Vec::new();
+    match kind {
+        FileKind::Workflow => {
+            if let Some(wf) = Workflow::new(tree) {
+                for job in wf.jobs() {
+                    nodes.extend(job.uses());
+                    nodes.extend(job.steps().iter().filter_map(|s| s.uses()));
+                }
+            }
+        }
+        FileKind::Action => {
+            if let Some(action) = ActionMeta::new(tree) {
+                nodes.extend(action.steps().iter().filter_map(|s| s.uses()));
+            }
+        }
+    }
+    nodes
+        .into_iter()
+        .filter(|&n| tree.kind(n) == NodeKind::Scalar)
+        .filter_map(|node| {
+            // Not trimmed: a value with stray whitespace or escapes is not a valid ref.
+            let value = tree.scalar_value(node)?.to_string();
+            Some(UsesSite { node, value })
+        })
+        .collect()
+}
+
+/// The repositories a file needs listed: every remote `uses:` (pinned ones too: their version
+/// comments are checked and filled in).
+pub fn repos_to_resolve(tree: &SyntaxTree, kind: FileKind) -> Vec<RepoId> {
+    uses_sites(tree, kind)
+        .into_iter()
+        .filter_map(|s| match parse_uses(&s.value) {
+            UsesRef::Remote(r) => Some(r.repo_id()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `(repository, object)` pairs whose dates `--update`/`--upgrade` may need for a file:
+/// the release candidates of each remote `uses:`, newest first, at most `per_use` each.
+pub fn dates_to_prefetch(
+    tree: &SyntaxTree,
+    kind: FileKind,
+    session: &Session,
+    mode: Mode,
+    per_use: usize,
+) -> Vec<(RepoId, String)> {
+    let mut keys = Vec::new();
+    for site in uses_sites(tree, kind) {
+        let UsesRef::Remote(remote) = parse_uses(&site.value) else {
+            continue;
+        };
+        let Ok(listing) = session.listing(&remote.repo_id()) else {
+            continue;
+        };
+        let current_sha = if remote.is_pinned() {
+            remote.git_ref.to_ascii_lowercase()
+        } else {
+            match listing.resolve(&remote.git_ref) {
+                Ok(r) => r.sha,
+                Err(_) => continue,
+            }
+        };
+        let base = base_version(&listing, &remote, &current_sha, None);
+        let Some(base) = base else { continue };
+        for release in listing
+            .newer_releases(&base, mode == Mode::Upgrade)
+            .into_iter()
+            .take(per_use)
+        {
+            keys.push((remote.repo_id(), release.dated_object));
+        }
+    }
+    keys
+}
+
+/// Whether any of these files has a cooldown configured (`[pin] min-age` in its configuration
+/// file, or a dependabot.yml cooldown for github-actions): then release dates are worth
+/// prefetching.
+pub fn cooldown_configured(texts: &[(&str, FileKind, Option<&Path>)]) -> bool {
+    let finder = crate::config::ConfigFinder::new();
+    let mut seen: HashMap<PathBuf, bool> = HashMap::new();
+    texts.iter().filter_map(|(_, _, p)| *p).any(|path| {
+        if finder.for_file(path).is_ok_and(|c| c.pin.min_age.is_some()) {
+            return true;
+        }
+        let Some(file) = cooldown::dependabot_file(path) else {
+            return false;
+        };
+        *seen.entry(file.clone()).or_insert_with(|| {
+            std::fs::read_to_string(&file)
+                .is_ok_and(|text| cooldown::from_dependabot(&text, "").is_ok_and(|c| c.is_some()))
+        })
+    })
+}
+
+/// `.github/workflows/actions.lock` of the repository holding `file`, if there is one.
+pub fn actions_lockfile(file: &Path) -> Option<std::path::PathBuf> {
+    for dir in file.ancestors().skip(1) {
+        let lock = dir.join(".github/workflows/actions.lock");
+        if lock.is_file() {
+            return Some(lock);
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    None
+}
+
+impl Rule for Pin {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn allowed_routes(&self) -> &'static [&'static str] {
+        &["jobs.*.uses", "jobs.*.steps[*].uses", "runs.steps[*].uses"]
+    }
+
+    fn may_edit_comments(&self) -> bool {
+        true
+    }
+
+    fn run(&self, cx: &Context) -> Output {
+        let mut out = Output::default();
+        let (Some(data), Some(session)) = (&self.data, &self.session) else {
+            return out;
+        };
+        if !data.explicit {
+            if let Some(lock) = cx.file.and_then(actions_lockfile) {
+                out.findings.push(
+                    Finding::new(
+                        NAME,
+                        Severity::Info,
+                        1,
+                        1,
+                        format!(
+                            "the repository uses GitHub's actions lockfile ({}); pinning is left to it",
+                            lock.display()
+                        ),
+                    )
+                    .with_help("run with `--select pin` to pin these workflows anyway"),
+                );
+                return out;
+            }
+        }
+        let (cooldown, cooldown_problem) = if data.mode == Mode::Pin {
+            (None, None)
+        } else {
+            data.cooldown(cx)
+        };
+        if let Some(problem) = cooldown_problem {
+            out.findings.push(
+                Finding::new(NAME, Severity::Warning, 1, 1, problem).with_help(
+                    "fix the cooldown in dependabot.yml, or set `[pin] min-age` or --min-age",
+                ),
+            );
+        }
+        let mut run = FileRun {
+            cx,
+            data,
+            session,
+            cooldown: cooldown.as_ref(),
+            out: &mut out,
+            cooldown_used: false,
+        };
+        for site in uses_sites(cx.tree, cx.kind) {
+            run.site(&site);
+        }
+        if run.cooldown_used && data.explain {
+            if let Some(c) = &cooldown {
+                out.findings.push(Finding::new(
+                    NAME,
+                    Severity::Info,
+                    1,
+                    1,
+                    format!("update cooldown: {}", c.describe()),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// One file's pass.
+struct FileRun<'a, 'o> {
+    cx: &'a Context<'a>,
+    data: &'a PinData,
+    session: &'a Session,
+    cooldown: Option<&'a Cooldown>,
+    out: &'o mut Output,
+    cooldown_used: bool,
+}
+
+/// Where the pin should point after this run.
+struct Target {
+    sha: String,
+    /// The name for the version comment (a ref that names `sha`), if one is safe to write.
+    name: Option<String>,
+    /// `from → to` when `--update`/`--upgrade` moved it.
+    moved: Option<(String, String)>,
+}
+
+impl FileRun<'_, '_> {
+    fn finding(&mut self, severity: Severity, node: NodeId, msg: String) -> &mut Finding {
+        let tree = self.cx.tree;
+        let (line, column) = tree.line_col(tree.range(node).start);
+        self.out
+            .findings
+            .push(Finding::new(NAME, severity, line, column, msg));
+        self.out.findings.last_mut().expect("just pushed")
+    }
+
+    fn site(&mut self, site: &UsesSite) {
+        let tree = self.cx.tree;
+        let remote = match parse_uses(&site.value) {
+            UsesRef::Remote(r) => r,
+            UsesRef::Invalid(why) => {
+                self.finding(
+                    Severity::Warning,
+                    site.node,
+                    format!("cannot pin `{}`: {why}", site.value),
+                );
+                return;
+            }
+            _ => return,
+        };
+        if self.cx.config.pin.is_ignored(&site.value) {
+            return;
+        }
+        // Inside a flow collection the comment can only follow the whole collection, and only
+        // when it ends on the same line.
+        let anchor = comment_anchor(tree, site.node);
+        let comment_tok = anchor.and_then(|a| tree.trailing_comment(a));
+        let comment_text = comment_tok.map(|i| tree.tokens()[i].text(tree.text()));
+        if comment_text.is_some_and(comment::opts_out) {
+            return;
+        }
+        let pinned = remote.is_pinned();
+        // A pin left where it is needs the listing only to check or fill in its comment; a
+        // failure to list is then no reason to complain (offline runs keep working).
+        let quiet = pinned && self.data.mode == Mode::Pin && !self.data.verify_pins;
+        let listing = match self.session.listing(&remote.repo_id()) {
+            Ok(l) => l,
+            Err(_) if quiet => return,
+            Err(e) => {
+                self.resolve_error(site, &e);
+                return;
+            }
+        };
+        let line = comment_text.map(|c| comment::split(c, |n| listing.resolve(n).is_ok()));
+        let version = line.as_ref().and_then(|l| l.version.clone());
+
+        // Where the pin is today.
+        let (current_sha, current_name) = if pinned {
+            let sha = remote.git_ref.to_ascii_lowercase();
+            if self.data.verify_pins {
+                self.verify(site, &remote, &listing, &sha, version.as_ref());
+            }
+            (sha.clone(), best_name(&listing, &sha))
+        } else {
+            match listing.resolve(&remote.git_ref) {
+                Ok(resolution) => {
+                    if let Some(w) = &resolution.warning {
+                        self.finding(Severity::Warning, site.node, w.clone());
+                    }
+                    let name = if let Some(branch) = remote.git_ref.strip_prefix("refs/heads/") {
+                        branch.to_string()
+                    } else {
+                        resolution.comment.clone()
+                    };
+                    (resolution.sha, Some(name))
+                }
+                Err(e) => {
+                    self.finding(
+                        Severity::Error,
+                        site.node,
+                        format!(
+                            "cannot pin `{}`: {}/{} has no tag or branch named `{}` ({e})",
+                            site.value, remote.owner, remote.repo, remote.git_ref
+                        ),
+                    )
+                    .help = Some(
+                        "check the ref's spelling; the rest of the file is still pinned".into(),
+                    );
+                    return;
+                }
+            }
+        };
+
+        // Where it should be.
+        let mut target = Target {
+            sha: current_sha.clone(),
+            name: current_name.filter(|n| is_safe_ref_name(n)),
+            moved: None,
+        };
+        if self.data.mode != Mode::Pin {
+            let held = version.as_ref().map(|v| v.name);
+            if let Some(base) = base_version(&listing, &remote, &current_sha, held) {
+                if let Some(release) = self.choose_release(site, &remote, &listing, &base) {
+                    let name = listing
+                        .resolve(&release.tag)
+                        .map(|r| r.comment)
+                        .unwrap_or_else(|_| release.tag.clone());
+                    target = Target {
+                        sha: release.commit.clone(),
+                        name: Some(name.clone()).filter(|n| is_safe_ref_name(n)),
+                        moved: Some((base, name)),
+                    };
+                }
+            }
+        }
+
+        let mut edits = Vec::new();
+        let value_changes = !pinned || target.sha != current_sha;
+        let new_value = remote.with_ref(&target.sha);
+
+        // The comment: keep a correct version comment, fix a wrong one, write a new one.
+        let mut fixed_comment = None;
+        let new_version_text = match (&version, &target.name) {
+            (Some(v), Some(name)) => {
+                let names_target = listing
+                    .resolve(v.name)
+                    .is_ok_and(|r| r.sha.eq_ignore_ascii_case(&target.sha))
+                    || tag_or_branch_names(&listing, v.name, &target.sha);
+                if names_target {
+                    None
+                } else {
+                    if !value_changes {
+                        fixed_comment = Some((v.name.to_string(), name.clone()));
+                    }
+                    Some(v.with_name(name))
+                }
+            }
+            (None, Some(name)) => Some(format!("# {name}")),
+            (_, None) => None,
+        };
+        if value_changes {
+            match value_edit(tree, site.node, &new_value) {
+                ValueEdit::Inline(edit) => edits.push(edit),
+                ValueEdit::Block(range) => {
+                    // The block scalar becomes a plain one on the `uses:` line, so that the
+                    // version comment can follow it.
+                    let mut text = new_value.clone();
+                    if let Some(v) = &new_version_text {
+                        text.push(' ');
+                        text.push_str(v);
+                    }
+                    self.push_fix(&site.value, &target, vec![Edit::replace(range, text)]);
+                    return;
+                }
+                ValueEdit::None => {
+                    self.finding(
+                        Severity::Warning,
+                        site.node,
+                        format!(
+                            "cannot pin `{}`: this form of scalar cannot be rewritten; write the value on the `uses:` line",
+                            site.value
+                        ),
+                    );
+                    return;
+                }
+            }
+        }
+        if let Some(version_text) = &new_version_text {
+            match (anchor, comment_tok, &line) {
+                (None, _, _) => {
+                    self.finding(
+                        Severity::Info,
+                        site.node,
+                        format!(
+                            "pinned without a version comment (`{}`): a comment cannot go inside a flow collection that spans lines",
+                            target.name.clone().unwrap_or_default()
+                        ),
+                    );
+                }
+                (Some(a), None, _) => edits.push(comment_after(tree, a, version_text)),
+                (Some(_), Some(i), Some(line)) => {
+                    let tok = tree.tokens()[i];
+                    let text = if line.rest.is_empty() {
+                        version_text.clone()
+                    } else {
+                        format!("{version_text} {}", line.rest)
+                    };
+                    let old = tok.text(tree.text());
+                    if old.trim_end() != text {
+                        let end = tok.start as usize + old.trim_end().len();
+                        edits.push(Edit::replace(tok.start as usize..end, text));
+                    }
+                }
+                (Some(_), Some(_), None) => {}
+            }
+        } else if target.name.is_none() && value_changes {
+            let written = current_name_of(&listing, &target.sha);
+            if let Some(raw) = written {
+                self.finding(
+                    Severity::Info,
+                    site.node,
+                    format!(
+                        "pinned without a version comment: the ref's name `{}` has characters that are not written into files",
+                        raw.escape_debug()
+                    ),
+                );
+            }
+        }
+        if let Some((was, now)) = &fixed_comment {
+            self.finding(
+                Severity::Warning,
+                site.node,
+                format!(
+                    "the version comment `{was}` did not name the pinned commit {}; it now says `{now}`",
+                    short(&target.sha)
+                ),
+            )
+            .help = Some(
+                "the SHA is what runs; if you meant the version in the old comment, pin that instead (`@{was}` and run `wffmt --fix --select pin`)"
+                    .replace("{was}", was),
+            );
+        }
+        if edits.is_empty() {
+            return;
+        }
+        if value_changes {
+            self.push_fix(&site.value, &target, edits);
+        } else {
+            let name = target.name.clone().unwrap_or_default();
+            let what = if fixed_comment.is_some() {
+                format!("correct the version comment of {} to {name}", site.value)
+            } else {
+                format!("add the version comment {name} to {}", site.value)
+            };
+            self.out.fixes.push(Fix::new(NAME, what, edits));
+        }
+    }
+
+    fn push_fix(&mut self, value: &str, target: &Target, edits: Vec<Edit>) {
+        let what = match (&target.moved, &target.name) {
+            (Some((from, to)), _) => format!(
+                "update {value} from {from} to {to} ({})",
+                short(&target.sha)
+            ),
+            (None, Some(name)) => format!("pin {value} to {} ({name})", short(&target.sha)),
+            (None, None) => format!("pin {value} to {}", short(&target.sha)),
+        };
+        self.out.fixes.push(Fix::new(NAME, what, edits));
+    }
+
+    /// The newest release newer than `base` that the cooldown allows, if any.
+    fn choose_release(
+        &mut self,
+        site: &UsesSite,
+        remote: &RemoteUses,
+        listing: &RefListing,
+        base: &str,
+    ) -> Option<Release> {
+        let any_major = self.data.mode == Mode::Upgrade;
+        let candidates = listing.newer_releases(base, any_major);
+        let base_version = Version::parse(base)?;
+        let repo_name = format!("{}/{}", remote.owner, remote.repo);
+        let mut held_back = Vec::new();
+        for release in candidates {
+            let days = match (self.cooldown, Version::parse(&release.tag)) {
+                (Some(c), Some(v)) => c.days_for(&repo_name, Bump::between(&base_version, &v)),
+                _ => 0,
+            };
+            if days == 0 {
+                return Some(release);
+            }
+            self.cooldown_used = true;
+            match self.session.dates(&remote.repo_id(), &release.dated_object) {
+                Ok(dates) => {
+                    let age_days = (self.data.now - dates.released_at()) / 86_400;
+                    if age_days >= i64::from(days) {
+                        self.note_held_back(site, &held_back, days);
+                        return Some(release);
+                    }
+                    held_back.push((release.tag.clone(), age_days));
+                }
+                Err(e) => {
+                    let rule = if e.is_network_or_auth() {
+                        NETWORK_RULE
+                    } else {
+                        NAME
+                    };
+                    let (line, column) = self.cx.tree.line_col(self.cx.tree.range(site.node).start);
+                    self.out.findings.push(
+                        Finding::new(
+                            rule,
+                            Severity::Error,
+                            line,
+                            column,
+                            format!(
+                                "cannot update `{}`: the date of release `{}` is unknown: {e}",
+                                site.value, release.tag
+                            ),
+                        )
+                        .with_help(resolve_help(&e)),
+                    );
+                    return None;
+                }
+            }
+        }
+        self.note_held_back(site, &held_back, 0);
+        None
+    }
+
+    fn note_held_back(&mut self, site: &UsesSite, held: &[(String, i64)], _days: u32) {
+        if held.is_empty() || !self.data.explain {
+            return;
+        }
+        let list: Vec<String> = held
+            .iter()
+            .map(|(tag, age)| format!("{tag} ({age} days old)"))
+            .collect();
+        let source = self.cooldown.map(Cooldown::describe).unwrap_or_default();
+        self.finding(
+            Severity::Info,
+            site.node,
+            format!(
+                "`{}`: held back by the cooldown of {source}: {}",
+                site.value,
+                list.join(", ")
+            ),
+        );
+    }
+
+    fn verify(
+        &mut self,
+        site: &UsesSite,
+        remote: &RemoteUses,
+        listing: &RefListing,
+        sha: &str,
+        version: Option<&VersionComment>,
+    ) {
+        let check = listing.verify_pin(sha, version.map(|v| v.name));
+        // A comment that names both a tag and a branch is right when either names the SHA.
+        let check = match check {
+            PinCheck::Mismatch {
+                ref comment_ref, ..
+            } if tag_or_branch_names(listing, comment_ref, sha) => {
+                if listing.is_tip(sha) {
+                    PinCheck::Ok
+                } else {
+                    PinCheck::NotATip
+                }
+            }
+            other => other,
+        };
+        if let Some(msg) = describe_check(remote, check) {
+            self.finding(Severity::Error, site.node, msg).help = Some(
+                "replace the SHA by the tag or branch you want (e.g. `@v4.2.2`) and run `wffmt --fix --select pin`, or correct the comment"
+                    .into(),
+            );
+        }
+    }
+
+    fn resolve_error(&mut self, site: &UsesSite, e: &ResolveError) {
+        let rule = if e.is_network_or_auth() {
+            NETWORK_RULE
+        } else {
+            NAME
+        };
+        let tree = self.cx.tree;
+        let (line, column) = tree.line_col(tree.range(site.node).start);
+        self.out.findings.push(
+            Finding::new(
+                rule,
+                Severity::Error,
+                line,
+                column,
+                format!("cannot resolve `{}`: {e}", site.value),
+            )
+            .with_help(resolve_help(e)),
+        );
+    }
+}
+
+/// The version the pin is at today, as a tag name to compare releases with: the version
+/// comment when it names the pinned commit, else the most specific version tag on it, else a
+/// version-like ref as written. `None` when there is no version (a branch pin).
+fn base_version(
+    listing: &RefListing,
+    remote: &RemoteUses,
+    sha: &str,
+    comment: Option<&str>,
+) -> Option<String> {
+    if let Some(name) = comment {
+        if Version::parse(name).is_some()
+            && listing
+                .resolve(name)
+                .is_ok_and(|r| r.sha.eq_ignore_ascii_case(sha))
+        {
+            return listing.resolve(name).ok().map(|r| r.comment);
+        }
+    }
+    let on_commit = listing
+        .names_for(sha)
+        .into_iter()
+        .find(|n| listing.tags.contains_key(n) && Version::parse(n).is_some());
+    if on_commit.is_some() {
+        return on_commit;
+    }
+    (!remote.is_pinned() && Version::parse(&remote.git_ref).is_some())
+        .then(|| remote.git_ref.clone())
+}
+
+/// The name to write for a pinned commit: its most specific tag, else a branch at it.
+fn best_name(listing: &RefListing, sha: &str) -> Option<String> {
+    listing.names_for(sha).into_iter().next()
+}
+
+/// Any name (safe or not) a tag or branch at `sha` has: to say why no comment was written.
+fn current_name_of(listing: &RefListing, sha: &str) -> Option<String> {
+    listing
+        .tags
+        .iter()
+        .chain(&listing.branches)
+        .find(|(name, s)| s.eq_ignore_ascii_case(sha) && !is_safe_ref_name(name))
+        .map(|(name, _)| name.clone())
+}
+
+/// Whether the tag or the branch called `name` points at `sha`.
+fn tag_or_branch_names(listing: &RefListing, name: &str, sha: &str) -> bool {
+    let name = name
+        .strip_prefix("refs/heads/")
+        .or_else(|| name.strip_prefix("refs/tags/"))
+        .unwrap_or(name);
+    [listing.tags.get(name), listing.branches.get(name)]
+        .into_iter()
+        .flatten()
+        .any(|s| s.eq_ignore_ascii_case(sha))
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// ` # comment` after node `a`, taking the place of trailing spaces (they would otherwise end
+/// up before the comment twice).
+fn comment_after(tree: &SyntaxTree, a: NodeId, version: &str) -> Edit {
+    let end = tree.range(a).end;
+    let ws_end = tree
+        .tokens()
+        .iter()
+        .find(|t| t.start as usize == end && t.kind == TokenKind::Whitespace)
+        .map(|t| t.end as usize)
+        .filter(|&e| matches!(tree.text().as_bytes().get(e), None | Some(b'\n' | b'\r')))
+        .unwrap_or(end);
+    Edit::replace(end..ws_end, format!(" {version}"))
+}
+
+/// What to do about a failed lookup, one line per cause.
+fn resolve_help(e: &ResolveError) -> &'static str {
+    match e {
+        ResolveError::Timeout => "the server did not answer within WFFMT_NETWORK_TIMEOUT seconds; check the network and GITHUB_SERVER_URL, then run again",
+        ResolveError::Skipped(_) => "this ref was not looked up; check the network and GITHUB_SERVER_URL (or raise WFFMT_NETWORK_TIMEOUT / WFFMT_NETWORK_DEADLINE), then run again",
+        ResolveError::Auth(_) => "set GITHUB_TOKEN or GH_TOKEN to a token that can read the repository",
+        ResolveError::Network(_) => "check the network and GITHUB_SERVER_URL, then run again",
+        ResolveError::NotCached => "run once without --offline to fill the cache",
+        ResolveError::RepoNotFound | ResolveError::InvalidRepo(_) => "check the owner and repository name",
+        ResolveError::GitUnavailable(_) => "install git 2.32 or newer, or run with --skip pin",
+        _ => "run again; if it persists, run with --skip pin and report the message",
+    }
+}
+
+/// Findings with this rule name mean "resolution failed for network or auth reasons" (exit 3).
+pub const NETWORK_RULE: &str = "pin-network";
+
+fn describe_check(remote: &RemoteUses, check: PinCheck) -> Option<String> {
+    let repo = format!("{}/{}", remote.owner, remote.repo);
+    match check {
+        PinCheck::Ok => None,
+        PinCheck::Mismatch {
+            comment_ref,
+            comment_sha,
+            ..
+        } => Some(format!(
+            "pinned SHA {} does not match its comment: `{comment_ref}` of {repo} is {comment_sha}",
+            remote.git_ref
+        )),
+        PinCheck::UnknownCommentRef { comment_ref, .. } => Some(format!(
+            "the version comment names `{comment_ref}`, which {repo} does not have"
+        )),
+        PinCheck::NotATip => Some(format!(
+            "pinned SHA {} is not the tip of any branch or tag of {repo}",
+            remote.git_ref
+        )),
+    }
+}
+
+/// The node after which a version comment goes: the value itself, or the outermost flow
+/// collection around it when that collection ends on the value's line; `None` when it does not.
+fn comment_anchor(tree: &SyntaxTree, node: NodeId) -> Option<NodeId> {
+    let mut outer = None;
+    let mut n = node;
+    while let Some(p) = tree.parent(n) {
+        if matches!(tree.kind(p), NodeKind::FlowMap | NodeKind::FlowSeq) {
+            outer = Some(p);
+        }
+        n = p;
+    }
+    match outer {
+        None => Some(node),
+        Some(flow) => {
+            let line = |off: usize| tree.line_col(off).0;
+            (line(tree.range(flow).end) == line(tree.range(node).end)).then_some(flow)
+        }
+    }
+}
+
+enum ValueEdit {
+    /// The scalar's content replaced, its quoting kept.
+    Inline(Edit),
+    /// A block scalar (`uses: >-` with the value on the next line): the byte range from its
+    /// header to the end of its content, to be replaced by a plain scalar.
+    Block(std::ops::Range<usize>),
+    None,
+}
+
+fn value_edit(tree: &SyntaxTree, node: NodeId, value: &str) -> ValueEdit {
+    let mut content = tree.content_tokens(node);
+    let Some(tok) = content.next() else {
+        return ValueEdit::None;
+    };
+    let text = match tok.kind {
+        TokenKind::Plain => value.to_string(),
+        TokenKind::SingleQuoted => format!("'{}'", value.replace('\'', "''")),
+        TokenKind::DoubleQuoted => {
+            format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+        }
+        TokenKind::BlockHeader => {
+            // Only a header followed by its body: a comment after the header would be lost.
+            let tokens = tree.node_tokens(node);
+            if tokens.iter().any(|t| t.kind == TokenKind::Comment) {
+                return ValueEdit::None;
+            }
+            let Some(body) = tokens.iter().find(|t| t.kind == TokenKind::BlockBody) else {
+                return ValueEdit::None;
+            };
+            let body_text = body.text(tree.text());
+            let content_len = body_text.trim_end_matches(['\n', '\r']).len();
+            return ValueEdit::Block(tok.start as usize..body.start as usize + content_len);
+        }
+        _ => return ValueEdit::None,
+    };
+    ValueEdit::Inline(Edit::replace(tok.range(), text))
+}
