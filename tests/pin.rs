@@ -792,3 +792,120 @@ fn forms_once_skipped_or_mislabelled() {
     let again = srv.run(dir.path(), &["--check", "--select", "pin", "--verify-pins"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
 }
+
+/// `# wffmt: ignore[pin]` (the generic suppression) leaves a `uses:` alone, on its line or the
+/// line before; other lines are still pinned.
+#[test]
+fn suppression_comments_leave_a_uses_alone() {
+    let srv = releases();
+    let c3 = &srv.c[2];
+    let (lines, _) = fixed(
+        &srv,
+        &[
+            "acme/tool@v1 # wffmt: ignore[pin]",
+            "acme/tool@v1 # zizmor: ignore[artipacked] # wffmt: ignore[pin]",
+            "acme/tool@v1",
+        ],
+        &[],
+    );
+    assert_eq!(
+        lines,
+        [
+            "acme/tool@v1 # wffmt: ignore[pin]".to_string(),
+            "acme/tool@v1 # zizmor: ignore[artipacked] # wffmt: ignore[pin]".to_string(),
+            format!("acme/tool@{c3} # v1.2.0"),
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let body = "on: push\njobs:\n  a:\n    steps:\n      # wffmt: ignore[pin]\n      - uses: acme/tool@v1\n      - uses: acme/tool@v1\n";
+    let wf = write(dir.path(), ".github/workflows/w.yml", body);
+    srv.run(dir.path(), &["--fix", "--select", "pin"]);
+    let got = std::fs::read_to_string(&wf).unwrap();
+    assert_eq!(
+        got,
+        format!("on: push\njobs:\n  a:\n    steps:\n      # wffmt: ignore[pin]\n      - uses: acme/tool@v1\n      - uses: acme/tool@{c3} # v1.2.0\n")
+    );
+}
+
+/// zizmor, run before and after `pin`, still honours a `# zizmor: ignore[…]` directive that was
+/// on the `uses:` line, and stops reporting the unpinned refs. zizmor comes from PyPI (`.ci/run`
+/// installs it); without it the test says so and checks nothing.
+#[test]
+fn zizmor_directives_survive_pinning() {
+    let zizmor = std::env::var_os("WFFMT_ZIZMOR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("zizmor"));
+    if Command::new(&zizmor).arg("--version").output().is_err() {
+        eprintln!(
+            "skipping: zizmor is not installed (`pip install zizmor`, or set WFFMT_ZIZMOR); .ci/run installs it"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("srv");
+    let checkout = Bare::init(&base, "actions", "checkout");
+    let c = checkout.commit("c", None);
+    checkout.tag("v4", &c);
+    checkout.tag("v4.2.2", &c);
+    let srv = Releases {
+        _tmp: tmp,
+        base,
+        c: vec![c.clone()],
+        m: Vec::new(),
+        stable: String::new(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let wf = write(
+        dir.path(),
+        ".github/workflows/w.yml",
+        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4 # zizmor: ignore[artipacked]\n      - uses: actions/checkout@v4\n",
+    );
+    let findings = || -> Vec<(String, u64)> {
+        let out = Command::new(&zizmor)
+            .args(["--offline", "--no-config", "--format=json"])
+            .arg(&wf)
+            .output()
+            .expect("zizmor runs");
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("zizmor JSON: {e}: {}", String::from_utf8_lossy(&out.stderr))
+        });
+        let mut found: Vec<(String, u64)> = json
+            .as_array()
+            .expect("a list of findings")
+            .iter()
+            .map(|f| {
+                let row = f["locations"][0]["concrete"]["location"]["start_point"]["row"]
+                    .as_u64()
+                    .unwrap();
+                (f["ident"].as_str().unwrap().to_string(), row + 1)
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let before = findings();
+    assert_eq!(
+        before,
+        [
+            ("artipacked".to_string(), 8),
+            ("unpinned-uses".to_string(), 7),
+            ("unpinned-uses".to_string(), 8),
+        ],
+        "zizmor before pinning"
+    );
+    let out = srv.run(dir.path(), &["--fix", "--select", "pin"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let pinned = std::fs::read_to_string(&wf).unwrap();
+    assert!(
+        pinned.contains(&format!(
+            "actions/checkout@{c} # v4.2.2 # zizmor: ignore[artipacked]\n"
+        )),
+        "{pinned}"
+    );
+    // The directive still silences line 7; only line 8's own finding is left.
+    assert_eq!(
+        findings(),
+        [("artipacked".to_string(), 8)],
+        "zizmor after pinning:\n{pinned}"
+    );
+}
