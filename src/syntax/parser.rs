@@ -25,13 +25,15 @@ pub fn parse(text: &str) -> SyntaxTree {
     let mut parser = Parser {
         toks: &lexed.tokens,
         nodes: Vec::with_capacity(lexed.tokens.len() / 2 + 4),
+        last_child: Vec::new(),
         stack: Vec::new(),
         diagnostics: Vec::new(),
         props: None,
         last_sig: None,
     };
     parser.run();
-    let nodes = parser.nodes;
+    let mut nodes = parser.nodes;
+    nodes.shrink_to_fit();
     diagnostics.append(&mut parser.diagnostics);
     unknown_aliases(text, &lexed.tokens, &mut diagnostics);
     diagnostics.sort_by_key(|d| d.offset);
@@ -122,6 +124,9 @@ enum Ctx {
 struct Parser<'a> {
     toks: &'a [Token],
     nodes: Vec<NodeData>,
+    /// The last child so far (`NONE`: none) of each node on `stack`: only open nodes gain
+    /// children, so the arena itself needs no such link.
+    last_child: Vec<NodeId>,
     stack: Vec<(Frame, NodeId)>,
     diagnostics: Vec<Diagnostic>,
     /// Token index where pending node properties (anchor, tag) start.
@@ -171,18 +176,20 @@ impl Parser<'_> {
             end: start as u32,
             parent,
             first_child: NONE,
-            last_child: NONE,
             next_sibling: NONE,
         });
         if parent != NONE {
             let p = parent as usize;
-            if self.nodes[p].first_child == NONE {
+            let last = self
+                .last_child
+                .last_mut()
+                .expect("a parent is an open node");
+            if *last == NONE {
                 self.nodes[p].first_child = id;
             } else {
-                let last = self.nodes[p].last_child as usize;
-                self.nodes[last].next_sibling = id;
+                self.nodes[*last as usize].next_sibling = id;
             }
-            self.nodes[p].last_child = id;
+            *last = id;
         }
         self.mark_child(role);
         id
@@ -226,6 +233,7 @@ impl Parser<'_> {
     fn open(&mut self, frame: Frame, kind: NodeKind, start: usize) {
         let id = self.new_node(kind, start);
         self.stack.push((frame, id));
+        self.last_child.push(NONE);
     }
 
     fn leaf(&mut self, kind: NodeKind, start: usize, end: usize) {
@@ -250,6 +258,7 @@ impl Parser<'_> {
     fn close(&mut self) {
         self.flush_props();
         if let Some((_, id)) = self.stack.pop() {
+            self.last_child.pop();
             let d = &mut self.nodes[id as usize];
             let end = self.last_sig.map(|l| l as u32 + 1).unwrap_or(d.start);
             d.end = end.max(d.start);

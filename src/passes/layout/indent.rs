@@ -8,7 +8,10 @@
 //! header's line; own-line comments take the indentation of the entry they belong to (see the
 //! trivia-ownership rule in `syntax::tree`).
 
+use std::collections::HashMap;
+
 use super::lines::{LineKind, Lines};
+use super::nesting::{FlowSpans, IndentStack, Nesting};
 use crate::config::SequenceIndent;
 use crate::syntax::{NodeId, NodeKind, SyntaxTree, TokenKind};
 
@@ -211,11 +214,14 @@ pub fn resolve_all(
 ) -> Vec<Option<usize>> {
     let n = lines.len();
     let mut fin: Vec<Option<usize>> = targets.lines.clone();
-    let body_delta: std::collections::HashMap<usize, isize> = targets
+    let flows = FlowSpans::new(tree);
+    let nesting = Nesting::new(&targets.collections, n);
+    // For each block scalar body (by token index): its indentation and how far it moves.
+    let bodies: HashMap<usize, (usize, isize)> = targets
         .bodies
         .iter()
         .filter_map(|&(body, col)| {
-            body_indent(tree, body).map(|indent| (body, col as isize - indent as isize))
+            body_indent(tree, body).map(|indent| (body, (indent, col as isize - indent as isize)))
         })
         .collect();
     let delta = |fin: &Vec<Option<usize>>, l: usize| -> isize {
@@ -223,6 +229,9 @@ pub fn resolve_all(
         fin[l].map(|c| c as isize - old).unwrap_or(0)
     };
     let tokens = tree.tokens();
+    // The lowest column a continuation of the scalar starting at a token may take, for the
+    // scalar seen last (its continuation lines come one after another).
+    let mut scalar_min: Option<(usize, usize)> = None;
     // Continuation lines and block bodies, in order, so that starts are final first.
     for l in 0..n {
         if verbatim[l] || fin[l].is_some() {
@@ -231,14 +240,13 @@ pub fn resolve_all(
         let line = lines.lines[l];
         match line.kind {
             LineKind::InBlockBody => {
-                let Some(&d) = body_delta.get(&line.token) else {
+                let Some(&(indent, d)) = bodies.get(&line.token()) else {
                     continue;
                 };
-                let h = header_line_of(tree, lines, line.token);
+                let h = header_line_of(tree, lines, line.token());
                 // An empty line of the body (no more spaces than the body's indentation) carries
                 // no content: it may lose spaces but never gains any (no trailing whitespace).
-                let spaces_only = is_blank_at(tree, line.first);
-                let indent = body_indent(tree, line.token).unwrap_or(0);
+                let spaces_only = is_blank_at(tree, line.first());
                 if spaces_only && d > 0 && line.indent() <= indent {
                     continue;
                 }
@@ -247,15 +255,15 @@ pub fn resolve_all(
                     fin[l] = Some((old + d).max(0) as usize);
                 }
             }
-            LineKind::InScalar if is_blank_at(tree, line.first) => {
+            LineKind::InScalar if is_blank_at(tree, line.first()) => {
                 // An empty line inside a multi-line scalar: part of the value, left alone.
             }
             LineKind::InScalar | LineKind::Content => {
                 // A continuation of a token or node that starts on an earlier line.
                 let start_tok = if line.kind == LineKind::InScalar {
-                    Some(line.token)
+                    Some(line.token())
                 } else {
-                    enclosing_flow_start(tree, line.token)
+                    flows.enclosing_start(line.token())
                 };
                 let Some(st) = start_tok else {
                     continue;
@@ -269,14 +277,20 @@ pub fn resolve_all(
                 // continuation must stay right of the block it sits in; flow content keeps its
                 // place relative to its first line (a closing `]` under its key stays there).
                 let min = if line.kind == LineKind::InScalar {
-                    let start_col = tokens[st].col as usize;
-                    targets
-                        .collections
-                        .iter()
-                        .filter(|c| c.first_line <= s && s <= c.last_line && c.old < start_col)
-                        .max_by_key(|c| c.old)
-                        .map(|c| c.new + 1)
-                        .unwrap_or(0)
+                    match scalar_min {
+                        Some((tok, min)) if tok == st => min,
+                        _ => {
+                            let start_col = tokens[st].col as usize;
+                            let min = nesting
+                                .around(s)
+                                .map(|c| targets.collections[c])
+                                .find(|c| c.old < start_col)
+                                .map(|c| c.new + 1)
+                                .unwrap_or(0);
+                            scalar_min = Some((st, min));
+                            min
+                        }
+                    }
                 } else {
                     0
                 };
@@ -289,16 +303,32 @@ pub fn resolve_all(
             _ => {}
         }
     }
-    // Own-line comments.
+    // Own-line comments. One pass: the lines before a comment are looked up in structures
+    // kept up to date as the pass goes, the line after it by a pointer that only moves forward.
+    let mut next_content = 0usize;
+    let mut prev_content: Option<usize> = None;
+    let mut prev_structural: Option<usize> = None;
+    let mut shallower = IndentStack::default();
+    let mut owner_cache: Option<(usize, usize, Option<usize>)> = None;
     for l in 0..n {
-        if verbatim[l] || lines.lines[l].kind != LineKind::Comment {
+        let kind = lines.lines[l].kind;
+        if kind == LineKind::Content {
+            prev_content = Some(l);
+            shallower.push(l, lines.lines[l].indent());
+        }
+        if !matches!(kind, LineKind::Blank | LineKind::Comment) {
+            prev_structural = Some(l);
+        }
+        if verbatim[l] || kind != LineKind::Comment {
             continue;
         }
         let col = lines.lines[l].indent();
-        let next = (l + 1..n).find(|&x| lines.lines[x].kind == LineKind::Content);
-        let prev_content = (0..l)
-            .rev()
-            .find(|&x| lines.lines[x].kind == LineKind::Content);
+        if next_content <= l {
+            next_content = (l + 1..n)
+                .find(|&x| lines.lines[x].kind == LineKind::Content)
+                .unwrap_or(n);
+        }
+        let next = (next_content < n).then_some(next_content);
         let mut chosen = None;
         if let Some(nx) = next {
             let next_indent = lines.lines[nx].indent();
@@ -306,7 +336,7 @@ pub fn resolve_all(
             // leads the next entry.
             let leads_nested = prev_content.is_some_and(|p| next_indent > lines.lines[p].indent());
             // Inside a flow collection a comment goes with the item after it.
-            let in_flow = enclosing_flow_start(tree, lines.lines[l].token).is_some();
+            let in_flow = flows.enclosing_start(lines.lines[l].token()).is_some();
             if col <= next_indent || leads_nested || in_flow {
                 chosen = Some(nx);
             }
@@ -326,25 +356,26 @@ pub fn resolve_all(
             }
             // An end-of-block comment: it belongs to the deepest block collection around the
             // line above that is indented no further than the comment.
-            let prev = (0..l)
-                .rev()
-                .find(|&x| !matches!(lines.lines[x].kind, LineKind::Blank | LineKind::Comment));
-            if let Some(p) = prev {
-                let owner = targets
-                    .collections
-                    .iter()
-                    .filter(|c| c.first_line <= p && p <= c.last_line && c.old <= col)
-                    .max_by_key(|c| (c.old, c.first_line));
+            if let Some(p) = prev_structural {
+                let owner = match owner_cache {
+                    Some((cp, cc, owner)) if cp == p && cc == col => owner,
+                    _ => {
+                        let owner = nesting
+                            .around(p)
+                            .find(|&c| targets.collections[c].old <= col);
+                        owner_cache = Some((p, col, owner));
+                        owner
+                    }
+                };
                 if let Some(c) = owner {
+                    let c = targets.collections[c];
                     if c.new != col {
                         fin[l] = Some(c.new);
                     }
                     continue;
                 }
             }
-            chosen = (0..l).rev().find(|&x| {
-                lines.lines[x].kind == LineKind::Content && lines.lines[x].indent() <= col
-            });
+            chosen = shallower.last_at_most(col);
         }
         if let Some(c) = chosen {
             if verbatim[c] {
@@ -362,11 +393,11 @@ fn ends_with_colon(tree: &SyntaxTree, lines: &Lines, l: usize) -> bool {
     let end = lines
         .lines
         .get(l + 1)
-        .map(|n| n.start)
+        .map(|n| n.start())
         .unwrap_or(tree.text().len());
     tree.tokens()
         .iter()
-        .skip(lines.lines[l].token)
+        .skip(lines.lines[l].token())
         .take_while(|t| (t.start as usize) < end)
         .filter(|t| !t.kind.is_trivia())
         .last()
@@ -391,36 +422,4 @@ fn header_line_of(tree: &SyntaxTree, lines: &Lines, body: usize) -> Option<usize
             // The line's own first token decides the line's shift.
             lines.line_of(tokens[i].start as usize)
         })
-}
-
-/// For a token inside a flow collection that is not on the collection's first line, the
-/// index of the outermost flow collection's first token.
-fn enclosing_flow_start(tree: &SyntaxTree, tok: usize) -> Option<usize> {
-    // Walk up from the innermost node containing the token.
-    let mut node = innermost_node(tree, tok)?;
-    let mut found = None;
-    loop {
-        if matches!(tree.kind(node), NodeKind::FlowMap | NodeKind::FlowSeq) {
-            found = Some(tree.token_span(node).start);
-        }
-        match tree.parent(node) {
-            Some(p) => node = p,
-            None => break,
-        }
-    }
-    found.filter(|&s| s != tok)
-}
-
-fn innermost_node(tree: &SyntaxTree, tok: usize) -> Option<NodeId> {
-    let mut node = tree.root();
-    loop {
-        let next = tree.children(node).find(|&c| {
-            let s = tree.token_span(c);
-            s.start <= tok && tok < s.end
-        });
-        match next {
-            Some(c) => node = c,
-            None => return Some(node),
-        }
-    }
 }

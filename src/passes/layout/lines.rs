@@ -17,19 +17,33 @@ pub enum LineKind {
     InBlockBody,
 }
 
+/// One line, in 16 bytes (offsets fit in `u32`: the tree's tokens use them too).
 #[derive(Debug, Clone, Copy)]
 pub struct Line {
-    pub start: usize,
+    start: u32,
+    first: u32,
+    token: u32,
     pub kind: LineKind,
-    /// Byte offset of the first non-whitespace character (or the line break).
-    pub first: usize,
-    /// Index of the token that contains or starts at `first`.
-    pub token: usize,
 }
 
 impl Line {
+    /// Byte offset of the line's start.
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    /// Byte offset of the first non-whitespace character (or the line break).
+    pub fn first(&self) -> usize {
+        self.first as usize
+    }
+
+    /// Index of the token that contains or starts at `first`.
+    pub fn token(&self) -> usize {
+        self.token as usize
+    }
+
     pub fn indent(&self) -> usize {
-        self.first - self.start
+        (self.first - self.start) as usize
     }
 }
 
@@ -44,6 +58,7 @@ impl Lines {
         let mut lines = Vec::with_capacity(tree.line_starts().len());
         let mut ti = 0usize;
         for &start in tree.line_starts() {
+            let start = start as usize;
             if start > text.len() || (start == text.len() && start > 0) {
                 break;
             }
@@ -90,10 +105,10 @@ impl Lines {
                 }
             }
             lines.push(Line {
-                start,
+                start: start as u32,
                 kind,
-                first,
-                token: token.min(tokens.len().saturating_sub(1)),
+                first: first as u32,
+                token: token.min(tokens.len().saturating_sub(1)) as u32,
             });
         }
         Lines { lines }
@@ -101,10 +116,10 @@ impl Lines {
 
     /// Index of the line containing byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        match self.lines.binary_search_by_key(&offset, |l| l.start) {
-            Ok(i) => i,
-            Err(i) => i.saturating_sub(1),
-        }
+        let offset = offset as u32;
+        self.lines
+            .partition_point(|l| l.start <= offset)
+            .saturating_sub(1)
     }
 
     pub fn len(&self) -> usize {

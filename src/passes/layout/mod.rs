@@ -21,6 +21,7 @@
 
 mod indent;
 mod lines;
+mod nesting;
 mod regions;
 mod spacing;
 
@@ -88,7 +89,7 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
     let n = lines.len();
     let next_start = |l: usize| -> usize {
         if l + 1 < n {
-            lines.lines[l + 1].start
+            lines.lines[l + 1].start()
         } else {
             text.len()
         }
@@ -128,7 +129,7 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
     let mut l = 0;
     while l < n {
         if deleted[l] {
-            let start = lines.lines[l].start;
+            let start = lines.lines[l].start();
             let mut e = l;
             while e + 1 < n && deleted[e + 1] {
                 e += 1;
@@ -138,8 +139,8 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
             continue;
         }
         let line = lines.lines[l];
-        if line.kind == LineKind::Blank && !verbatim[l] && line.first > line.start {
-            edits.push(Edit::delete(line.start..line.first));
+        if line.kind == LineKind::Blank && !verbatim[l] && line.first() > line.start() {
+            edits.push(Edit::delete(line.start()..line.first()));
         }
         l += 1;
     }
@@ -154,19 +155,20 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
         };
         if line.kind == LineKind::InBlockBody {
             // Only spaces are indentation in a block scalar; a tab after them is content.
-            let old = b[line.start..].iter().take_while(|&&c| c == b' ').count();
+            let old = b[line.start()..].iter().take_while(|&&c| c == b' ').count();
             let d = col as isize - line.indent() as isize;
             let new = (old as isize + d).max(0) as usize;
             if new != old {
-                edits.push(Edit::replace(line.start..line.start + old, spaces(new)));
+                edits.push(Edit::replace(line.start()..line.start() + old, spaces(new)));
             }
-        } else if col != line.indent() || b[line.start..line.first].contains(&b'\t') {
-            edits.push(Edit::replace(line.start..line.first, spaces(col)));
+        } else if col != line.indent() || b[line.start()..line.first()].contains(&b'\t') {
+            edits.push(Edit::replace(line.start()..line.first(), spaces(col)));
         }
     }
 
     // 3. Spacing inside lines.
     let mut depth = 0usize;
+    let mut l = 0usize;
     for (i, t) in toks.iter().enumerate() {
         if t.flags & FLOW_RESET != 0 || matches!(t.kind, TokenKind::DocStart | TokenKind::DocEnd) {
             depth = 0;
@@ -176,12 +178,15 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
             TokenKind::RBracket | TokenKind::RBrace => depth = depth.saturating_sub(1),
             _ => {}
         }
-        let l = lines.line_of(t.start as usize);
+        // Tokens come in text order: the line only ever moves forward.
+        while l + 1 < n && lines.lines[l + 1].start() <= t.start as usize {
+            l += 1;
+        }
         if fixed_spacing[l] || deleted[l] {
             continue;
         }
         if t.kind == TokenKind::Whitespace {
-            let at_line_start = lines.lines[l].start == t.start as usize
+            let at_line_start = lines.lines[l].start() == t.start as usize
                 || (l == 0 && i > 0 && toks[i - 1].kind == TokenKind::Bom);
             if at_line_start || lines.lines[l].kind == LineKind::Blank {
                 continue;
@@ -213,7 +218,7 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
             if deleted[l - 1] || verbatim[l - 1] {
                 continue;
             }
-            let s = lines.lines[l].start;
+            let s = lines.lines[l].start();
             let brk = if s >= 2 && &b[s - 2..s] == b"\r\n" {
                 s - 2..s
             } else {
@@ -226,9 +231,9 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
     }
     if let Some(z) = last_non_blank {
         let end_of_z = next_start(z);
-        let ends_with_break = end_of_z > lines.lines[z].start
+        let ends_with_break = end_of_z > lines.lines[z].start()
             && matches!(b[end_of_z - 1], b'\n' | b'\r')
-            && end_of_z > lines.lines[z].first;
+            && end_of_z > lines.lines[z].first();
         let last_sig = toks.iter().rev().find(|t| !t.kind.is_trivia());
         // Adding a line break after a block scalar's last line would add it to the value.
         let after_block = last_sig

@@ -17,9 +17,19 @@ pub fn verbatim_lines(tree: &SyntaxTree, lines: &Lines) -> Vec<bool> {
             *x = true;
         }
     };
-    for d in tree.diagnostics() {
-        let region = error_region(tree, d.offset);
-        mark(region.0, region.1, &mut verbatim);
+    // Regions around syntax errors, merged first so that each line is marked once however
+    // many errors a region holds.
+    let mut regions = error_regions(tree);
+    regions.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(regions.len());
+    for (a, b) in regions {
+        match merged.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    for (a, b) in merged {
+        mark(a, b, &mut verbatim);
     }
     // `# wffmt: off` ... `# wffmt: on`
     let mut off_at: Option<usize> = None;
@@ -44,10 +54,10 @@ pub fn verbatim_lines(tree: &SyntaxTree, lines: &Lines) -> Vec<bool> {
     // Text that would turn into a document marker or a directive at column 0 stays where it is.
     let text = tree.text();
     for (i, line) in lines.lines.iter().enumerate() {
-        let rest = &text[line.first..];
+        let rest = &text[line.first()..];
         let marker = rest.starts_with("---") || rest.starts_with("...") || rest.starts_with('%');
         let movable = matches!(line.kind, LineKind::Content | LineKind::InScalar);
-        if movable && line.first > line.start && marker {
+        if movable && line.first() > line.start() && marker {
             verbatim[i] = true;
         }
     }
@@ -60,24 +70,42 @@ pub fn verbatim_lines(tree: &SyntaxTree, lines: &Lines) -> Vec<bool> {
     verbatim
 }
 
-/// Byte range of the region frozen by an error at `offset`.
-fn error_region(tree: &SyntaxTree, offset: usize) -> (usize, usize) {
+/// Byte ranges frozen by the syntax errors: for each error, the top-level entry (or item) of
+/// its document that contains it, or the whole document.
+fn error_regions(tree: &SyntaxTree) -> Vec<(usize, usize)> {
+    let mut offsets: Vec<usize> = tree.diagnostics().iter().map(|d| d.offset).collect();
+    if offsets.is_empty() {
+        return Vec::new();
+    }
+    offsets.sort_unstable();
+    let mut regions = Vec::new();
+    let mut next = 0;
     for doc in tree.documents() {
         let range = tree.range(doc);
-        if offset < range.start || offset > range.end {
-            continue;
+        // Errors before this document (between documents) freeze the whole text.
+        while next < offsets.len() && offsets[next] < range.start {
+            regions.push((0, tree.text().len()));
+            next += 1;
         }
-        if let Some(root) = tree.document_root(doc) {
-            if matches!(tree.kind(root), NodeKind::BlockMap | NodeKind::BlockSeq) {
-                for entry in tree.children(root) {
-                    let r = tree.range(entry);
-                    if r.start <= offset && offset <= r.end {
-                        return (r.start, r.end);
-                    }
+        let mut entries = tree
+            .document_root(doc)
+            .filter(|&r| matches!(tree.kind(r), NodeKind::BlockMap | NodeKind::BlockSeq))
+            .map(|r| tree.children(r).map(|e| tree.range(e)).peekable());
+        while next < offsets.len() && offsets[next] <= range.end {
+            let at = offsets[next];
+            let mut region = (range.start, range.end);
+            if let Some(entries) = entries.as_mut() {
+                while entries.next_if(|r| r.end < at).is_some() {}
+                if let Some(r) = entries.peek().filter(|r| r.start <= at) {
+                    region = (r.start, r.end);
                 }
             }
+            regions.push(region);
+            next += 1;
         }
-        return (range.start, range.end);
     }
-    (0, tree.text().len())
+    for _ in next..offsets.len() {
+        regions.push((0, tree.text().len()));
+    }
+    regions
 }
