@@ -57,6 +57,8 @@ pub struct Config {
     pub runner_labels: crate::passes::runner_labels::RunnerLabelsConfig,
     /// `[[archived-actions.action]]`: archived or renamed actions of your own (see the rule).
     pub archived_actions: crate::passes::archived_actions::ArchivedActionsConfig,
+    /// `[[outdated-actions.action]]`: actions of your own with their runtimes (see the rule).
+    pub outdated_actions: crate::passes::outdated_actions::OutdatedActionsConfig,
     /// The file this configuration was read from; `None` for the defaults.
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -597,7 +599,7 @@ ignore = ["my-org/*", "actions/checkout"]
         );
         assert_eq!(
             err("[format]\n"),
-            "wffmt.toml:1:2: unknown field `format`, expected one of `layout`, `permissions`, `pin`, `runner-labels`, `archived-actions`"
+            "wffmt.toml:1:2: unknown field `format`, expected one of `layout`, `permissions`, `pin`, `runner-labels`, `archived-actions`, `outdated-actions`"
         );
         assert_eq!(
             err("[pin]\noffline = true\n"),

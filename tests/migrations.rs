@@ -172,3 +172,8 @@ fn runner_labels_fixtures() {
 fn archived_actions_fixtures() {
     assert!(run_dir("archived-actions") >= 5);
 }
+
+#[test]
+fn outdated_actions_fixtures() {
+    assert!(run_dir("outdated-actions") >= 7);
+}

@@ -18,11 +18,11 @@ use yaml_rust2::{Yaml, YamlLoader};
 /// The day the tables are evaluated on (as in the fixtures), so the counts do not drift.
 const DAY: &str = "2026-11-30";
 
-/// One occurrence: what it is (shown in failures) and a text a finding about it contains.
+/// One occurrence: what it is (shown in failures) and texts a finding about it contains.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Occurrence {
     what: String,
-    needle: String,
+    needles: Vec<String>,
 }
 
 #[derive(Default)]
@@ -81,11 +81,13 @@ fn check_corpus(rule: &str, scan: &dyn Fn(&str) -> Vec<Occurrence>) -> Option<Co
         after.sort();
         after.dedup();
         for occ in after {
-            let needle = occ.needle.to_ascii_lowercase();
-            if !ours
-                .iter()
-                .any(|f| f.message.to_ascii_lowercase().contains(&needle))
-            {
+            let reported = ours.iter().any(|f| {
+                let m = f.message.to_ascii_lowercase();
+                occ.needles
+                    .iter()
+                    .all(|n| m.contains(&n.to_ascii_lowercase()))
+            });
+            if !reported {
                 failures.push(format!(
                     "{}: {} is neither fixed nor reported",
                     short(path),
@@ -191,7 +193,7 @@ fn scan_runner_labels(text: &str, labels: &[String]) -> Vec<Occurrence> {
                 if labels.contains(&lower) {
                     out.push(Occurrence {
                         what: format!("job `{id}`: runner label `{v}`"),
-                        needle: format!("`{lower}`"),
+                        needles: vec![format!("`{lower}`")],
                     });
                 }
             }
@@ -289,7 +291,7 @@ fn scan_archived(text: &str, archived: &[String]) -> Vec<Occurrence> {
             if archived.contains(&name) || archived.contains(&repo) {
                 out.push(Occurrence {
                     what: format!("archived `{uses}`"),
-                    needle: format!("`{name}`"),
+                    needles: vec![format!("`{name}`")],
                 });
             }
         }
@@ -302,4 +304,150 @@ fn archived_actions_on_the_shared_corpus() {
     let archived = archived_repos();
     assert!(archived.contains(&"actions/create-release".to_string()));
     check_corpus("archived-actions", &|t| scan_archived(t, &archived));
+}
+
+// ---- outdated-actions -----------------------------------------------------------------------
+
+/// A version as numbers; a line (`v4`) stands for its newest release.
+fn version(s: &str) -> Option<(u64, u64, u64)> {
+    let s = s.strip_prefix('v').unwrap_or(s);
+    let mut it = s.split('.');
+    let major = it.next()?.parse().ok()?;
+    let minor = match it.next() {
+        Some(m) => m.parse().ok()?,
+        None => u64::MAX,
+    };
+    let patch = match it.next() {
+        Some(p) => p.parse().ok()?,
+        None => u64::MAX,
+    };
+    Some((major, minor, patch))
+}
+
+/// What the table says is outdated: per action, (first version, runtime) steps, broken
+/// ranges, and the deprecated runtimes, all as of [`DAY`].
+type Triple = (u64, u64, u64);
+
+/// One action of the table: name, (first version, runtime) steps, broken ranges.
+type OutdatedRow = (String, Vec<(Triple, String)>, Vec<(Triple, Triple)>);
+
+struct Outdated {
+    deprecated: Vec<String>,
+    actions: Vec<OutdatedRow>,
+}
+
+fn outdated_table() -> Outdated {
+    let text = std::fs::read_to_string(
+        common::project_dir().join("rules/migrations/outdated-actions.toml"),
+    )
+    .unwrap();
+    let table: toml::Value = toml::from_str(&text).unwrap();
+    let deprecated = table["runtime"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["deprecated"].as_datetime().unwrap().to_string().as_str() <= DAY)
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
+    let actions = table["action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let steps = a["runtimes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    let (v, r) = s.as_str().unwrap().split_once(' ').unwrap();
+                    (version(v).unwrap(), r.to_string())
+                })
+                .collect();
+            let broken = a
+                .get("broken")
+                .and_then(|b| b.as_array())
+                .map(|b| {
+                    b.iter()
+                        .filter_map(|r| {
+                            let parts: Vec<&str> = r.as_str()?.split(' ').collect();
+                            if parts[2] > DAY {
+                                return None;
+                            }
+                            Some((version(parts[0])?, version(parts[1])?))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (
+                a["uses"].as_str().unwrap().to_ascii_lowercase(),
+                steps,
+                broken,
+            )
+        })
+        .collect();
+    Outdated {
+        deprecated,
+        actions,
+    }
+}
+
+/// `uses:` lines of the raw text (comments are not data, so the scan reads lines) whose
+/// release is broken or runs on a deprecated runtime.
+fn scan_outdated(text: &str, table: &Outdated) -> Vec<Occurrence> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        let Some(at) = line.find("uses:") else {
+            continue;
+        };
+        let rest = line[at + 5..].trim_start().trim_start_matches(['\'', '"']);
+        let value: String = rest
+            .chars()
+            .take_while(|c| !c.is_whitespace() && !matches!(c, '\'' | '"' | ',' | '}'))
+            .collect();
+        let Some((name, git_ref)) = value.split_once('@') else {
+            continue;
+        };
+        let name = name.to_ascii_lowercase();
+        let Some((_, steps, broken)) = table.actions.iter().find(|(n, _, _)| *n == name) else {
+            continue;
+        };
+        let comment = line.split_once('#').map(|(_, c)| c.trim()).unwrap_or("");
+        let version_text = if git_ref.len() == 40 && git_ref.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            let word = comment.split_whitespace().next().unwrap_or("");
+            word.trim_start_matches("tag=").to_string()
+        } else {
+            git_ref.to_string()
+        };
+        let Some(v) = version(&version_text) else {
+            continue;
+        };
+        let runtime = steps
+            .iter()
+            .rev()
+            .find(|(first, _)| *first <= v)
+            .map(|(_, r)| r.as_str());
+        let is_broken = broken.iter().any(|(from, below)| *from <= v && v < *below);
+        let is_deprecated = runtime.is_some_and(|r| table.deprecated.iter().any(|d| d == r));
+        if is_broken || is_deprecated {
+            out.push(Occurrence {
+                what: format!("`{value}` ({version_text})"),
+                needles: vec![name.clone(), version_text.clone()],
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn outdated_actions_on_the_shared_corpus() {
+    let table = outdated_table();
+    assert!(table.deprecated.contains(&"node20".to_string()));
+    let Some(counts) = check_corpus("outdated-actions", &|t| scan_outdated(t, &table)) else {
+        return;
+    };
+    assert!(counts.occurrences > 0);
 }

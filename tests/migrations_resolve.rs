@@ -13,6 +13,11 @@ struct Server {
     base: PathBuf,
     /// gradle/actions at v3.5.0 (= v3).
     setup_gradle_v3: String,
+    /// actions/checkout: v3.6.0 and v5.0.1 (= v5).
+    checkout_v3: String,
+    checkout_v5: String,
+    /// acme/old-node: v1 runs on node20, v2 on node24.
+    old_node_v1: String,
 }
 
 fn server() -> Server {
@@ -28,10 +33,45 @@ fn server() -> Server {
     actions.tag("v4.0.0", &a2);
     actions.tag("v4", &a2);
     actions.branch("main", &a2);
+    let checkout = Bare::init(&base, "actions", "checkout");
+    let c3 = checkout.commit("3.6.0", None);
+    let c5 = checkout.commit("5.0.1", Some(&c3));
+    checkout.tag("v3.6.0", &c3);
+    checkout.tag("v3", &c3);
+    checkout.tag("v5.0.0", &c5);
+    checkout.tag("v5.0.1", &c5);
+    checkout.tag("v5", &c5);
+    checkout.branch("main", &c5);
+    let old = Bare::init(&base, "acme", "old-node");
+    old.allow_filters();
+    let o1 = old.commit_files(
+        "v1",
+        None,
+        &[(
+            "action.yml",
+            "name: old\nruns:\n  using: node20\n  main: index.js\n",
+        )],
+        "2024-01-01T00:00:00Z",
+    );
+    let o2 = old.commit_files(
+        "v2",
+        Some(&o1),
+        &[(
+            "action.yml",
+            "name: old\nruns:\n  using: 'node24'\n  main: index.js\n",
+        )],
+        "2024-02-01T00:00:00Z",
+    );
+    old.tag("v1", &o1);
+    old.tag("v2", &o2);
+    old.branch("main", &o2);
     Server {
         _tmp: tmp,
         base,
         setup_gradle_v3: a1,
+        checkout_v3: c3,
+        checkout_v5: c5,
+        old_node_v1: o1,
     }
 }
 
@@ -116,5 +156,72 @@ fn a_pinned_rename_offline_without_a_cache_is_a_finding() {
         text(&out).contains("moved to `gradle/actions/setup-gradle` (the same action), but the commit of v3.5.0 there is unknown"),
         "{}",
         text(&out)
+    );
+}
+
+#[test]
+fn outdated_actions_are_bumped_then_pinned_and_pins_are_moved_with_their_comment() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let c3 = &srv.checkout_v3;
+    let wf = write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        &format!(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v3\n      - uses: actions/checkout@{c3} # v3.6.0\n      - uses: actions/checkout@v3.6.0 # exact\n"
+        ),
+    );
+    let out = wffmt(
+        dir.path(),
+        &srv,
+        &["--fix", "--select", "outdated-actions,pin", "."],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let c5 = &srv.checkout_v5;
+    assert_eq!(
+        std::fs::read_to_string(&wf).unwrap(),
+        format!(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@{c5} # v5.0.1\n      - uses: actions/checkout@{c5} # v5.0.1\n      # exact\n      - uses: actions/checkout@{c5} # v5.0.1\n"
+        )
+    );
+    let again = wffmt(
+        dir.path(),
+        &srv,
+        &["--check", "--select", "outdated-actions,pin", "."],
+    );
+    assert!(again.status.success(), "{}", text(&again));
+}
+
+#[test]
+fn actions_outside_the_table_are_read_at_their_commit() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme/old-node@v1\n      - uses: acme/old-node@v2\n",
+    );
+    let out = wffmt(
+        dir.path(),
+        &srv,
+        &["--check", "--select", "outdated-actions", "."],
+    );
+    let t = text(&out);
+    let short = &srv.old_node_v1[..12];
+    assert!(
+        t.contains(&format!("`acme/old-node@v1` runs on node20 (action.yml at {short}), which runners no longer provide since 2026-09-16")),
+        "{t}"
+    );
+    assert!(!t.contains("old-node@v2"), "{t}");
+    // Offline, the file read before comes from the cache.
+    let offline = wffmt(
+        dir.path(),
+        &srv,
+        &["--check", "--offline", "--select", "outdated-actions", "."],
+    );
+    assert!(
+        text(&offline).contains("runs on node20"),
+        "{}",
+        text(&offline)
     );
 }

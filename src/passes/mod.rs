@@ -4,6 +4,7 @@
 
 pub mod archived_actions;
 pub mod layout;
+pub mod outdated_actions;
 pub mod permissions;
 pub mod pin;
 pub mod quote_patterns;
@@ -84,6 +85,9 @@ pub fn all_rules(setup: &Setup) -> Vec<Box<dyn Rule>> {
         Box::new(quote_patterns::QuotePatterns),
         Box::new(runner_labels::RunnerLabels),
         Box::new(archived_actions::ArchivedActions {
+            session: setup.session.clone(),
+        }),
+        Box::new(outdated_actions::OutdatedActions {
             session: setup.session.clone(),
         }),
         Box::new(pin::Pin {

@@ -1,0 +1,290 @@
+//! `outdated-actions`: upgrade actions whose release runs on a runtime GitHub deprecated, or
+//! that stopped working.
+//!
+//! ## What it does
+//! For each `uses:` of a well-known action (`rules/migrations/outdated-actions.toml`, and
+//! `[[outdated-actions.action]]` in `wffmt.toml`), finds the release it names (the ref, or for a
+//! SHA pin the version in its comment) and, when that release runs on a deprecated runtime
+//! (node12, node16, node20) or is broken (artifact actions v1-v3, cache releases on the
+//! retired cache service), moves it to the table's target line:
+//! - `actions/checkout@v3` becomes `actions/checkout@v5` (`pin`, later in the same run, pins it);
+//! - a SHA pin with a `# v4.1.0` comment is re-pinned to the target line's newest release, with
+//!   its comment (resolved through the run's [`Session`]; offline and not cached: a finding).
+//!
+//! The fix is safe when nothing but the runtime changes on the way; when the table lists a
+//! change (setup-node v5 caches dependencies, artifact v4 is immutable), it is unsafe with that
+//! reason — unless the workflow shows the change cannot matter (every uploaded artifact name
+//! unique, no hidden files uploaded).
+//!
+//! Actions not in the table: the runtime of the release used is read from its `action.yml` at
+//! that commit (fetched once per repository and commit, cached forever); a deprecated one gets a
+//! warning, since only the action's authors know which release to move to.
+//!
+//! ## Why
+//! Runners force actions on a removed runtime onto a newer Node.js they were never tested with,
+//! and the artifact and cache services of old releases are gone: those steps fail.
+
+mod artifacts;
+pub mod table;
+
+use std::sync::Arc;
+
+use super::{Context, Output, Rule};
+use crate::edit::Fix;
+use crate::finding::{Finding, Severity};
+use crate::migrations::uses::{remote_sites, rewrite, Site};
+use crate::migrations::{self, Date};
+use crate::resolve::{Resolution, Session};
+use crate::syntax::views::ActionMeta;
+use crate::syntax::{parse, SyntaxTree};
+use artifacts::Upload;
+pub use table::OutdatedActionsConfig;
+use table::{ActionRow, Check, Version};
+
+pub const NAME: &str = "outdated-actions";
+
+pub struct OutdatedActions {
+    pub session: Option<Arc<Session>>,
+}
+
+impl Rule for OutdatedActions {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn allowed_routes(&self) -> &'static [&'static str] {
+        &["jobs.*.uses", "jobs.*.steps[*].uses", "runs.steps[*].uses"]
+    }
+
+    fn may_edit_comments(&self) -> bool {
+        // A re-pinned SHA gets the version comment of its new release.
+        true
+    }
+
+    fn run(&self, cx: &Context) -> Output {
+        let mut out = Output::default();
+        let today = match Date::today() {
+            Ok(d) => d,
+            Err(msg) => {
+                out.findings
+                    .push(Finding::new(NAME, Severity::Error, 1, 1, msg));
+                return out;
+            }
+        };
+        let tree = cx.tree;
+        let uploads = artifacts::uploads(tree, cx.kind);
+        let mut run = Run {
+            rule: self,
+            tree,
+            today,
+            uploads: &uploads,
+            out: &mut out,
+        };
+        for site in remote_sites(tree, cx.kind) {
+            match table::lookup(&cx.config.outdated_actions, &site.name()) {
+                Some(row) => run.known(&site, row),
+                None => run.unknown(&site),
+            }
+        }
+        out
+    }
+}
+
+struct Run<'a> {
+    rule: &'a OutdatedActions,
+    tree: &'a SyntaxTree,
+    today: Date,
+    uploads: &'a [Upload],
+    out: &'a mut Output,
+}
+
+impl Run<'_> {
+    fn finding(&mut self, site: &Site, severity: Severity, message: String, help: String) {
+        let (line, column) = self.tree.line_col(self.tree.range(site.node).start);
+        self.out
+            .findings
+            .push(Finding::new(NAME, severity, line, column, message).with_help(help));
+    }
+
+    /// An action of the table.
+    fn known(&mut self, site: &Site, row: &ActionRow) {
+        let Some(version_text) = site.version(self.tree) else {
+            return;
+        };
+        let Some(version) = Version::parse_ref(&version_text) else {
+            // A branch or another name: what it runs cannot be told from the table.
+            return;
+        };
+        let runtime = row.runtime(version).unwrap_or("");
+        let deprecated = table::deprecated_runtime(runtime).filter(|r| r.deprecated <= self.today);
+        let broken = row.broken_since(version).filter(|d| *d <= self.today);
+        let why = match (broken, deprecated) {
+            (Some(day), _) => format!("stopped working on {day}: {}", row.broken_why),
+            (None, Some(rt)) => match rt.removed.filter(|d| *d <= self.today) {
+                Some(removed) => {
+                    format!("runs on {runtime}, which runners no longer provide since {removed}")
+                }
+                None => format!(
+                    "runs on {runtime}, which GitHub deprecated on {}",
+                    rt.deprecated
+                ),
+            },
+            (None, None) => return,
+        };
+        let target_start = row.target_start();
+        if version >= target_start && version.is_line() {
+            // `@v6` of a line whose newer releases moved on: nothing to change in the ref.
+            return;
+        }
+        let name = site.full_name();
+        let title = format!("upgrade {name}@{version_text} to {}", row.target_ref());
+        let reason = self.unsafe_reason(site, row, version);
+        let at = self.tree.range(site.node).start;
+        let edits = if site.remote.is_pinned() {
+            match self.resolve_target(site, row) {
+                Ok(res) => {
+                    let value = site.remote.with_ref(&res.sha);
+                    rewrite(self.tree, site, &value, Some((&version_text, &res.comment)))
+                }
+                Err(e) => {
+                    self.finding(
+                        site,
+                        Severity::Warning,
+                        format!("`{name}` {version_text} {why}"),
+                        format!(
+                            "re-pin it to {} ({e}); run without --offline, or write `{name}@{}` and let `pin` pin it",
+                            row.target_ref(),
+                            row.target_ref()
+                        ),
+                    );
+                    return;
+                }
+            }
+        } else {
+            let new_ref = if version.is_line() {
+                row.target_ref()
+            } else {
+                // A precise ref stays precise when the release can be looked up.
+                self.resolve_target(site, row)
+                    .ok()
+                    .map(|r| r.comment)
+                    .filter(|c| Version::parse_ref(c).is_some_and(|v| v.major == row.target.major))
+                    .unwrap_or_else(|| row.target_ref())
+            };
+            rewrite(self.tree, site, &site.remote.with_ref(&new_ref), None)
+        };
+        let Some(edits) = edits else {
+            return;
+        };
+        let fix = Fix::new(
+            NAME,
+            format!("{title} ({name}@{version_text} {why})"),
+            edits,
+        );
+        migrations::propose(self.out, fix, reason, at);
+    }
+
+    /// Why the upgrade may change behaviour, from the changes met on the way.
+    fn unsafe_reason(&self, site: &Site, row: &ActionRow, version: Version) -> Option<String> {
+        let mut reasons = Vec::new();
+        for change in row.changes_between(version) {
+            let holds = match change.unless {
+                None => false,
+                Some(Check::UniqueArtifactNames) => artifacts::name_clash(self.uploads).is_none(),
+                Some(Check::NoHiddenFiles) => self
+                    .uploads
+                    .iter()
+                    .find(|u| u.uses == site.node)
+                    .is_some_and(artifacts::no_hidden_files),
+                Some(Check::UploadsUnchanged) => {
+                    artifacts::name_clash(self.uploads).is_none()
+                        && self.uploads.iter().all(artifacts::no_hidden_files)
+                }
+            };
+            if !holds {
+                let mut text = change.what.clone();
+                if change.unless == Some(Check::UniqueArtifactNames) {
+                    if let Some(clash) = artifacts::name_clash(self.uploads) {
+                        text.push_str(&format!(" — here {clash}"));
+                    }
+                }
+                reasons.push(text);
+            }
+        }
+        (!reasons.is_empty()).then(|| reasons.join("; "))
+    }
+
+    /// The newest release of the target line, from the repository's ref listing.
+    fn resolve_target(&self, site: &Site, row: &ActionRow) -> Result<Resolution, String> {
+        let session = self
+            .rule
+            .session
+            .as_ref()
+            .ok_or_else(|| "no resolver in this run".to_string())?;
+        let listing = session
+            .listing(&site.remote.repo_id())
+            .map_err(|e| e.to_string())?;
+        listing
+            .resolve(&row.target_ref())
+            .map_err(|e| e.to_string())
+    }
+
+    /// An action outside the table: its runtime from `action.yml` at the commit used.
+    fn unknown(&mut self, site: &Site) {
+        let Some(session) = self.rule.session.clone() else {
+            return;
+        };
+        let repo = site.remote.repo_id();
+        let sha = if site.remote.is_pinned() {
+            site.remote.git_ref.clone()
+        } else {
+            // Unresolvable refs are `pin`'s to report.
+            let Ok(listing) = session.listing(&repo) else {
+                return;
+            };
+            let Ok(res) = listing.resolve(&site.remote.git_ref) else {
+                return;
+            };
+            res.sha
+        };
+        if site
+            .remote
+            .path
+            .as_deref()
+            .is_some_and(|p| p.contains(".github/workflows/"))
+        {
+            return;
+        }
+        let Ok(Some(file)) = session.action_file(&repo, site.remote.path.as_deref(), &sha) else {
+            return;
+        };
+        let tree = parse(&file.text);
+        let Some(using) = ActionMeta::new(&tree).and_then(|a| a.using()) else {
+            return;
+        };
+        let Some(runtime) =
+            table::deprecated_runtime(&using).filter(|r| r.deprecated <= self.today)
+        else {
+            return;
+        };
+        let state = match runtime.removed.filter(|d| *d <= self.today) {
+            Some(d) => format!("which runners no longer provide since {d}"),
+            None => format!("which GitHub deprecated on {}", runtime.deprecated),
+        };
+        self.finding(
+            site,
+            Severity::Warning,
+            format!(
+                "`{}` runs on {using} ({} at {}), {state}",
+                site.value,
+                file.path,
+                &sha[..12.min(sha.len())]
+            ),
+            format!(
+                "upgrade to a release of {} that runs on a supported runtime (see {})",
+                site.full_name(),
+                runtime.source
+            ),
+        );
+    }
+}
