@@ -181,7 +181,7 @@ fn outdated_actions_are_bumped_then_pinned_and_pins_are_moved_with_their_comment
     assert_eq!(
         std::fs::read_to_string(&wf).unwrap(),
         format!(
-            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@{c5} # v5.0.1\n      - uses: actions/checkout@{c5} # v5.0.1\n      # exact\n      - uses: actions/checkout@{c5} # v5.0.1\n"
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@{c5} # v5.0.1\n      - uses: actions/checkout@{c5} # v5.0.1\n      - uses: actions/checkout@{c5} # v5.0.1 # exact\n"
         )
     );
     let again = wffmt(
