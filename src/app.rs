@@ -17,8 +17,8 @@ use crate::passes::{all_rules, rule_names, Rule, Setup};
 use crate::pipeline::{process_with, Options};
 use crate::read::{read_limited, read_regular, ReadError};
 use crate::report::{
-    colorize_diff, finding_lines, render, summary, terminal_safe, unified_diff, use_color,
-    ColorChoice, FileReport, FixSummary, Format, Mode, RenderOptions,
+    finding_lines, render_run, terminal_safe, unified_diff, use_color, ColorChoice, FileReport,
+    FixSummary, Format, Mode, RenderOptions, Rendered,
 };
 use crate::resolve::{RepoId, ResolveOptions, Session};
 use crate::syntax::parse;
@@ -78,18 +78,21 @@ pub fn run(cli: Cli) -> i32 {
         FormatArg::Json => Format::Json,
         FormatArg::Github => Format::Github,
         FormatArg::Sarif => Format::Sarif,
+        FormatArg::Markdown => Format::Markdown,
     };
     let color_choice = match cli.color {
         ColorArg::Auto => ColorChoice::Auto,
         ColorArg::Always => ColorChoice::Always,
         ColorArg::Never => ColorChoice::Never,
     };
-    let color = use_color(color_choice, std::io::stdout().is_terminal());
+    let to_terminal = cli.output_file.is_none() && std::io::stdout().is_terminal();
     let render_opts = RenderOptions {
-        format,
-        mode,
-        color,
+        color: use_color(color_choice, to_terminal),
+        color_messages: use_color(color_choice, std::io::stderr().is_terminal()),
         verbose: cli.verbose,
+        quiet: cli.quiet,
+        statistics: cli.statistics,
+        ..RenderOptions::new(format, mode)
     };
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(cli.jobs.unwrap_or(0))
@@ -193,17 +196,34 @@ pub fn run(cli: Cli) -> i32 {
         a.path == b.path && a.error.is_some() && a.error == b.error && a.diff.is_none()
     });
 
-    let mut out = render(&reports, &render_opts);
-    if color && format == Format::Text && mode != Mode::Fix {
-        out = colorize_diff(&out);
+    if let Err(code) = emit(&render_run(&reports, &render_opts), &cli) {
+        return code;
     }
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
-    if format == Format::Text {
-        eprintln!("{}", summary(&reports, mode));
+    exit_code(&reports, mode, cli.exit_zero)
+}
+
+/// Print what a run rendered: the report on standard output or in `--output-file`, the
+/// messages on standard error. `Err` is the exit code when the output file cannot be written.
+fn emit(rendered: &Rendered, cli: &Cli) -> Result<(), i32> {
+    match &cli.output_file {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &rendered.stdout) {
+                say(&format!(
+                    "cannot write --output-file {}: {e}",
+                    path.display()
+                ));
+                eprint!("{}", rendered.stderr);
+                return Err(exit::ERROR);
+            }
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(rendered.stdout.as_bytes());
+            let _ = stdout.flush();
+        }
     }
-    exit_code(&reports, mode)
+    eprint!("{}", rendered.stderr);
+    Ok(())
 }
 
 /// What the command line asks of the pipeline.
@@ -289,7 +309,15 @@ fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind, Option<&
     setup
 }
 
-fn exit_code(reports: &[FileReport], mode: Mode) -> i32 {
+/// The exit code of a run; `--exit-zero` turns "changes found" (1) into 0, never an error.
+fn exit_code(reports: &[FileReport], mode: Mode, exit_zero: bool) -> i32 {
+    match exit_code_of(reports, mode) {
+        exit::CHANGES if exit_zero => exit::OK,
+        code => code,
+    }
+}
+
+fn exit_code_of(reports: &[FileReport], mode: Mode) -> i32 {
     let has_error = reports.iter().any(|r| {
         r.error.is_some()
             || r.findings
@@ -337,6 +365,12 @@ fn check_combination(cli: &Cli, names: &[&'static str]) -> Result<(), String> {
         return Err("--min-age only applies with --update or --upgrade".into());
     }
     let stdin = cli.paths.len() == 1 && cli.paths[0] == Path::new("-");
+    if cli.statistics && !matches!(cli.format, FormatArg::Text) {
+        return Err(
+            "--statistics prints a table in the text format (--format json always carries `statistics`)"
+                .into(),
+        );
+    }
     if cli.stdin_filename.is_some() && !stdin {
         return Err("--stdin-filename only applies when the path is `-` (standard input)".into());
     }
@@ -600,23 +634,21 @@ fn run_stdin(
                 let _ = stdout.write_all(output.as_bytes());
                 let _ = stdout.flush();
                 for f in report.error.iter().chain(report.findings.iter()) {
-                    eprint!("{}", finding_lines(&name, f, false));
+                    if !cli.quiet || f.severity == Severity::Error {
+                        eprint!("{}", finding_lines(&name, f, false));
+                    }
                 }
-                return exit_code(&[report], mode);
+                return exit_code(&[report], mode, cli.exit_zero);
             }
             report
         }
         Err(f) => error_report(&name, f),
     };
     let reports = [report];
-    let mut out = render(&reports, render_opts);
-    if render_opts.color && render_opts.format == Format::Text {
-        out = colorize_diff(&out);
+    if let Err(code) = emit(&render_run(&reports, render_opts), cli) {
+        return code;
     }
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(out.as_bytes());
-    let _ = stdout.flush();
-    exit_code(&reports, mode)
+    exit_code(&reports, mode, cli.exit_zero)
 }
 
 /// A run-level message on standard error. It may quote a configuration file, a path or an

@@ -44,6 +44,10 @@ pub struct Cli {
     #[arg(long, conflicts_with = "fix")]
     pub check: bool,
 
+    /// Print the diff of what would change and write nothing (the default mode, by name).
+    #[arg(long, conflicts_with_all = ["check", "fix"])]
+    pub diff: bool,
+
     /// Rewrite files in place (atomically) and print one line per changed file.
     #[arg(long)]
     pub fix: bool,
@@ -110,6 +114,22 @@ pub struct Cli {
     #[arg(short, long)]
     pub verbose: bool,
 
+    /// Print only errors: no diff, no warnings, no summary, no progress; the exit code says the rest.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print how many fixes and findings each rule made, per kind, instead of diffs and findings.
+    #[arg(long)]
+    pub statistics: bool,
+
+    /// Exit 0 even when --check finds something to change (errors still exit 2, network failures 3).
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Write the report (what would go to standard output) to FILE instead.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+
     /// Print a rule's documentation (what it does, why, examples, options) and exit.
     #[arg(long, value_name = "RULE", exclusive = true, value_parser = PossibleValuesParser::new(crate::passes::rule_names()))]
     pub explain: Option<String>,
@@ -133,6 +153,7 @@ pub enum FormatArg {
     Json,
     Github,
     Sarif,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

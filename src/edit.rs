@@ -33,7 +33,18 @@ impl Edit {
 }
 
 /// Whether a fix may be applied without asking (ruff's terms).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Applicability {
     /// Keeps what the workflow does (or the workflow cannot run at all as it is): `--fix`

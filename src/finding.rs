@@ -1,11 +1,12 @@
 //! Findings: what a rule (or the pipeline) reports about a file, with a precise location.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::edit::Applicability;
 
 /// How serious a finding is. `Error` findings make `--check` fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -15,7 +16,7 @@ pub enum Severity {
 
 /// One message about one place in one file. Lines and columns are 1-based; columns count
 /// characters (not bytes) so that editors and GitHub annotations point at the right spot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Finding {
     /// The rule that produced the finding (`quote-patterns`, `pin`, …) or `syntax` / `io` / `verify`.
     pub rule: String,
@@ -33,7 +34,7 @@ pub struct Finding {
 }
 
 /// A fix offered by a finding and not applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Suggestion {
     pub applicability: Applicability,
     /// What the fix may change (why it is unsafe).
@@ -47,7 +48,7 @@ pub struct Suggestion {
 
 /// One replacement: the text from `start` (inclusive) to `end` (exclusive) becomes `content`.
 /// Lines and columns are 1-based, columns in characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct SuggestedEdit {
     pub start_line: usize,
     pub start_column: usize,

@@ -285,7 +285,7 @@ fn a_configuration_error_is_reported_once_at_its_place() {
     ]);
     let out = wffmt(&root, &["--check"]);
     assert_eq!(out.status.code(), Some(2));
-    let text = stdout(&out);
+    let text = stderr(&out);
     assert_eq!(text.matches("error[config]").count(), 1, "{text}");
     assert!(text.contains("wffmt.toml:2:1"), "{text}");
 }
@@ -301,9 +301,9 @@ fn select_and_skip_choose_rules() {
     // Without quote-patterns the alias stays an error: exit 2 with the position.
     assert_eq!(no_quotes.status.code(), Some(2));
     assert!(
-        stdout(&no_quotes).contains("ci.yml:4:9"),
+        stderr(&no_quotes).contains("ci.yml:4:9"),
         "{}",
-        stdout(&no_quotes)
+        stderr(&no_quotes)
     );
 }
 

@@ -59,7 +59,8 @@ fn unused_and_unknown_suppressions_are_reported_with_their_position() {
     let text = "on:\n  push:\n    paths: ['*.md'] # wffmt: ignore[quote-patterns]\n    tags: [v1] # wffmt: ignore[quote-pattern]\npermissions: {}\njobs: {}\n";
     write(dir.path(), WF, text);
     let out = wffmt(dir.path(), &["--check", "--select", "quote-patterns"]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Findings are messages: standard error (standard output carries only diffs).
+    let stdout = String::from_utf8_lossy(&out.stderr);
     assert!(
         stdout.contains(&format!(
             "{WF}:3:21: warning[suppression]: unused suppression: `quote-patterns` found nothing"

@@ -56,8 +56,8 @@ fn an_invalid_permissions_action_entry_is_a_configuration_error_even_with_fix() 
     ]);
     for mode in ["--fix", "--check"] {
         let out = wffmt(&root, &[mode, "--offline", "--skip", "pin"]);
-        assert_eq!(out.status.code(), Some(2), "{mode}: {}", stdout(&out));
-        let text = stdout(&out);
+        assert_eq!(out.status.code(), Some(2), "{mode}: {}", stderr(&out));
+        let text = stderr(&out);
         assert_eq!(text.matches("error[config]").count(), 1, "{text}");
         // At the entry's own line in the configuration file.
         assert!(text.contains("wffmt.toml:3:9: error[config]"), "{text}");
@@ -121,14 +121,14 @@ fn text_messages_escape_terminal_control_characters() {
     assert_terminal_safe(&stdout(&out));
     assert_terminal_safe(&stderr(&out));
     assert!(
-        stdout(&out).contains("`a/b@\\e[2J\\x07x`"),
+        stderr(&out).contains("`a/b@\\e[2J\\x07x`"),
         "{}",
-        stdout(&out)
+        stderr(&out)
     );
     assert!(
-        stdout(&out).contains("`*\\e[31mred\\u{202e}`"),
+        stderr(&out).contains("`*\\e[31mred\\u{202e}`"),
         "{}",
-        stdout(&out)
+        stderr(&out)
     );
 
     // The same on standard input with --fix, where findings go to standard error.
@@ -203,8 +203,8 @@ fn an_explicitly_named_fifo_is_refused_without_blocking() {
     let (_d, root) = repo(&[("ok.yml", clean.as_bytes())]);
     mkfifo(&root.join("pipe.yml"));
     let out = wffmt_bounded(&root, &["--check", "pipe.yml", "ok.yml"]);
-    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
-    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let text = stderr(&out);
     assert!(
         text.contains("pipe.yml:1:1: error[io]: a named pipe (FIFO), not a regular file; skipped"),
         "{text}"
@@ -215,9 +215,11 @@ fn an_explicitly_named_fifo_is_refused_without_blocking() {
         ),
         "{text}"
     );
-    assert_eq!(
-        stderr(&out).trim(),
-        "2 files checked, nothing to change, 1 error"
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert!(
+        text.trim_end()
+            .ends_with("\n2 files checked, nothing to change, 1 error"),
+        "{text}"
     );
 }
 
@@ -232,7 +234,7 @@ fn devices_behind_workflow_names_are_refused_named_or_found() {
     std::os::unix::fs::symlink("gone.yml", wf.join("dangling.yml")).unwrap();
     let out = wffmt_bounded(&root, &["--check", "--offline"]);
     assert_eq!(out.status.code(), Some(2));
-    let text = stdout(&out);
+    let text = stderr(&out);
     for expected in [
         ".github/workflows/zero.yml:1:1: error[io]: a character device, not a regular file; skipped",
         ".github/workflows/random.yaml:1:1: error[io]: a character device, not a regular file; skipped",
@@ -243,7 +245,7 @@ fn devices_behind_workflow_names_are_refused_named_or_found() {
     }
     let named = wffmt_bounded(&root, &["--check", ".github/workflows/zero.yml"]);
     assert_eq!(named.status.code(), Some(2));
-    assert!(stdout(&named).contains("a character device, not a regular file"));
+    assert!(stderr(&named).contains("a character device, not a regular file"));
 }
 
 #[test]
@@ -256,13 +258,13 @@ fn files_over_the_size_limit_are_refused() {
     let out = wffmt_bounded(&root, &["--check", "--select", "quote-patterns", "big.yml"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stdout(&out).contains(
+        stderr(&out).contains(
             "big.yml:1:1: error[io]: larger than the 10 MB size limit (11.0 MB); skipped"
         ),
         "{}",
-        stdout(&out)
+        stderr(&out)
     );
-    assert!(stdout(&out).contains("--max-file-size"));
+    assert!(stderr(&out).contains("--max-file-size"));
     // The limit is configurable, both ways.
     let raised = wffmt_bounded(
         &root,
@@ -275,10 +277,10 @@ fn files_over_the_size_limit_are_refused() {
             "big.yml",
         ],
     );
-    assert_eq!(raised.status.code(), Some(0), "{}", stdout(&raised));
+    assert_eq!(raised.status.code(), Some(0), "{}", stderr(&raised));
     let (_d2, small) = repo(&[("a.yml", b"on: push\n")]);
     let lowered = wffmt_bounded(&small, &["--check", "--max-file-size", "5", "a.yml"]);
-    assert!(stdout(&lowered).contains("larger than the 5 bytes size limit (9 bytes)"));
+    assert!(stderr(&lowered).contains("larger than the 5 bytes size limit (9 bytes)"));
     let bad = wffmt_bounded(&small, &["--max-file-size", "lots", "a.yml"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(

@@ -6,11 +6,18 @@
 //! - a file that would change (diff / check mode): one `::warning` on the file;
 //! - a file changed by `--fix`: one `::notice`.
 //!
+//! A finding repeated for one cause is one annotation, at its first place, that names the
+//! others (GitHub shows only the first few annotations of each kind per step).
+//!
 //! Escaping follows `@actions/core`: in the message `%`, `\r` and `\n` are percent-encoded; in
 //! property values `:` and `,` are as well, since they delimit properties.
 
+use super::group::{group_findings, Group};
 use super::{FileReport, Mode};
-use crate::finding::{Finding, Severity};
+use crate::finding::Severity;
+
+/// How many other places of a repeated finding are named before `and N more`.
+const PLACES_SHOWN: usize = 10;
 
 pub(super) fn render(reports: &[FileReport], mode: Mode) -> String {
     let mut out = String::new();
@@ -36,14 +43,15 @@ pub(super) fn render(reports: &[FileReport], mode: Mode) -> String {
                 escape_data(&message)
             ));
         }
-        for finding in report.all_findings() {
-            push_finding(&mut out, &report.path, finding);
-        }
+    }
+    for group in group_findings(reports, |_| true) {
+        push_group(&mut out, &group);
     }
     out
 }
 
-fn push_finding(out: &mut String, path: &str, finding: &Finding) {
+fn push_group(out: &mut String, group: &Group) {
+    let (path, finding) = (group.path, group.finding);
     let command = match finding.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -64,6 +72,22 @@ fn push_finding(out: &mut String, path: &str, finding: &Finding) {
     if let Some(help) = &finding.help {
         message.push_str("\nhelp: ");
         message.push_str(help);
+    }
+    if !group.others.is_empty() {
+        let (places, left) = group.other_places(PLACES_SHOWN);
+        message.push_str(&format!(
+            "\nthe same in {} more {}: {}",
+            group.others.len(),
+            if group.others.len() == 1 {
+                "place"
+            } else {
+                "places"
+            },
+            places.join(", ")
+        ));
+        if left > 0 {
+            message.push_str(&format!(" and {left} more"));
+        }
     }
     out.push_str(&format!(
         "::{command} {properties}::{}\n",

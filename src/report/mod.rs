@@ -1,25 +1,32 @@
-//! Reporting a run: what is printed on stdout for each output format, and the summary line.
+//! Reporting a run: what is printed on each stream for each output format, and the summary.
 //!
 //! The pipeline produces one [`FileReport`] per file; this module only renders. Rendering is a
 //! pure function of the reports and the options (no I/O, no environment except in
 //! [`use_color`]), which keeps every format snapshot-testable.
 //!
 //! Formats:
-//! - **text** ([`text`]): the unified diffs first, so that `wffmt | git apply` works (git skips
-//!   the non-diff lines after the last hunk), then `fixed PATH (rules)` lines in `--fix` mode,
-//!   then findings as `path:line:col: severity[rule]: message`, the form editors and terminals
-//!   recognise as a location.
-//! - **json** ([`json`]): one document with every file and a summary, for scripts.
+//! - **text** ([`text`]): standard output carries only the product of the mode (the unified
+//!   diffs, so that `wffmt > fix.patch` is a clean patch; `fixed PATH (rules)` lines with
+//!   `--fix`; or the `--statistics` table); the findings go to standard error as
+//!   `path:line:col: severity[rule]: message`, the form editors and terminals recognise as a
+//!   location, followed by the summary line.
+//! - **json** ([`json`]): one versioned document with every file, a summary and statistics.
 //! - **github** ([`github`]): workflow commands that become annotations on a pull request.
 //! - **sarif** ([`sarif`]): SARIF 2.1.0 for code-scanning dashboards.
+//! - **markdown** ([`markdown`]): a summary for a pull-request body.
 //!
-//! Without a mode flag and with `--check`, the output is the same (the contract says so); only the
-//! exit code differs, and that is the caller's business.
+//! The human formats (text, github, markdown) say a repeated finding once ([`group`]); the
+//! machine formats keep every occurrence. Without a mode flag and with `--check`, the output is
+//! the same (the contract says so); only the exit code differs, and that is the caller's
+//! business.
 
 mod diff;
 mod github;
-mod json;
+pub mod group;
+pub mod json;
+mod markdown;
 mod sarif;
+pub mod stats;
 mod text;
 
 pub use diff::{colorize_diff, unified_diff};
@@ -35,6 +42,7 @@ pub enum Format {
     Json,
     Github,
     Sarif,
+    Markdown,
 }
 
 /// What the run does with the changes.
@@ -67,7 +75,7 @@ pub enum ColorChoice {
 }
 
 /// One fix applied (or that would be applied) to a file.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct FixSummary {
     pub rule: String,
     /// One line on what the fix does, e.g. `pin actions/checkout@v4 to a commit SHA`.
@@ -121,24 +129,69 @@ impl FileReport {
 pub struct RenderOptions {
     pub format: Format,
     pub mode: Mode,
-    /// ANSI colours (text format only; the machine formats never colour).
+    /// ANSI colours on standard output (text format only; the machine formats never colour).
     pub color: bool,
+    /// ANSI colours in the messages on standard error (text format).
+    pub color_messages: bool,
     /// Text format: list each fix's title under its file.
     pub verbose: bool,
+    /// `--quiet`: only error-level findings, no diff, no summary (text format).
+    pub quiet: bool,
+    /// `--statistics`: counts per rule and kind instead of diffs and findings (text format).
+    pub statistics: bool,
 }
 
-/// Everything printed to stdout for a run. `reports` should already be sorted by path.
+impl RenderOptions {
+    /// Plain options for a format and mode: no colour, not verbose, not quiet.
+    pub fn new(format: Format, mode: Mode) -> RenderOptions {
+        RenderOptions {
+            format,
+            mode,
+            color: false,
+            color_messages: false,
+            verbose: false,
+            quiet: false,
+            statistics: false,
+        }
+    }
+}
+
+/// What a run prints: `stdout` is the product (diffs, fixed lines, a document), `stderr` the
+/// messages and the summary.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rendered {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Everything a run prints, on both streams. `reports` should already be sorted by path.
+pub fn render_run(reports: &[FileReport], opts: &RenderOptions) -> Rendered {
+    let stdout = render(reports, opts);
+    let stderr = match opts.format {
+        Format::Text if opts.quiet => text::render_messages(reports, opts),
+        Format::Text => format!(
+            "{}{}\n",
+            text::render_messages(reports, opts),
+            summary(reports, opts.mode)
+        ),
+        Format::Json | Format::Github | Format::Sarif | Format::Markdown => String::new(),
+    };
+    Rendered { stdout, stderr }
+}
+
+/// What a run prints on standard output (see [`render_run`] for both streams).
 pub fn render(reports: &[FileReport], opts: &RenderOptions) -> String {
     match opts.format {
         Format::Text => text::render(reports, opts),
         Format::Json => json::render(reports, opts.mode),
         Format::Github => github::render(reports, opts.mode),
         Format::Sarif => sarif::render(reports, opts.mode),
+        Format::Markdown => markdown::render(reports, opts.mode),
     }
 }
 
 /// Totals over a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, schemars::JsonSchema)]
 pub struct Counts {
     /// Files processed (including those that failed).
     pub files: usize,

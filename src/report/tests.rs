@@ -110,17 +110,122 @@ fn reports() -> Vec<FileReport> {
 }
 
 fn opts(format: Format, mode: Mode) -> RenderOptions {
-    RenderOptions {
-        format,
-        mode,
-        color: false,
-        verbose: false,
-    }
+    RenderOptions::new(format, mode)
+}
+
+/// Both streams of a run, for snapshots.
+fn streams(reports: &[FileReport], options: &RenderOptions) -> String {
+    let rendered = render_run(reports, options);
+    format!(
+        "--- stdout\n{}--- stderr\n{}",
+        rendered.stdout, rendered.stderr
+    )
 }
 
 #[test]
 fn text_diff_mode() {
-    insta::assert_snapshot!(render(&reports(), &opts(Format::Text, Mode::Diff)));
+    let reports = reports();
+    let options = opts(Format::Text, Mode::Diff);
+    // Standard output is the diff alone: a clean patch.
+    assert!(render(&reports, &options)
+        .lines()
+        .all(|l| l.starts_with(['-', '+', ' ', '@'])));
+    insta::assert_snapshot!(streams(&reports, &options));
+}
+
+/// Findings repeated for one cause (one unreachable host, one bad setting) are said once with
+/// the count and the other places; errors only with `--quiet`.
+fn repeated_reports() -> Vec<FileReport> {
+    let unreachable = |line| {
+        Finding::new(
+            "pin",
+            Severity::Error,
+            line,
+            15,
+            "cannot reach https://github.com: could not resolve host",
+        )
+        .with_help("check the network, or run with --offline to pin from the cache")
+    };
+    let files = ["a", "b", "c", "d"];
+    let mut reports: Vec<FileReport> = files
+        .iter()
+        .map(|name| FileReport {
+            path: format!(".github/workflows/{name}.yml"),
+            findings: vec![
+                unreachable(7),
+                unreachable(12),
+                Finding::new(
+                    "permissions",
+                    Severity::Warning,
+                    3,
+                    1,
+                    "job `x` needs a TODO",
+                ),
+            ],
+            ..FileReport::default()
+        })
+        .collect();
+    reports[0].findings.push(Finding::new(
+        "layout",
+        Severity::Info,
+        1,
+        1,
+        "an info only this file has",
+    ));
+    reports
+}
+
+#[test]
+fn text_repeated_findings_are_said_once() {
+    let reports = repeated_reports();
+    insta::assert_snapshot!(streams(&reports, &opts(Format::Text, Mode::Check)));
+}
+
+#[test]
+fn text_quiet_prints_errors_only() {
+    let options = RenderOptions {
+        quiet: true,
+        ..opts(Format::Text, Mode::Check)
+    };
+    let rendered = render_run(&reports(), &options);
+    assert_eq!(rendered.stdout, "");
+    insta::assert_snapshot!(rendered.stderr);
+    let rendered = render_run(&repeated_reports(), &options);
+    assert!(!rendered.stderr.contains("warning"));
+    assert_eq!(rendered.stderr.matches("error[pin]").count(), 1);
+}
+
+#[test]
+fn text_statistics() {
+    let options = RenderOptions {
+        statistics: true,
+        ..opts(Format::Text, Mode::Fix)
+    };
+    let mut reports = reports();
+    reports.extend(repeated_reports());
+    insta::assert_snapshot!(streams(&reports, &options));
+}
+
+#[test]
+fn markdown_summary() {
+    let mut reports = reports();
+    reports.extend(repeated_reports());
+    insta::assert_snapshot!(markdown::render_with_version(
+        &reports,
+        Mode::Fix,
+        "0.0.0-test"
+    ));
+    let nothing = markdown::render_with_version(&reports[3..4], Mode::Check, "0.0.0-test");
+    assert!(nothing.starts_with("## wffmt: nothing to change in 1 file\n"));
+    assert!(nothing.contains("Nothing needs a human."));
+}
+
+#[test]
+fn github_repeated_findings_are_one_annotation() {
+    insta::assert_snapshot!(render(
+        &repeated_reports(),
+        &opts(Format::Github, Mode::Check)
+    ));
 }
 
 #[test]
@@ -142,12 +247,12 @@ fn text_check_verbose() {
         verbose: true,
         ..opts(Format::Text, Mode::Check)
     };
-    insta::assert_snapshot!(render(&reports(), &options));
+    insta::assert_snapshot!(streams(&reports(), &options));
 }
 
 #[test]
 fn text_fix_mode() {
-    insta::assert_snapshot!(render(&reports(), &opts(Format::Text, Mode::Fix)));
+    insta::assert_snapshot!(streams(&reports(), &opts(Format::Text, Mode::Fix)));
 }
 
 #[test]
@@ -155,14 +260,15 @@ fn text_in_colour_differs_only_by_escapes() {
     let reports = reports();
     let options = RenderOptions {
         color: true,
+        color_messages: true,
         ..opts(Format::Text, Mode::Diff)
     };
-    let coloured = render(&reports, &options);
-    assert!(coloured.contains('\u{1b}'));
-    assert_eq!(
-        strip_ansi(&coloured),
-        render(&reports, &opts(Format::Text, Mode::Diff))
-    );
+    let coloured = render_run(&reports, &options);
+    let plain = render_run(&reports, &opts(Format::Text, Mode::Diff));
+    assert!(coloured.stdout.contains('\u{1b}'));
+    assert!(coloured.stderr.contains('\u{1b}'));
+    assert_eq!(strip_ansi(&coloured.stdout), plain.stdout);
+    assert_eq!(strip_ansi(&coloured.stderr), plain.stderr);
 }
 
 fn strip_ansi(text: &str) -> String {
@@ -194,10 +300,52 @@ fn github_fix_mode() {
 
 #[test]
 fn json_check_mode() {
-    let text = render(&reports(), &opts(Format::Json, Mode::Check));
+    let text = json::render_with_version(&reports(), Mode::Check, "0.0.0-test");
+    assert_eq!(
+        render(&reports(), &opts(Format::Json, Mode::Check)),
+        text.replace("0.0.0-test", env!("CARGO_PKG_VERSION"))
+    );
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(value["files"].as_array().map(Vec::len), Some(4));
+    assert_eq!(value["schema_version"], json::SCHEMA_VERSION);
     insta::assert_snapshot!(text);
+}
+
+/// The JSON of several runs aggregates by adding: each count of the whole equals the sum of
+/// the parts' counts.
+#[test]
+fn json_documents_aggregate_by_adding() {
+    let all: Vec<FileReport> = reports().into_iter().chain(repeated_reports()).collect();
+    let parse = |reports: &[FileReport]| -> serde_json::Value {
+        serde_json::from_str(&render(reports, &opts(Format::Json, Mode::Check))).unwrap()
+    };
+    let (whole, first, second) = (parse(&all), parse(&all[..4]), parse(&all[4..]));
+    for key in ["files", "changed", "failed", "errors", "warnings", "infos"] {
+        assert_eq!(
+            whole["summary"][key].as_u64().unwrap(),
+            first["summary"][key].as_u64().unwrap() + second["summary"][key].as_u64().unwrap(),
+            "{key}"
+        );
+    }
+    let total = |doc: &serde_json::Value, rule: &str, kind: &str| -> u64 {
+        doc["statistics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["rule"] == rule && s["kind"] == kind)
+            .map(|s| s["count"].as_u64().unwrap())
+            .sum()
+    };
+    for (rule, kind) in [("pin", "error"), ("pin", "fix"), ("permissions", "warning")] {
+        assert_eq!(
+            total(&whole, rule, kind),
+            total(&first, rule, kind) + total(&second, rule, kind)
+        );
+    }
+    assert_eq!(
+        whole["files"].as_array().unwrap().len(),
+        first["files"].as_array().unwrap().len() + second["files"].as_array().unwrap().len()
+    );
 }
 
 #[test]
@@ -233,7 +381,7 @@ fn empty_runs() {
 
 #[test]
 fn text_output_applies_with_git_apply() {
-    // Findings after the diffs must not stop `wffmt | git apply`.
+    // Standard output is a patch `git apply` takes.
     let have_git = std::process::Command::new("git")
         .arg("--version")
         .output()
@@ -242,7 +390,7 @@ fn text_output_applies_with_git_apply() {
         return;
     }
     let reports = reports();
-    let output = render(&reports, &opts(Format::Text, Mode::Check));
+    let output = render_run(&reports, &opts(Format::Text, Mode::Check)).stdout;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(".github/workflows/ci.yml");
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();

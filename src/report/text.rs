@@ -1,5 +1,7 @@
-//! The human format: diffs, then `fixed` lines, then findings (see the parent module for why
-//! in this order).
+//! The human format. Standard output carries the product of the mode and nothing else: the
+//! unified diffs without a mode flag and with `--check` (so `wffmt > fix.patch` is a clean
+//! patch), the `fixed PATH (rules)` lines with `--fix`, or the `--statistics` table. Findings,
+//! grouped by cause ([`super::group`]), go to standard error with the summary line.
 //!
 //! Paths, messages and fix titles quote workflow content and file names, which nobody vetted:
 //! a control character among them could clear the terminal, move the cursor or forge a
@@ -11,38 +13,69 @@ use std::fmt::Write as _;
 
 use owo_colors::OwoColorize;
 
-use super::{colorize_diff, FileReport, Mode, RenderOptions};
+use super::group::{group_findings, Group};
+use super::{colorize_diff, stats, FileReport, Mode, RenderOptions};
 use crate::finding::{Finding, Severity};
 
+/// How many other places of a repeated finding are named before `and N more`.
+const PLACES_SHOWN: usize = 5;
+
+/// Standard output (see the module documentation).
 pub(super) fn render(reports: &[FileReport], opts: &RenderOptions) -> String {
     let mut out = String::new();
-
-    if opts.mode != Mode::Fix {
-        for report in reports {
-            if let Some(diff) = report.diff.as_deref().filter(|d| !d.is_empty()) {
-                if opts.color {
-                    out.push_str(&colorize_diff(diff));
-                } else {
-                    out.push_str(diff);
-                }
-                if !diff.ends_with('\n') {
-                    out.push('\n');
+    if opts.statistics {
+        return stats::table(&stats::statistics(reports));
+    }
+    if opts.quiet {
+        return out;
+    }
+    match opts.mode {
+        Mode::Diff | Mode::Check => {
+            for report in reports {
+                if let Some(diff) = report.diff.as_deref().filter(|d| !d.is_empty()) {
+                    if opts.color {
+                        out.push_str(&colorize_diff(diff));
+                    } else {
+                        out.push_str(diff);
+                    }
+                    if !diff.ends_with('\n') {
+                        out.push('\n');
+                    }
                 }
             }
         }
+        Mode::Fix => push_changed_files(&mut out, reports, opts, opts.color),
     }
+    out
+}
 
+/// Standard error before the summary line: `would fix` lines with `--verbose` in preview mode,
+/// then the findings grouped by cause (errors only with `--quiet`; none with `--statistics`).
+pub(super) fn render_messages(reports: &[FileReport], opts: &RenderOptions) -> String {
+    let mut out = String::new();
+    if opts.statistics {
+        return out;
+    }
+    if opts.mode != Mode::Fix && opts.verbose && !opts.quiet {
+        push_changed_files(&mut out, reports, opts, opts.color_messages);
+    }
+    let groups = group_findings(reports, |f| !opts.quiet || f.severity == Severity::Error);
+    for group in &groups {
+        push_group(&mut out, group, opts.color_messages);
+    }
+    out
+}
+
+/// `fixed PATH (rules)` (or `would fix`) per changed file, with each fix's title under it when
+/// verbose.
+fn push_changed_files(out: &mut String, reports: &[FileReport], opts: &RenderOptions, color: bool) {
+    let verb = match opts.mode {
+        Mode::Fix => "fixed",
+        Mode::Diff | Mode::Check => "would fix",
+    };
     for report in reports.iter().filter(|r| r.changed) {
-        let verb = match opts.mode {
-            Mode::Fix => "fixed",
-            Mode::Diff | Mode::Check => "would fix",
-        };
-        // Without --verbose the diff already says it all in diff / check mode.
-        if opts.mode != Mode::Fix && !opts.verbose {
-            continue;
-        }
         let rules = report.fix_rules();
-        let path = paint(&terminal_safe(&report.path, false), opts.color, Paint::Bold);
+        let path = paint(&terminal_safe(&report.path, false), color, Paint::Bold);
         if rules.is_empty() {
             out.push_str(&format!("{verb} {path}\n"));
         } else {
@@ -58,13 +91,36 @@ pub(super) fn render(reports: &[FileReport], opts: &RenderOptions) -> String {
             }
         }
     }
+}
 
-    for report in reports {
-        for finding in report.all_findings() {
-            push_finding(&mut out, &report.path, finding, opts.color);
-        }
+/// A finding, and when its cause was found elsewhere too, a `note:` with the count and places.
+fn push_group(out: &mut String, group: &Group, color: bool) {
+    push_finding(out, group.path, group.finding, color);
+    if group.others.is_empty() {
+        return;
     }
-    out
+    let (places, left) = group.other_places(PLACES_SHOWN);
+    let places: Vec<Cow<str>> = places
+        .iter()
+        .map(|p| terminal_safe(p, false).into_owned().into())
+        .collect();
+    let mut note = format!(
+        "the same in {} more {}: {}",
+        group.others.len(),
+        if group.others.len() == 1 {
+            "place"
+        } else {
+            "places"
+        },
+        places.join(", ")
+    );
+    if left > 0 {
+        note.push_str(&format!(" and {left} more"));
+    }
+    out.push_str(&format!(
+        "  {}: {note}\n",
+        paint("note", color, Paint::Cyan)
+    ));
 }
 
 /// One finding as `path:line:col: severity[rule]: message` and its `help:` line, each ending

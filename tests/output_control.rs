@@ -1,0 +1,251 @@
+//! Output control from the command line: which stream carries what, `--diff`, `--quiet`,
+//! `--statistics`, `--exit-zero`, `--output-file` and `--format markdown`, with snapshots of
+//! what a user sees.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// Needs quoting and layout, and has a `uses:` whose ref `pin` leaves alone (a local action)
+/// plus a permissions TODO for an unknown action.
+const DIRTY: &str = "on:\n  push:\n    paths:\n      - **/README.md\njobs:\n    build:\n        runs-on: ubuntu-latest\n        steps:\n        - uses: my-org/unknown-action@0123456789abcdef0123456789abcdef01234567\n";
+const CLEAN: &str = "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n";
+/// Still broken after every fix: `quote-patterns` is skipped, so the alias stays.
+const BROKEN: &str = "on:\n  push:\n    paths:\n      - **/README.md\n";
+
+fn wffmt(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wffmt"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("WFFMT_CACHE_DIR", dir.join(".cache"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("wffmt runs")
+}
+
+fn repo(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    for (name, body) in files {
+        let p = root.join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, body).unwrap();
+    }
+    (dir, root)
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn two_dirty_files() -> (tempfile::TempDir, PathBuf) {
+    repo(&[
+        (".github/workflows/a.yml", DIRTY),
+        (".github/workflows/b.yml", DIRTY),
+        (".github/workflows/clean.yml", CLEAN),
+    ])
+}
+
+/// Without a mode flag standard output is the patch alone, findings or not: `git apply` takes
+/// it and reproduces what `--fix` writes.
+#[test]
+fn preview_prints_a_clean_patch_and_findings_on_stderr() {
+    let (_d, root) = two_dirty_files();
+    let out = wffmt(&root, &["--skip", "pin"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let patch = stdout(&out);
+    assert!(patch.lines().all(|l| l.starts_with(['-', '+', ' ', '@'])));
+    assert!(
+        stderr(&out).contains("warning[permissions]"),
+        "{}",
+        stderr(&out)
+    );
+    insta::assert_snapshot!("preview_stderr", stderr(&out));
+
+    let have_git = Command::new("git").arg("--version").output().is_ok();
+    if !have_git {
+        eprintln!("skipping the git apply half: git is not installed");
+        return;
+    }
+    std::fs::write(root.join("fix.patch"), &patch).unwrap();
+    let applied = Command::new("git")
+        .args(["apply", "fix.patch"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(applied.status.success(), "{}", stderr(&applied));
+    let again = wffmt(&root, &["--check", "--skip", "pin", "--quiet"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+}
+
+#[test]
+fn diff_names_the_default_mode() {
+    let (_d, root) = two_dirty_files();
+    let default = wffmt(&root, &["--skip", "pin"]);
+    let diff = wffmt(&root, &["--diff", "--skip", "pin"]);
+    assert_eq!(diff.status.code(), Some(0));
+    assert_eq!(stdout(&default), stdout(&diff));
+    assert_eq!(stderr(&default), stderr(&diff));
+    for other in ["--check", "--fix"] {
+        let out = wffmt(&root, &["--diff", other]);
+        assert_eq!(out.status.code(), Some(2), "--diff {other}");
+        assert!(
+            stderr(&out).contains("cannot be used with"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn quiet_prints_errors_only_and_keeps_the_exit_code() {
+    let (_d, root) = two_dirty_files();
+    let out = wffmt(&root, &["--check", "--quiet", "--skip", "pin"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out), "");
+    assert_eq!(stderr(&out), "");
+
+    let (_d, root) = repo(&[(".github/workflows/a.yml", DIRTY), ("broken.yml", BROKEN)]);
+    let out = wffmt(
+        &root,
+        &[
+            "--check",
+            "-q",
+            "--skip",
+            "pin,quote-patterns",
+            ".github",
+            "broken.yml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+    insta::assert_snapshot!("quiet_stderr", stderr(&out));
+    let fixed = wffmt(&root, &["--fix", "-q", "--skip", "pin", ".github"]);
+    assert_eq!(fixed.status.code(), Some(0));
+    assert_eq!(format!("{}{}", stdout(&fixed), stderr(&fixed)), "");
+    assert_ne!(
+        std::fs::read_to_string(root.join(".github/workflows/a.yml")).unwrap(),
+        DIRTY
+    );
+}
+
+#[test]
+fn statistics_count_per_rule_and_kind() {
+    let (_d, root) = two_dirty_files();
+    let out = wffmt(&root, &["--check", "--statistics", "--skip", "pin"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(
+        "statistics",
+        format!("{}--- stderr\n{}", stdout(&out), stderr(&out))
+    );
+    let refused = wffmt(&root, &["--statistics", "--format", "github"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("--statistics"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn exit_zero_turns_changes_into_success_but_not_errors() {
+    let (_d, root) = two_dirty_files();
+    let out = wffmt(&root, &["--check", "--exit-zero", "--skip", "pin"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("+++ b/.github/workflows/a.yml"));
+    let (_d, root) = repo(&[("broken.yml", BROKEN)]);
+    let out = wffmt(
+        &root,
+        &[
+            "--check",
+            "--exit-zero",
+            "--skip",
+            "quote-patterns",
+            "broken.yml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let (_d, root) = two_dirty_files();
+    let out = wffmt(&root, &["--skip", "pin", "--output-file", "fix.patch"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "");
+    let preview = wffmt(&root, &["--skip", "pin"]);
+    assert_eq!(
+        std::fs::read_to_string(root.join("fix.patch")).unwrap(),
+        stdout(&preview)
+    );
+    assert!(stderr(&out).contains("2 files would be changed"));
+
+    let json = wffmt(
+        &root,
+        &[
+            "--format",
+            "json",
+            "--skip",
+            "pin",
+            "--output-file",
+            "report.json",
+        ],
+    );
+    assert_eq!(json.status.code(), Some(0));
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("report.json")).unwrap()).unwrap();
+    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["summary"]["changed"], 2);
+
+    let bad = wffmt(
+        &root,
+        &["--skip", "pin", "--output-file", "no/such/dir/out.txt"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("cannot write --output-file no/such/dir/out.txt"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn markdown_summary_for_a_pull_request() {
+    let (_d, root) = two_dirty_files();
+    let out = wffmt(&root, &["--fix", "--format", "markdown", "--skip", "pin"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+    let text = stdout(&out).replace(env!("CARGO_PKG_VERSION"), "VERSION");
+    insta::assert_snapshot!("markdown_fix", text);
+}
+
+/// `--color always` colours the diff on standard output and the findings on standard error;
+/// with `--output-file` the report is never coloured.
+#[test]
+fn colours_per_stream() {
+    let (_d, root) = two_dirty_files();
+    let out = wffmt(&root, &["--skip", "pin", "--color", "always"]);
+    assert!(stdout(&out).contains('\u{1b}'));
+    assert!(stderr(&out).contains('\u{1b}'));
+    let out = wffmt(
+        &root,
+        &[
+            "--skip",
+            "pin",
+            "--color",
+            "auto",
+            "--output-file",
+            "x.patch",
+        ],
+    );
+    assert!(!std::fs::read_to_string(root.join("x.patch"))
+        .unwrap()
+        .contains('\u{1b}'));
+    assert_eq!(out.status.code(), Some(0));
+}
