@@ -117,10 +117,10 @@ fn an_edit_made_during_the_run_is_kept_and_reported() {
     let out = paused.child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert_eq!(std::fs::read_to_string(wf.join("ci.yml")).unwrap(), edited);
-    let stdout = text(&out.stdout);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(
-        stdout.contains(".github/workflows/ci.yml:1:1: error[io]: the file changed on disk while wffmt was running; it was left as it is"),
-        "{stdout}"
+        stderr.contains(".github/workflows/ci.yml:1:1: error[io]: the file changed on disk while wffmt was running; it was left as it is"),
+        "{stderr}"
     );
     assert!(!stdout.contains("fixed .github"), "{stdout}");
     assert_eq!(entries(&wf), ["ci.yml"]);
