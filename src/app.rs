@@ -196,6 +196,15 @@ pub fn run(cli: Cli) -> i32 {
         a.path == b.path && a.error.is_some() && a.error == b.error && a.diff.is_none()
     });
 
+    if cli.verbose {
+        for file in &files {
+            say(&format!(
+                "configuration for {}: {}",
+                file.display,
+                config_source(&file.path, cli.config.as_deref(), &finder)
+            ));
+        }
+    }
     if let Err(code) = emit(&render_run(&reports, &render_opts), &cli) {
         return code;
     }
@@ -224,6 +233,26 @@ fn emit(rendered: &Rendered, cli: &Cli) -> Result<(), i32> {
     }
     eprint!("{}", rendered.stderr);
     Ok(())
+}
+
+/// Which configuration applies to `path`, in words, for `-v`.
+fn config_source(path: &Path, explicit: Option<&Path>, finder: &ConfigFinder) -> String {
+    if let Some(explicit) = explicit {
+        return format!("{} (--config)", explicit.display());
+    }
+    match finder.for_file(path) {
+        Ok(config) => match &config.source {
+            Some(source) if finder.is_user_file(source) => {
+                format!("{} (user-wide)", source.display())
+            }
+            Some(source) => {
+                let cwd = std::env::current_dir().unwrap_or_default();
+                crate::discover::display_path(source, &crate::discover::normalize_lexically(&cwd))
+            }
+            None => "none (built-in defaults)".to_string(),
+        },
+        Err(e) => format!("{} (invalid, the file was skipped)", e.path),
+    }
 }
 
 /// What the command line asks of the pipeline.

@@ -23,6 +23,7 @@ Environment:
   WFFMT_NETWORK_DEADLINE  seconds all network requests of a run may take (default 180)
   WFFMT_TODAY             YYYY-MM-DD: apply dated migrations as of that day (default: today, UTC)
   NO_COLOR                set and not empty: no colours with --color auto
+  XDG_CONFIG_HOME         where the user-wide wffmt/wffmt.toml is (default ~/.config; %APPDATA% on Windows)
   WFFMT_TEST_PAUSE_BEFORE_RENAME  tests only: --fix stops before each rename (see the README)
 
 See also:
@@ -98,7 +99,8 @@ pub struct Cli {
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
 
-    /// Configuration file (default: the nearest wffmt.toml or .wffmt.toml upward from each file).
+    /// Configuration file for every path (default: the nearest wffmt.toml or .wffmt.toml up to the
+    /// repository root, else the user-wide one).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -110,7 +112,8 @@ pub struct Cli {
     #[arg(long, value_name = "SIZE", value_parser = crate::read::parse_size, default_value = "10MB")]
     pub max_file_size: u64,
 
-    /// Explain each finding in more detail (e.g. the reasons behind permissions).
+    /// Explain each finding in more detail (e.g. the reasons behind permissions) and say which
+    /// configuration file applied to each file.
     #[arg(short, long)]
     pub verbose: bool,
 

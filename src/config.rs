@@ -28,6 +28,14 @@
 //!   `.wffmt.toml` or `wffmt.toml` in the file's directory or a parent. There is no merging
 //!   between levels, so what applies is always one file you can read. When both names exist in
 //!   one directory, `.wffmt.toml` wins (the order ruff and taplo use for their own files).
+//! - **No higher than the repository**: the search stops at the repository root (the directory
+//!   holding `.git`), the way git scopes its own per-repository configuration. Outside a
+//!   repository it stops at the current directory, and a file outside both is governed by its
+//!   own directory only. A `wffmt.toml` in a shared parent directory (the system temporary
+//!   directory, a home directory full of checkouts) must not grant permissions to every
+//!   repository below it.
+//! - **User-wide default**: where that search finds nothing, `wffmt/wffmt.toml` in the user's
+//!   configuration directory applies ([`user_config_file`]), else the built-in defaults.
 //! - **Flags stay on the command line**: `--offline`, `--select` etc. are per run, not per
 //!   repository, so they are not configuration.
 //! - **Cached lookups**: a run over 1,000 files in one repository checks each directory once and
@@ -420,7 +428,9 @@ pub struct ConfigFinder {
     fixed: Option<Arc<Config>>,
     defaults: Arc<Config>,
     cwd: PathBuf,
-    /// Directory (normalised, absolute) -> nearest configuration file at or above it.
+    /// The user-wide configuration file, used where a file's repository has none.
+    user_file: Option<PathBuf>,
+    /// Directory (normalised, absolute) -> the configuration file that applies to files in it.
     nearest: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
     /// Configuration file -> its parsed contents (or why it could not be parsed).
     loaded: Mutex<HashMap<PathBuf, Result<Arc<Config>, ConfigError>>>,
@@ -433,21 +443,29 @@ impl Default for ConfigFinder {
 }
 
 impl ConfigFinder {
-    /// A finder that looks up the nearest configuration file for each file.
+    /// A finder that looks up the configuration of each file from the current directory, with
+    /// the user-wide file of this user ([`user_config_file`]).
     pub fn new() -> Self {
         let cwd = std::env::current_dir().unwrap_or_default();
-        Self::with_cwd(&cwd)
+        Self::with_cwd(&cwd).with_user_file(user_config_file(|name| std::env::var_os(name)))
     }
 
-    /// Like [`ConfigFinder::new`], with relative file paths resolved against `cwd`.
+    /// A finder with relative file paths resolved against `cwd` and no user-wide file.
     pub fn with_cwd(cwd: &Path) -> Self {
         ConfigFinder {
             fixed: None,
             defaults: Arc::new(Config::default()),
             cwd: normalize_lexically(cwd),
+            user_file: None,
             nearest: Mutex::new(HashMap::new()),
             loaded: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Uses `file` (when it exists) for files whose repository has no configuration.
+    pub fn with_user_file(mut self, file: Option<PathBuf>) -> Self {
+        self.user_file = file;
+        self
     }
 
     /// A finder that returns `config` for every file (`--config FILE`).
@@ -458,7 +476,8 @@ impl ConfigFinder {
     }
 
     /// The configuration for `file`: the nearest configuration file in its directory or a
-    /// parent, or the defaults when there is none.
+    /// parent up to the lookup's boundary (see the module docs), else the user-wide file, else
+    /// the defaults.
     pub fn for_file(&self, file: &Path) -> Result<Arc<Config>, ConfigError> {
         if let Some(fixed) = &self.fixed {
             return Ok(Arc::clone(fixed));
@@ -467,35 +486,60 @@ impl ConfigFinder {
         let Some(dir) = file.parent() else {
             return Ok(Arc::clone(&self.defaults));
         };
-        match self.nearest_config(dir) {
+        match self.config_file_for(dir) {
             Some(path) => self.load_cached(&path),
             None => Ok(Arc::clone(&self.defaults)),
         }
     }
 
-    fn nearest_config(&self, dir: &Path) -> Option<PathBuf> {
+    /// Whether `path` is the user-wide configuration file.
+    pub fn is_user_file(&self, path: &Path) -> bool {
+        self.user_file.as_deref() == Some(path)
+    }
+
+    fn config_file_for(&self, dir: &Path) -> Option<PathBuf> {
+        if let Some(cached) = lock(&self.nearest).get(dir) {
+            return cached.clone();
+        }
+        let boundary = self.boundary(dir);
+        // Every directory on the way up has the same boundary, so the answer is theirs too.
         let mut visited = Vec::new();
         let mut found = None;
         for ancestor in dir.ancestors() {
-            if let Some(cached) = lock(&self.nearest).get(ancestor) {
-                found = cached.clone();
-                break;
-            }
             visited.push(ancestor.to_path_buf());
-            let here = CONFIG_FILE_NAMES
+            found = CONFIG_FILE_NAMES
                 .iter()
                 .map(|name| ancestor.join(name))
                 .find(|candidate| candidate.is_file());
-            if here.is_some() {
-                found = here;
+            if found.is_some() || ancestor == boundary {
                 break;
             }
         }
+        let found = found.or_else(|| self.user_file.clone().filter(|f| f.is_file()));
         let mut cache = lock(&self.nearest);
         for dir in visited {
             cache.insert(dir, found.clone());
         }
         found
+    }
+
+    /// The highest directory whose configuration may apply to files in `dir`: the root of the
+    /// repository holding `dir` (the directory with `.git`, a directory or, in a worktree or a
+    /// submodule, a file), else the current directory when `dir` is below it, else `dir` itself.
+    fn boundary<'a>(&self, dir: &'a Path) -> &'a Path {
+        if let Some(root) = dir
+            .ancestors()
+            .find(|a| std::fs::symlink_metadata(a.join(".git")).is_ok())
+        {
+            return root;
+        }
+        match dir.strip_prefix(&self.cwd) {
+            Ok(rel) => {
+                let depth = rel.components().count();
+                dir.ancestors().nth(depth).unwrap_or(dir)
+            }
+            Err(_) => dir,
+        }
     }
 
     fn load_cached(&self, path: &Path) -> Result<Arc<Config>, ConfigError> {
@@ -509,6 +553,19 @@ impl ConfigFinder {
             .or_insert(result)
             .clone()
     }
+}
+
+/// The user-wide configuration file: `wffmt/wffmt.toml` in `$XDG_CONFIG_HOME` (or `~/.config`)
+/// on Unix, including macOS, as most command-line tools do, and in `%APPDATA%` on Windows.
+/// `var` reads the environment; relative directories are ignored, as the XDG specification says.
+pub fn user_config_file(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let absolute = |name: &str| var(name).map(PathBuf::from).filter(|p| p.is_absolute());
+    let base = if cfg!(windows) {
+        absolute("APPDATA")
+    } else {
+        absolute("XDG_CONFIG_HOME").or_else(|| absolute("HOME").map(|h| h.join(".config")))
+    };
+    base.map(|b| b.join("wffmt").join("wffmt.toml"))
 }
 
 /// A poisoned lock only means another thread panicked mid-insert into a cache; the map is still
@@ -746,6 +803,116 @@ ignore = ["my-org/*", "actions/checkout"]
             3
         );
         assert!(lock(&finder.nearest).contains_key(&normalize_lexically(&root.join("b/deep"))));
+    }
+
+    #[test]
+    fn lookup_stops_at_the_repository_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = dir.path();
+        // A configuration in a shared parent directory that must not apply below a repository.
+        fs::write(
+            shared.join("wffmt.toml"),
+            "[permissions]\ntop-level = \"contents-read\"\n",
+        )
+        .unwrap();
+        fs::create_dir_all(shared.join("repo/.git")).unwrap();
+        fs::create_dir_all(shared.join("repo/.github/workflows")).unwrap();
+        // A worktree or submodule has a `.git` file.
+        fs::create_dir_all(shared.join("wt/.github/workflows")).unwrap();
+        fs::write(
+            shared.join("wt/.git"),
+            "gitdir: ../repo/.git/worktrees/wt\n",
+        )
+        .unwrap();
+        let finder = ConfigFinder::with_cwd(&shared.join("repo/.github"));
+        for file in [
+            "repo/.github/workflows/ci.yml",
+            "wt/.github/workflows/ci.yml",
+        ] {
+            let config = finder.for_file(&shared.join(file)).unwrap();
+            assert_eq!(config.source, None, "{file}");
+        }
+        // The repository's own file applies, from any depth below its root.
+        fs::write(shared.join("repo/wffmt.toml"), "[layout]\nindent = 4\n").unwrap();
+        let finder = ConfigFinder::with_cwd(&shared.join("repo/.github"));
+        let config = finder
+            .for_file(&shared.join("repo/.github/workflows/ci.yml"))
+            .unwrap();
+        assert_eq!(config.layout.indent, 4);
+    }
+
+    #[test]
+    fn outside_a_repository_lookup_stops_at_the_current_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let top = dir.path();
+        fs::write(top.join("wffmt.toml"), "[layout]\nindent = 3\n").unwrap();
+        fs::create_dir_all(top.join("project/.github/workflows")).unwrap();
+        fs::create_dir_all(top.join("elsewhere")).unwrap();
+        let finder = ConfigFinder::with_cwd(&top.join("project"));
+        let config = finder
+            .for_file(Path::new(".github/workflows/ci.yml"))
+            .unwrap();
+        assert_eq!(config.source, None);
+        // A file outside the current directory: only its own directory counts.
+        let config = finder.for_file(&top.join("elsewhere/x.yml")).unwrap();
+        assert_eq!(config.source, None);
+        fs::write(top.join("elsewhere/.wffmt.toml"), "[layout]\nindent = 5\n").unwrap();
+        let finder = ConfigFinder::with_cwd(&top.join("project"));
+        let config = finder.for_file(&top.join("elsewhere/x.yml")).unwrap();
+        assert_eq!(config.layout.indent, 5);
+        // Started higher up, the top file applies.
+        let finder = ConfigFinder::with_cwd(top);
+        let config = finder
+            .for_file(Path::new("project/.github/workflows/ci.yml"))
+            .unwrap();
+        assert_eq!(config.layout.indent, 3);
+    }
+
+    #[test]
+    fn the_user_wide_file_applies_where_the_repository_has_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("user/wffmt")).unwrap();
+        let user = root.join("user/wffmt/wffmt.toml");
+        fs::write(&user, "[layout]\nindent = 6\n").unwrap();
+        fs::create_dir_all(root.join("a/.git")).unwrap();
+        fs::create_dir_all(root.join("b/.git")).unwrap();
+        fs::write(root.join("b/wffmt.toml"), "[layout]\nindent = 4\n").unwrap();
+        let finder = ConfigFinder::with_cwd(root).with_user_file(Some(user.clone()));
+        let a = finder.for_file(Path::new("a/ci.yml")).unwrap();
+        assert_eq!(a.layout.indent, 6);
+        assert!(finder.is_user_file(a.source.as_deref().unwrap()));
+        let b = finder.for_file(Path::new("b/ci.yml")).unwrap();
+        assert_eq!(b.layout.indent, 4);
+        assert!(!finder.is_user_file(b.source.as_deref().unwrap()));
+        // A missing user file is no error.
+        let finder = ConfigFinder::with_cwd(root).with_user_file(Some(root.join("none.toml")));
+        assert_eq!(finder.for_file(Path::new("a/ci.yml")).unwrap().source, None);
+    }
+
+    #[test]
+    fn user_config_file_location() {
+        use std::ffi::OsString;
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        if cfg!(windows) {
+            return;
+        }
+        assert_eq!(
+            user_config_file(env(&[("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")])),
+            Some(PathBuf::from("/x/wffmt/wffmt.toml"))
+        );
+        assert_eq!(
+            user_config_file(env(&[("XDG_CONFIG_HOME", "rel"), ("HOME", "/h")])),
+            Some(PathBuf::from("/h/.config/wffmt/wffmt.toml"))
+        );
+        assert_eq!(user_config_file(env(&[])), None);
     }
 
     #[test]

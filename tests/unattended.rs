@@ -306,3 +306,79 @@ fn files_over_the_size_limit_are_refused() {
         stderr(&out)
     );
 }
+
+// ---- where configuration comes from --------------------------------------------------------
+
+const DEPLOY: &str = "on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: my-org/deploy@v1\n";
+const GRANTS: &[u8] = b"[[permissions.action]]\nuses = \"my-org/deploy\"\nneeds = { contents = \"write\", id-token = \"write\" }\nreason = \"deploys\"\nsource = \"my-org/deploy: README.md\"\n";
+
+#[test]
+fn a_configuration_above_the_repository_does_not_apply() {
+    // A shared parent directory (think of the system temporary directory) with a wffmt.toml
+    // that grants write scopes, and a repository below it.
+    let (_d, shared) = repo(&[
+        ("wffmt.toml", GRANTS),
+        ("repo/.github/workflows/deploy.yml", DEPLOY.as_bytes()),
+    ]);
+    let root = shared.join("repo");
+    std::fs::create_dir(root.join(".git")).unwrap();
+    let out = wffmt(&root, &["--select", "permissions", "-v"]);
+    let text = stdout(&out);
+    assert!(!text.contains("id-token: write"), "{text}");
+    assert!(
+        stderr(&out).contains(
+            "wffmt: configuration for .github/workflows/deploy.yml: none (built-in defaults)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // Run from a subdirectory of the repository, the repository's own file applies.
+    std::fs::write(root.join("wffmt.toml"), GRANTS).unwrap();
+    let out = wffmt(&root.join(".github"), &["--select", "permissions", "-v"]);
+    assert!(stdout(&out).contains("id-token: write"), "{}", stdout(&out));
+    // (Outside the current directory, the configuration file is shown with its absolute path.)
+    let expected = format!(
+        "wffmt: configuration for workflows/deploy.yml: {}\n",
+        root.join("wffmt.toml").display()
+    );
+    assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
+}
+
+#[test]
+fn the_user_wide_configuration_applies_where_the_repository_has_none() {
+    let (_d, root) = repo(&[
+        (".github/workflows/deploy.yml", DEPLOY.as_bytes()),
+        ("user-config/wffmt/wffmt.toml", GRANTS),
+    ]);
+    std::fs::create_dir(root.join(".git")).unwrap();
+    let out = command(&root, &["--select", "permissions", "-v"])
+        .env("XDG_CONFIG_HOME", root.join("user-config"))
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("id-token: write"), "{}", stdout(&out));
+    let expected = format!(
+        "configuration for .github/workflows/deploy.yml: {} (user-wide)",
+        root.join("user-config/wffmt/wffmt.toml").display()
+    );
+    assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
+    // --config names the file for every path.
+    std::fs::write(root.join("other.toml"), "").unwrap();
+    let out = command(
+        &root,
+        &["--select", "permissions", "-v", "--config", "other.toml"],
+    )
+    .env("XDG_CONFIG_HOME", root.join("user-config"))
+    .output()
+    .unwrap();
+    assert!(
+        !stdout(&out).contains("id-token: write"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out)
+            .contains("configuration for .github/workflows/deploy.yml: other.toml (--config)"),
+        "{}",
+        stderr(&out)
+    );
+}
