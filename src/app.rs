@@ -12,6 +12,7 @@ use crate::config::{Config, ConfigFinder};
 use crate::discover::{discover, kind_for_name, Discovered, FileKind};
 use crate::finding::{Finding, Severity};
 use crate::interrupt;
+use crate::passes::permissions;
 use crate::passes::pin::{self, PinData};
 use crate::passes::{all_rules, rule_names, Rule, Setup};
 use crate::pipeline::{process_with, Options};
@@ -334,6 +335,17 @@ fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind, Option<&
                 .map_or(0, |d| d.as_secs() as i64),
             dependabot: Default::default(),
         }));
+    }
+    if names.contains(&permissions::NAME) {
+        // What permissions will read of other repositories, fetched in parallel up front.
+        let kb = crate::kb::KnowledgeBase::builtin_ref();
+        let targets: Vec<_> = texts
+            .par_iter()
+            .flat_map_iter(|(text, kind, _)| {
+                permissions::remote::prefetch_targets(&parse(text), *kind, kb)
+            })
+            .collect();
+        permissions::remote::prefetch(&session, &targets);
     }
     setup
 }

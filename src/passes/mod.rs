@@ -96,6 +96,7 @@ pub fn all_rules(setup: &Setup) -> Vec<Box<dyn Rule>> {
         }),
         Box::new(permissions::Permissions {
             explain: setup.explain,
+            session: setup.session.clone(),
         }),
         Box::new(layout::Layout),
     ]

@@ -27,9 +27,11 @@
 pub mod checkout;
 pub mod emit;
 pub mod needs;
+pub mod remote;
 pub mod repo;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::{Context, Output, Rule};
 use crate::config::TopLevel;
@@ -37,6 +39,7 @@ use crate::discover::FileKind;
 use crate::edit::{Edit, Fix};
 use crate::finding::{Finding, Severity};
 use crate::kb::{KnowledgeBase, Level, Scopes};
+use crate::resolve::Session;
 use crate::syntax::views::Workflow;
 use crate::syntax::NodeId;
 use emit::Grant;
@@ -50,6 +53,9 @@ const GATED_SCOPES: [&str; 2] = ["vulnerability-alerts", "code-quality"];
 pub struct Permissions {
     /// List every job's needs with reasons and sources as findings (`-v`, `--format json`).
     pub explain: bool,
+    /// Reads actions and reusable workflows of other repositories at the commit a workflow
+    /// uses (`None`: the knowledge base only).
+    pub session: Option<Arc<Session>>,
 }
 
 impl Rule for Permissions {
@@ -92,7 +98,7 @@ impl Rule for Permissions {
                 return out;
             }
         };
-        let repo = Repo::of_file(cx.file, &kb);
+        let repo = Repo::of_file(cx.file, &kb).with_session(self.session.as_deref());
         let jobs = wf.jobs();
         // Only a real workflow: triggers and at least one job.
         if jobs.is_empty() || wf.on().is_none() {
@@ -100,6 +106,7 @@ impl Rule for Permissions {
         }
         let all = needs::workflow_needs(&wf, &repo);
         let at = |n: NodeId| tree.line_col(tree.range(n).start);
+        network_findings(&mut out, tree, &jobs, &all);
 
         if self.explain {
             for (job, (_, jn)) in jobs.iter().zip(&all) {
@@ -200,6 +207,7 @@ impl Rule for Permissions {
                                 n.need.scope
                             ),
                             undescribed: None,
+                            network: false,
                         });
                     }
                 }
@@ -244,23 +252,18 @@ impl Rule for Permissions {
                 .and_then(|m| emit::spot(tree, m, &["runs-on", "needs"], &["if", "name", "uses"]));
             let Some(spot) = spot else {
                 // Not a block mapping: the job is unknown (see `needs`), its findings say why.
-                report_unknown(
-                    &mut out,
-                    tree,
-                    job,
-                    unknown,
-                    "add a permissions block to this job by hand",
-                );
+                report_unknown(&mut out, tree, job, unknown, false);
                 continue;
             };
             if !unknown.is_empty() {
                 let Unknown { origin, why, .. } = &unknown[0];
-                // Once is enough: a later run sees the comment and leaves it.
+                // Once is enough: a later run sees the comment and leaves it. A network
+                // failure is no reason to write anything: the next run may read it.
                 let has_todo = tree.node_text(job.entry).contains("TODO(wffmt)")
                     || tree.text()[spot.at..]
                         .trim_start()
                         .starts_with("# TODO(wffmt)");
-                if !has_todo {
+                if !has_todo && !unknown.iter().any(|u| u.network) {
                     edits.push(Edit::insert(
                         spot.at,
                         emit::comment_line(
@@ -270,13 +273,7 @@ impl Rule for Permissions {
                         ),
                     ));
                 }
-                report_unknown(
-                    &mut out,
-                    tree,
-                    job,
-                    unknown,
-                    "no top-level block was added, so this job keeps its current grants; describe the action in wffmt.toml to let wffmt decide",
-                );
+                report_unknown(&mut out, tree, job, unknown, true);
                 continue;
             }
             let scopes = jn.scopes();
@@ -377,6 +374,38 @@ fn advisory(job: &str, jn: &JobNeeds, declared_here: Option<&Declared>) -> Strin
     msg
 }
 
+/// An error (exit code 3) for each action or workflow that could not be read because of the
+/// network or authentication: the result is incomplete, and a run with a working network may
+/// decide more.
+fn network_findings(
+    out: &mut Output,
+    tree: &crate::syntax::SyntaxTree,
+    jobs: &[crate::syntax::views::Job],
+    all: &[(String, JobNeeds)],
+) {
+    let mut seen: Vec<&str> = Vec::new();
+    for (job, (_, jn)) in jobs.iter().zip(all) {
+        for u in jn.unknown.iter().filter(|u| u.network) {
+            if seen.contains(&u.why.as_str()) {
+                continue;
+            }
+            seen.push(&u.why);
+            let node = step_node(job, &u.origin).unwrap_or(job.entry);
+            let (line, column) = tree.line_col(tree.range(node).start);
+            out.findings.push(
+                Finding::new(
+                    crate::passes::pin::NETWORK_RULE,
+                    Severity::Error,
+                    line,
+                    column,
+                    format!("permissions: {}", u.why),
+                )
+                .with_help("check the network, GITHUB_SERVER_URL and GITHUB_TOKEN, then run again"),
+            );
+        }
+    }
+}
+
 /// The end (after its line break) of a `# TODO(wffmt)` line starting at `at`, if there is one.
 fn todo_line_at(tree: &crate::syntax::SyntaxTree, at: usize) -> Option<usize> {
     let rest = &tree.text()[at..];
@@ -386,15 +415,29 @@ fn todo_line_at(tree: &crate::syntax::SyntaxTree, at: usize) -> Option<usize> {
     Some(at + rest.find('\n').map(|i| i + 1).unwrap_or(rest.len()))
 }
 
-/// A warning for each reason a job's needs cannot be told, at the step it names.
+/// A warning for each reason a job's needs cannot be told, at the step it names. `placeable`:
+/// wffmt could have written the job's block (it kept the job's grants instead).
 fn report_unknown(
     out: &mut Output,
     tree: &crate::syntax::SyntaxTree,
     job: &crate::syntax::views::Job,
     unknown: &[Unknown],
-    help: &str,
+    placeable: bool,
 ) {
-    for Unknown { origin, why, .. } in unknown {
+    for u in unknown {
+        let Unknown { origin, why, .. } = u;
+        let what = match (&u.undescribed, u.network) {
+            (_, true) => "run again when the server can be reached".to_string(),
+            (Some(a), _) => format!(
+                "describe `{a}` under [[permissions.action]] in wffmt.toml to let wffmt decide"
+            ),
+            (None, _) => "add a permissions block to this job by hand".to_string(),
+        };
+        let help = if placeable {
+            format!("no top-level block was added, so this job keeps its current grants; {what}")
+        } else {
+            what
+        };
         let node = step_node(job, origin).unwrap_or(job.entry);
         let (line, column) = tree.line_col(tree.range(node).start);
         out.findings.push(

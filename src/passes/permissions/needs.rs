@@ -13,8 +13,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::checkout::{Checkout, Checkouts, Location};
+use super::remote::{self, Fetched};
 use super::repo::{repo_identity, repo_root};
 use crate::kb::{self, KnowledgeBase, Level, Need, RunContext, Scopes, StepContext};
+use crate::resolve::{parse_uses, RemoteUses, RepoId, Session, UsesRef};
 use crate::syntax::views::{ActionMeta, Job, Step, Workflow};
 use crate::syntax::{parse, NodeId, NodeKind, SyntaxTree};
 
@@ -38,6 +40,8 @@ pub struct Unknown {
     /// The action or reusable workflow (`owner/repo[/path]`) the knowledge base lacks, when
     /// that is the reason.
     pub undescribed: Option<String>,
+    /// The reason is a network or authentication failure (trying again may help).
+    pub network: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -76,6 +80,7 @@ impl JobNeeds {
             origin: origin.to_string(),
             why: why.into(),
             undescribed: None,
+            network: false,
         });
     }
 
@@ -84,6 +89,17 @@ impl JobNeeds {
             origin: origin.to_string(),
             why,
             undescribed: Some(action.to_ascii_lowercase()),
+            network: false,
+        });
+    }
+
+    /// A remote file could not be read.
+    fn unreadable(&mut self, origin: &str, what: &str, why: String, network: bool) {
+        self.unknown.push(Unknown {
+            origin: origin.to_string(),
+            why: format!("{what} cannot be read: {why}"),
+            undescribed: None,
+            network,
         });
     }
 }
@@ -95,6 +111,9 @@ pub struct Repo<'a> {
     /// `owner/name` (lower case), when known.
     pub identity: Option<String>,
     pub kb: &'a KnowledgeBase,
+    /// Reads actions and workflows of other repositories; without it they are only looked
+    /// up in the knowledge base.
+    pub session: Option<&'a Session>,
 }
 
 impl<'a> Repo<'a> {
@@ -105,7 +124,13 @@ impl<'a> Repo<'a> {
             identity: root.as_deref().and_then(repo_identity),
             root,
             kb,
+            session: None,
         }
+    }
+
+    /// The same, reading other repositories through `session`.
+    pub fn with_session(self, session: Option<&'a Session>) -> Repo<'a> {
+        Repo { session, ..self }
     }
 }
 
@@ -317,15 +342,15 @@ impl Walk<'_> {
                     repo,
                     path,
                     git_ref,
-                } => {
-                    let at = git_ref.as_deref().unwrap_or("its default branch");
-                    out.unknown(
-                        &label,
-                        format!(
-                            "{uses} is `{repo}/{path}` at {at} (checked out by an earlier step), which wffmt does not read"
-                        ),
-                    );
-                }
+                } => self.checked_out_action(
+                    &uses,
+                    &repo,
+                    &path,
+                    git_ref.as_deref(),
+                    &call,
+                    checkouts,
+                    out,
+                ),
                 Location::Unknown(why) => out.unknown(&label, why),
             }
             return;
@@ -343,16 +368,162 @@ impl Walk<'_> {
             out.unknown(&label, "the action is chosen by an expression");
             return;
         }
-        let name = uses.split('@').next().unwrap_or(&uses);
         match self.repo.kb.lookup(&uses) {
             Some(entry) => described(entry, &call, self.events, out),
-            None => out.undescribed(
-                &label,
+            None => self.remote_action(&uses, &call, checkouts, out),
+        }
+    }
+
+    /// `owner/repo[/path]@ref` that the knowledge base does not describe: its `action.yml` at
+    /// that commit, when the run may read other repositories.
+    fn remote_action(
+        &mut self,
+        uses: &str,
+        call: &Call,
+        checkouts: &mut Checkouts,
+        out: &mut JobNeeds,
+    ) {
+        let name = uses.split('@').next().unwrap_or(uses);
+        let undescribed = |out: &mut JobNeeds| {
+            out.undescribed(
+                call.label,
                 format!(
                     "wffmt does not know what `{name}` needs (add it under [[permissions.action]] in wffmt.toml)"
                 ),
                 name,
+            )
+        };
+        let Some(session) = self.repo.session else {
+            undescribed(out);
+            return;
+        };
+        let remote = match parse_uses(uses) {
+            UsesRef::Remote(r) => r,
+            UsesRef::Invalid(why) => {
+                out.unknown(
+                    call.label,
+                    format!("`{uses}` is not a valid action reference: {why}"),
+                );
+                return;
+            }
+            _ => {
+                undescribed(out);
+                return;
+            }
+        };
+        let fetched = remote::action(
+            session,
+            &remote.repo_id(),
+            remote.path.as_deref(),
+            &remote.git_ref,
+        );
+        self.fetched_action(
+            fetched,
+            &remote.repo_id(),
+            remote.path.as_deref(),
+            uses,
+            call,
+            checkouts,
+            out,
+        );
+    }
+
+    /// `uses: ./p/x` where an earlier step checked out `repo` (not known to be this one) to `p`.
+    #[allow(clippy::too_many_arguments)]
+    fn checked_out_action(
+        &mut self,
+        uses: &str,
+        repo: &str,
+        path: &str,
+        git_ref: Option<&str>,
+        call: &Call,
+        checkouts: &mut Checkouts,
+        out: &mut JobNeeds,
+    ) {
+        let Some((owner, name)) = repo.split_once('/') else {
+            out.unknown(
+                call.label,
+                format!("{uses} comes from `{repo}`, which is not `owner/name`"),
+            );
+            return;
+        };
+        let full = if path.is_empty() {
+            repo.to_string()
+        } else {
+            format!("{repo}/{path}")
+        };
+        if let Some(entry) = self.repo.kb.lookup(&full) {
+            described(entry, call, self.events, out);
+            return;
+        }
+        let Some(session) = self.repo.session else {
+            out.unknown(call.label, format!("{uses} is `{full}`, checked out by an earlier step; wffmt reads other repositories only when it runs from the command line"));
+            return;
+        };
+        let git_ref = match git_ref {
+            Some(r) if !r.contains("${{") => r,
+            Some(r) => {
+                out.unknown(
+                    call.label,
+                    format!("{uses} is `{full}` at `{r}`, an expression"),
+                );
+                return;
+            }
+            None => {
+                out.unknown(call.label, format!("{uses} is `{full}` at its default branch, which wffmt does not look up (give the checkout a `ref:`)"));
+                return;
+            }
+        };
+        let id = RepoId::new(owner, name);
+        if let Err(why) = id.validate() {
+            out.unknown(call.label, format!("{uses} comes from `{repo}`: {why}"));
+            return;
+        }
+        let dir = (!path.is_empty()).then_some(path);
+        let fetched = remote::action(session, &id, dir, git_ref);
+        let shown = format!("{full}@{git_ref}");
+        self.fetched_action(fetched, &id, dir, &shown, call, checkouts, out);
+    }
+
+    /// Reads a fetched `action.yml` (`shown` as the `uses:` it came from).
+    #[allow(clippy::too_many_arguments)]
+    fn fetched_action(
+        &mut self,
+        fetched: Fetched,
+        repo: &RepoId,
+        dir: Option<&str>,
+        shown: &str,
+        call: &Call,
+        checkouts: &mut Checkouts,
+        out: &mut JobNeeds,
+    ) {
+        let name = shown.split('@').next().unwrap_or(shown).to_string();
+        match fetched {
+            Fetched::File { text, sha, .. } => {
+                let key = format!("{}/{}/{}@{sha}", repo.owner, repo.repo, dir.unwrap_or(""))
+                    .to_ascii_lowercase();
+                if call.depth >= MAX_DEPTH || !self.visiting.insert(key.clone()) {
+                    out.unknown(
+                        call.label,
+                        format!("{shown} is nested too deeply or uses itself"),
+                    );
+                    return;
+                }
+                self.action_text(
+                    &text,
+                    shown,
+                    ActionKind::Remote { name: &name },
+                    call,
+                    checkouts,
+                    out,
+                );
+                self.visiting.remove(&key);
+            }
+            Fetched::Missing { sha } => out.unknown(
+                call.label,
+                format!("{shown} has no action.yml at {}", &sha[..sha.len().min(12)]),
             ),
+            Fetched::Failed { why, network } => out.unreadable(call.label, shown, why, network),
         }
     }
 
@@ -395,27 +566,25 @@ impl Walk<'_> {
             return;
         }
         match std::fs::read_to_string(&file) {
-            Ok(text) => self.action_text(
-                &text,
-                &shown,
-                self_name(self.repo, rel).as_deref(),
-                call,
-                checkouts,
-                out,
-            ),
+            Ok(text) => {
+                let described_as = self_name(self.repo, rel);
+                let kind = ActionKind::Local {
+                    described_as: described_as.as_deref(),
+                };
+                self.action_text(&text, &shown, kind, call, checkouts, out)
+            }
             Err(_) => out.unknown(label, format!("{shown}/action.yml cannot be read")),
         }
         self.visiting.remove(&key);
     }
 
     /// The steps of an action's metadata (`shown` names it in messages). A composite action is
-    /// read step by step; a JavaScript or Docker action by its knowledge-base entry when
-    /// `described_as` names one.
+    /// read step by step; a JavaScript or Docker action by its knowledge-base entry.
     fn action_text(
         &mut self,
         text: &str,
         shown: &str,
-        described_as: Option<&str>,
+        kind: ActionKind,
         call: &Call,
         checkouts: &mut Checkouts,
         out: &mut JobNeeds,
@@ -448,12 +617,26 @@ impl Walk<'_> {
             }
             return;
         }
+        let described_as = match kind {
+            ActionKind::Local { described_as } => described_as,
+            ActionKind::Remote { name } => {
+                // Its code is not read: only the knowledge base can tell (it did not).
+                out.undescribed(
+                    label,
+                    format!(
+                        "wffmt does not know what the {using} action `{name}` needs (add it under [[permissions.action]] in wffmt.toml)"
+                    ),
+                    name,
+                );
+                return;
+            }
+        };
         if let Some(entry) = described_as.and_then(|n| self.repo.kb.lookup(n)) {
             described(entry, call, self.events, out);
             return;
         }
-        // A JavaScript or Docker action: it can only use the token if it is given one, by an
-        // input default or by the step.
+        // A JavaScript or Docker action of this repository: it can only use the token if it
+        // is given one, by an input default or by the step.
         if action_inputs_default_to_token(&tree, action.root) || call.token_passed() {
             out.unknown(
                 label,
@@ -496,7 +679,16 @@ impl Walk<'_> {
             return;
         }
         let name = target.split('@').next().unwrap_or(target);
-        match self.repo.kb.lookup(target) {
+        let entry = self.repo.kb.lookup(target);
+        if entry.is_none() {
+            if let (Some(session), UsesRef::Remote(remote)) =
+                (self.repo.session, parse_uses(target))
+            {
+                self.remote_callee(session, &remote, target, origin, depth, out);
+                return;
+            }
+        }
+        match entry {
             Some(entry) => {
                 for (scope, level) in &entry.needs {
                     out.push(
@@ -515,6 +707,42 @@ impl Walk<'_> {
                 format!("wffmt does not know what `{name}` requests"),
                 name,
             ),
+        }
+    }
+
+    /// A reusable workflow of another repository, read at the commit the call names.
+    fn remote_callee(
+        &mut self,
+        session: &Session,
+        remote: &RemoteUses,
+        target: &str,
+        origin: &str,
+        depth: usize,
+        out: &mut JobNeeds,
+    ) {
+        let Some(path) = remote.path.as_deref() else {
+            out.unknown(origin, format!("`{target}` names no workflow file"));
+            return;
+        };
+        match remote::workflow(session, &remote.repo_id(), path, &remote.git_ref) {
+            Fetched::File { text, sha, .. } => {
+                let key =
+                    format!("{}/{}/{path}@{sha}", remote.owner, remote.repo).to_ascii_lowercase();
+                if depth >= MAX_DEPTH || !self.visiting.insert(key.clone()) {
+                    out.unknown(origin, "the workflow calls are nested too deeply or loop");
+                    return;
+                }
+                self.callee_text(&text, target, origin, depth, out);
+                self.visiting.remove(&key);
+            }
+            Fetched::Missing { sha } => out.unknown(
+                origin,
+                format!(
+                    "{target}: the repository has no such workflow at {}",
+                    &sha[..sha.len().min(12)]
+                ),
+            ),
+            Fetched::Failed { why, network } => out.unreadable(origin, target, why, network),
         }
     }
 
@@ -577,6 +805,15 @@ impl Walk<'_> {
         }
         self.events = events;
     }
+}
+
+/// Where an action's metadata came from.
+#[derive(Clone, Copy)]
+enum ActionKind<'k> {
+    /// This repository's files; `described_as` is the name the knowledge base may know it by.
+    Local { described_as: Option<&'k str> },
+    /// Another repository (`name` = `owner/repo[/path]`).
+    Remote { name: &'k str },
 }
 
 /// How an action is called: its step's label, inputs and environment.
