@@ -75,7 +75,11 @@ fn main() {
         let dir = owner.join(&name);
         git(&dir, &["config", "uploadpack.allowFilter", "true"], None);
         let empty = git(&dir, &["mktree"], None);
-        let c1 = git(&dir, &["commit-tree", &empty, "-m", "1"], Some(now - 100 * day));
+        let c1 = git(
+            &dir,
+            &["commit-tree", &empty, "-m", "1"],
+            Some(now - 100 * day),
+        );
         let c2 = git(
             &dir,
             &["commit-tree", &empty, "-p", &c1, "-m", "2"],
@@ -149,7 +153,15 @@ fn main() {
         ("pin", &["--check", "--select", "pin", "-v"][..]),
         (
             "--update --min-age 7",
-            &["--check", "--select", "pin", "--update", "--min-age", "7", "-v"][..],
+            &[
+                "--check",
+                "--select",
+                "pin",
+                "--update",
+                "--min-age",
+                "7",
+                "-v",
+            ][..],
         ),
     ] {
         let cache = tmp.join(format!("cache-{}", label.len()));

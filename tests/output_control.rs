@@ -20,6 +20,11 @@ fn wffmt(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("WFFMT_CACHE_DIR", dir.join(".cache"))
+        // A git server without repositories: nothing is fetched from the network.
+        .env(
+            "GITHUB_SERVER_URL",
+            format!("file://{}", dir.join(".no-server").display()),
+        )
         .stdin(Stdio::null())
         .output()
         .expect("wffmt runs")

@@ -93,12 +93,19 @@ impl JobNeeds {
         });
     }
 
-    /// A remote file could not be read.
+    /// A remote file could not be read (`what` = `owner/repo[/path]@ref`). Unless the network
+    /// failed, describing it in the configuration is the way out, so it counts as undescribed.
     fn unreadable(&mut self, origin: &str, what: &str, why: String, network: bool) {
+        let name = what.split('@').next().unwrap_or(what);
+        let why = if network {
+            format!("{what} cannot be read: {why}")
+        } else {
+            format!("wffmt does not know what `{name}` needs and cannot read {what}: {why}")
+        };
         self.unknown.push(Unknown {
             origin: origin.to_string(),
-            why: format!("{what} cannot be read: {why}"),
-            undescribed: None,
+            why,
+            undescribed: (!network).then(|| name.to_ascii_lowercase()),
             network,
         });
     }
