@@ -382,3 +382,17 @@ fn the_user_wide_configuration_applies_where_the_repository_has_none() {
         stderr(&out)
     );
 }
+
+// ---- values are read as YAML means them -----------------------------------------------------
+
+#[test]
+fn double_quoted_escapes_are_decoded_when_rules_read_values() {
+    let workflow = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: \"actions/\\u0063heckout@v4\"\n      - run: \"echo \\x41\"\n";
+    let (_d, root) = repo(&[("w.yml", workflow.as_bytes())]);
+    let out = wffmt(&root, &["--offline", "--select", "permissions", "w.yml"]);
+    let text = stdout(&out);
+    // `actions/\u0063heckout` is actions/checkout: known, so no TODO and no warning.
+    assert!(!text.contains("TODO"), "{text}");
+    assert!(!text.contains("warning"), "{text}");
+    assert!(text.contains("+      contents: read"), "{text}");
+}

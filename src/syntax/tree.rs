@@ -475,6 +475,11 @@ fn unquote_single(raw: &str) -> Cow<'_, str> {
     Cow::Owned(folded.replace("''", "'"))
 }
 
+/// The value of a double-quoted scalar (YAML 1.2, 7.3.1): every escape decoded (`\x41`,
+/// `\u0041`, `\U00000041`, `\e`, `\N`, `\_`, `\L`, `\P`, ...), line breaks folded (one break is
+/// a space, each further empty line a newline; unescaped white space around a break removed),
+/// and an escaped line break joining its lines. An invalid escape is kept as written (the
+/// document is invalid YAML then, and the parser reports it).
 fn unquote_double(raw: &str) -> Cow<'_, str> {
     let inner = raw
         .strip_prefix('"')
@@ -483,35 +488,130 @@ fn unquote_double(raw: &str) -> Cow<'_, str> {
     if !inner.contains(['\\', '\n', '\r']) {
         return Cow::Borrowed(inner);
     }
-    let folded = if inner.contains(['\n', '\r']) {
-        fold_lines(inner.split('\n').map(|l| l.trim_matches([' ', '\t', '\r'])))
-    } else {
-        inner.to_string()
-    };
-    let mut out = String::with_capacity(folded.len());
-    let mut chars = folded.chars();
+    let mut out = String::with_capacity(inner.len());
+    // Where the run of unescaped white space at the end of `out` starts: it is removed when a
+    // line break follows.
+    let mut trailing_ws: Option<usize> = None;
+    let mut chars = inner.chars().peekable();
     while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('0') => out.push('\0'),
-            Some('"') => out.push('"'),
-            Some('\\') => out.push('\\'),
-            Some('/') => out.push('/'),
-            Some(' ') => out.push(' '),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
+        match c {
+            ' ' | '\t' => {
+                trailing_ws.get_or_insert(out.len());
+                out.push(c);
             }
-            None => out.push('\\'),
+            '\r' | '\n' => {
+                if c == '\r' {
+                    chars.next_if_eq(&'\n');
+                }
+                out.truncate(trailing_ws.take().unwrap_or(out.len()));
+                let empty_lines = skip_line_prefixes(&mut chars);
+                if empty_lines == 0 {
+                    out.push(' ');
+                } else {
+                    out.extend(std::iter::repeat_n('\n', empty_lines));
+                }
+            }
+            '\\' => {
+                trailing_ws = None;
+                match chars.next() {
+                    Some(b @ ('\r' | '\n')) => {
+                        if b == '\r' {
+                            chars.next_if_eq(&'\n');
+                        }
+                        let empty_lines = skip_line_prefixes(&mut chars);
+                        out.extend(std::iter::repeat_n('\n', empty_lines));
+                    }
+                    Some(e) => match simple_escape(e) {
+                        Some(decoded) => out.push(decoded),
+                        None => push_code_escape(e, &mut chars, &mut out),
+                    },
+                    None => out.push('\\'),
+                }
+            }
+            _ => {
+                trailing_ws = None;
+                out.push(c);
+            }
         }
     }
     Cow::Owned(out)
+}
+
+/// After a line break inside a double-quoted scalar: skips the white space that starts each
+/// following line and returns how many empty lines it went past.
+fn skip_line_prefixes(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> usize {
+    let mut empty = 0;
+    loop {
+        while chars.next_if(|c| matches!(c, ' ' | '\t')).is_some() {}
+        match chars.peek() {
+            Some('\n') => {
+                chars.next();
+            }
+            Some('\r') => {
+                chars.next();
+                chars.next_if_eq(&'\n');
+            }
+            _ => return empty,
+        }
+        empty += 1;
+    }
+}
+
+/// The character a one-letter escape stands for (`\n`, `\e`, ...).
+fn simple_escape(e: char) -> Option<char> {
+    Some(match e {
+        '0' => '\0',
+        'a' => '\u{7}',
+        'b' => '\u{8}',
+        't' | '\t' => '\t',
+        'n' => '\n',
+        'v' => '\u{b}',
+        'f' => '\u{c}',
+        'r' => '\r',
+        'e' => '\u{1b}',
+        ' ' => ' ',
+        '"' => '"',
+        '/' => '/',
+        '\\' => '\\',
+        'N' => '\u{85}',
+        '_' => '\u{a0}',
+        'L' => '\u{2028}',
+        'P' => '\u{2029}',
+        _ => return None,
+    })
+}
+
+/// `\xXX`, `\uXXXX`, `\UXXXXXXXX` (after the backslash and `e`); anything else, or a code that
+/// is not a Unicode scalar value, is kept as written.
+fn push_code_escape(
+    e: char,
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    out: &mut String,
+) {
+    let digits = match e {
+        'x' => 2,
+        'u' => 4,
+        'U' => 8,
+        _ => 0,
+    };
+    let mut hex = String::new();
+    while hex.len() < digits {
+        match chars.next_if(char::is_ascii_hexdigit) {
+            Some(d) => hex.push(d),
+            None => break,
+        }
+    }
+    let decoded = (digits > 0 && hex.len() == digits)
+        .then(|| u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32))
+        .flatten();
+    match decoded {
+        Some(c) => out.push(c),
+        None => {
+            out.push('\\');
+            out.push(e);
+            out.push_str(&hex);
+        }
+    }
 }
 
 /// The value of a block scalar, approximately: indentation removed, `>` folded (lines joined
@@ -568,4 +668,61 @@ fn block_value(header: &str, body: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::syntax::parse;
+
+    /// The value of `key: <scalar>` as the tree reads it.
+    fn read(scalar: &str) -> String {
+        let text = format!("key: {scalar}\n");
+        let tree = parse(&text);
+        let root = tree.first_root().unwrap();
+        let value = tree.map_get(root, "key").unwrap();
+        tree.scalar_value(value).unwrap().into_owned()
+    }
+
+    /// The same value as yaml-rust2 reads it.
+    fn oracle(scalar: &str) -> String {
+        let text = format!("key: {scalar}\n");
+        let docs = yaml_rust2::YamlLoader::load_from_str(&text).unwrap();
+        docs[0]["key"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn double_quoted_escapes_are_decoded() {
+        let cases = [
+            (r#""\x41\u0042\U00000043""#, "ABC"),
+            (r#""\e[1m\a\b\v\f\0""#, "\u{1b}[1m\u{7}\u{8}\u{b}\u{c}\0"),
+            (r#""\N\_\L\P""#, "\u{85}\u{a0}\u{2028}\u{2029}"),
+            (
+                r#""tab\tand\	literal tab escape""#,
+                "tab\tand\tliteral tab escape",
+            ),
+            (r#""\"q\" \\ \/ \ ""#, "\"q\" \\ /  "),
+            (r#""é \u00e9 \u263A \U0001F600""#, "é é ☺ 😀"),
+            ("\"a  \n   b\"", "a b"),
+            ("\"a\n\n  b\"", "a\nb"),
+            ("\"a\n\n\n  b\"", "a\n\nb"),
+            ("\"a\\\n   b\"", "ab"),
+            ("\"a\\t\n b\"", "a\t b"),
+            ("\"a\\ \n b\"", "a  b"),
+            ("\"a\r\n  b\"", "a b"),
+            ("\"plain\"", "plain"),
+        ];
+        for (scalar, expected) in cases {
+            assert_eq!(read(scalar), expected, "{scalar}");
+            assert_eq!(oracle(scalar), expected, "yaml-rust2 on {scalar}");
+        }
+    }
+
+    #[test]
+    fn invalid_escapes_are_kept_as_written() {
+        // yaml-rust2 rejects these documents; the tree reads them without inventing characters.
+        assert_eq!(read(r#""\q""#), "\\q");
+        assert_eq!(read(r#""\x4""#), "\\x4");
+        assert_eq!(read(r#""\uD800""#), "\\uD800");
+        assert_eq!(read(r#""\U00110000""#), "\\U00110000");
+    }
 }
