@@ -6,7 +6,12 @@
 //! character YAML treats as syntax: `*` (alias), `!` (tag), `&` (anchor), `[` / `{` (flow
 //! collection), `@` and `` ` `` (reserved), `|` / `>` (block scalar), `%` (directive). In a flow
 //! sequence it also quotes items that contain `[`, `]`, `{`, `}` or `,` as part of the pattern
-//! (`[src/{a,b}/**]`).
+//! (`[src/{a,b}/**]`). Every document of the file is covered.
+//!
+//! Only what YAML misreads is quoted: node properties followed by a value (`- &b release`,
+//! `- !!str x`) are real and stay, and the value after them is checked on its own
+//! (`- &a **/x` becomes `- &a '**/x'`). A property with no value after it is the pattern
+//! (`- !docs/**`). Comments between the items of a multi-line flow list belong to no item.
 //!
 //! ## Why
 //! GitHub's filter syntax starts globs with `*` and negations with `!`. Unquoted,
@@ -52,10 +57,13 @@ impl Rule for QuotePatterns {
     fn run(&self, cx: &Context) -> Output {
         let tree = cx.tree;
         let mut out = Output::default();
-        let Some(wf) = Workflow::new(tree) else {
-            return out;
-        };
-        for filter in wf.filters() {
+        // Every document of the file, not only the first.
+        let workflows = tree
+            .documents()
+            .filter_map(|doc| tree.document_root(doc))
+            .filter(|&root| matches!(tree.kind(root), NodeKind::BlockMap | NodeKind::FlowMap))
+            .map(|root| Workflow { tree, root });
+        for filter in workflows.flat_map(|wf| wf.filters()) {
             let mut edits = Vec::new();
             match tree.kind(filter.value) {
                 NodeKind::BlockSeq => {
@@ -136,18 +144,20 @@ fn single_line(tree: &SyntaxTree, range: Range<usize>) -> Option<Range<usize>> {
 }
 
 /// Split a flow sequence starting at `start` (its `[`) into item ranges, keeping brackets and
-/// braces that belong to a pattern (`{a,b}`, `[0-9]`) inside their item. Quotes and comments are
-/// respected. Returns nothing when the sequence is not closed.
+/// braces that belong to a pattern (`{a,b}`, `[0-9]`) inside their item. Quotes are respected;
+/// comments are not part of any item (`[main, # c` / `!x]` has the items `main` and `!x`).
+/// Returns nothing when the sequence is not closed.
 fn flow_items(text: &str, start: usize) -> Vec<Range<usize>> {
     let b = text.as_bytes();
     let mut items = Vec::new();
     let mut depth = 0usize; // nesting inside the current item
-    let mut item_start = start + 1;
+                            // The current item's first and last significant bytes.
+    let mut item: Option<Range<usize>> = None;
     let mut p = start + 1;
     while p < b.len() {
         let c = b[p];
         match c {
-            b'\'' | b'"' if is_item_start(b, item_start, p) => {
+            b'\'' | b'"' if item.is_none() => {
                 // A quoted item: skip to its closing quote.
                 let mut q = p + 1;
                 while q < b.len() {
@@ -163,6 +173,7 @@ fn flow_items(text: &str, start: usize) -> Vec<Range<usize>> {
                     }
                     q += 1;
                 }
+                item = Some(p..(q + 1).min(b.len()));
                 p = q + 1;
                 continue;
             }
@@ -172,40 +183,41 @@ fn flow_items(text: &str, start: usize) -> Vec<Range<usize>> {
                 }
                 continue;
             }
-            b'[' | b'{' => depth += 1,
-            b']' | b'}' if depth > 0 => depth -= 1,
-            b']' => {
-                push_trimmed(text, item_start..p, &mut items);
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                p += 1;
+                continue;
+            }
+            b']' if depth == 0 => {
+                items.extend(item);
                 return items;
             }
             b',' if depth == 0 => {
-                push_trimmed(text, item_start..p, &mut items);
-                item_start = p + 1;
+                items.extend(item.take());
+                p += 1;
+                continue;
             }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' if depth > 0 => depth -= 1,
             _ => {}
         }
+        item = Some(item.map_or(p, |r| r.start)..p + 1);
         p += 1;
     }
     Vec::new()
 }
 
-fn is_item_start(b: &[u8], item_start: usize, p: usize) -> bool {
-    b[item_start..p]
-        .iter()
-        .all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
-}
-
-fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
-    let s = &text[range.clone()];
-    let lead = s.len() - s.trim_start().len();
-    let trail = s.len() - s.trim_end().len();
-    if lead + trail < s.len() {
-        out.push(range.start + lead..range.end - trail);
-    }
-}
-
-/// Push an edit quoting `range` if its text would not be read as the pattern it spells.
+/// Push an edit quoting the pattern in `range` if YAML would not read it as the text it spells.
+///
+/// Node properties at its start (`&anchor`, `!tag`), each followed by white space and then more
+/// text, are real: YAML reads them as properties of the value that follows, so they stay, and
+/// only that value is a pattern to check (`- &a **/x` becomes `- &a '**/x'`, `- &b release` stays).
+/// A "property" with nothing after it is the pattern itself, misread (`- !docs/**`).
 fn quote_if_needed(tree: &SyntaxTree, range: Range<usize>, in_flow: bool, edits: &mut Vec<Edit>) {
+    let full = &tree.text()[range.clone()];
+    if full.contains(['\n', '\r']) {
+        return;
+    }
+    let range = range.start + properties_len(full)..range.end;
     let text = &tree.text()[range.clone()];
     let Some(first) = text.chars().next() else {
         return;
@@ -215,9 +227,8 @@ fn quote_if_needed(tree: &SyntaxTree, range: Range<usize>, in_flow: bool, edits:
     }
     let needs = match first {
         '*' => !is_real_alias(tree, range.start, text),
-        '!' => !is_standard_tag(text),
         '&' => !is_used_anchor(tree, text),
-        '[' | '{' | '@' | '`' | '|' | '>' | '%' => true,
+        '!' | '[' | '{' | '@' | '`' | '|' | '>' | '%' => true,
         _ => in_flow && text.contains(['[', ']', '{', '}', ',']),
     };
     if needs {
@@ -225,6 +236,26 @@ fn quote_if_needed(tree: &SyntaxTree, range: Range<usize>, in_flow: bool, edits:
             range,
             format!("'{}'", text.replace('\'', "''")),
         ));
+    }
+}
+
+/// The length of the node properties (`&anchor`, `!tag`, in any order) that start `text` and
+/// are followed by more text, including the white space after them.
+fn properties_len(text: &str) -> usize {
+    let mut offset = 0;
+    loop {
+        let rest = &text[offset..];
+        if !rest.starts_with(['&', '!']) {
+            return offset;
+        }
+        let Some(end) = rest.find([' ', '\t']) else {
+            return offset;
+        };
+        let after = rest[end..].trim_start_matches([' ', '\t']);
+        if after.is_empty() {
+            return offset;
+        }
+        offset = text.len() - after.len();
     }
 }
 
@@ -255,17 +286,6 @@ fn is_used_anchor(tree: &SyntaxTree, text: &str) -> bool {
         && tree.tokens().iter().any(|t| {
             t.kind == TokenKind::Alias && &tree.text()[t.start as usize + 1..t.end as usize] == name
         })
-}
-
-/// `!!str value`: a real YAML tag, not a negated pattern.
-fn is_standard_tag(text: &str) -> bool {
-    let Some(rest) = text.strip_prefix("!!") else {
-        return false;
-    };
-    let tag_len = rest
-        .find([' ', '\t'])
-        .filter(|&n| n > 0 && rest[..n].chars().all(|c| c.is_ascii_alphanumeric()));
-    tag_len.is_some()
 }
 
 #[cfg(test)]
@@ -322,11 +342,44 @@ mod tests {
     }
 
     #[test]
-    fn used_anchors_are_left_alone() {
-        let src = "on:\n  push:\n    branches:\n      - &main main\n  pull_request:\n    branches: [*main, &x y]\n";
+    fn anchors_and_tags_on_values_are_left_alone() {
+        let src = "on:\n  push:\n    branches:\n      - &main main\n      - &b release\n      - !!str x\n      - !custom y\n      - &c !!str z\n  pull_request:\n    branches: [*main, &x y, !!str w]\n";
+        assert_eq!(fix(src), src);
+    }
+
+    #[test]
+    fn patterns_after_an_anchor_or_a_tag_are_quoted() {
+        let src = "on:\n  push:\n    paths:\n      - &a **/x\n      - !!str **/y\n      - &b !!str !z\n    tags: [&t *v, !!str !w]\n";
         assert_eq!(
             fix(src),
-            "on:\n  push:\n    branches:\n      - &main main\n  pull_request:\n    branches: [*main, '&x y']\n"
+            "on:\n  push:\n    paths:\n      - &a '**/x'\n      - !!str '**/y'\n      - &b !!str '!z'\n    tags: [&t '*v', !!str '!w']\n"
+        );
+    }
+
+    #[test]
+    fn comments_inside_a_flow_list_are_not_items() {
+        let src = "on:\n  push:\n    branches: [main, # c\n      !x, # d, e\n      'q', # f\n      **/y]\n";
+        assert_eq!(
+            fix(src),
+            "on:\n  push:\n    branches: [main, # c\n      '!x', # d, e\n      'q', # f\n      '**/y']\n"
+        );
+    }
+
+    #[test]
+    fn every_document_is_fixed() {
+        let src = "on:\n  push:\n    paths: [a]\n---\non:\n  push:\n    paths:\n      - **/x\n---\non:\n  pull_request:\n    branches: [!y]\n";
+        assert_eq!(
+            fix(src),
+            "on:\n  push:\n    paths: [a]\n---\non:\n  push:\n    paths:\n      - '**/x'\n---\non:\n  pull_request:\n    branches: ['!y']\n"
+        );
+    }
+
+    #[test]
+    fn bare_properties_are_patterns() {
+        let src = "on:\n  push:\n    branches:\n      - !!str\n      - &orphan\n";
+        assert_eq!(
+            fix(src),
+            "on:\n  push:\n    branches:\n      - '!!str'\n      - '&orphan'\n"
         );
     }
 
