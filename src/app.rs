@@ -304,6 +304,19 @@ fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind, Option<&
             .flat_map(|(tree, kind)| pin::repos_to_resolve(tree, *kind))
             .collect();
         session.prefetch_listings(&repos);
+        if cli.pin_images {
+            let mut images: Vec<crate::resolve::ImageRef> = trees
+                .iter()
+                .flat_map(|(tree, kind)| pin::images_to_resolve(tree, *kind))
+                .map(|mut i| {
+                    i.digest = None;
+                    i
+                })
+                .collect();
+            images.sort();
+            images.dedup();
+            session.prefetch_image_digests(&images);
+        }
         if mode != pin::Mode::Pin && (cli.min_age.is_some() || pin::cooldown_configured(texts)) {
             // The dates a cooldown may ask for: the newest candidates of each `uses:`, fetched
             // in parallel now rather than one by one while files are processed.
@@ -328,6 +341,7 @@ fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind, Option<&
             verify_pins: cli.verify_pins,
             explicit,
             mode,
+            pin_images: cli.pin_images,
             min_age: cli.min_age,
             explain: setup.explain,
             now: std::time::SystemTime::now()
@@ -401,6 +415,9 @@ fn check_combination(cli: &Cli, names: &[&'static str]) -> Result<(), String> {
                 "{flag} needs the `pin` rule, which is not selected"
             ));
         }
+    }
+    if cli.pin_images && !names.contains(&pin::NAME) {
+        return Err("--pin-images needs the `pin` rule, which is not selected".into());
     }
     if cli.min_age.is_some() && !(cli.update || cli.upgrade) {
         return Err("--min-age only applies with --update or --upgrade".into());

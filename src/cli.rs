@@ -82,6 +82,11 @@ pub struct Cli {
     #[arg(long)]
     pub upgrade: bool,
 
+    /// `pin` also pins container images (`docker://` steps, `container`, `services`) to their
+    /// index digest (`image:tag@sha256:…`), read from the registry.
+    #[arg(long)]
+    pub pin_images: bool,
+
     /// With --update/--upgrade: skip releases younger than DAYS (default: `[pin] min-age`, else
     /// the github-actions cooldown of .github/dependabot.yml).
     #[arg(long, value_name = "DAYS")]

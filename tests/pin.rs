@@ -909,3 +909,204 @@ fn zizmor_directives_survive_pinning() {
         "zizmor after pinning:\n{pinned}"
     );
 }
+
+// ---- --pin-images: a real registry on loopback ----------------------------------------
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+/// Debian's `docker-registry` (the CNCF distribution server) on a loopback port, stopped when
+/// dropped.
+struct Registry {
+    child: std::process::Child,
+    addr: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_registry() -> Option<Registry> {
+    for tool in ["docker-registry", "skopeo"] {
+        if Command::new(tool).arg("--version").output().is_err()
+            && Command::new(tool).arg("--help").output().is_err()
+        {
+            eprintln!(
+                "skipping: `{tool}` is not installed (Debian packages docker-registry and skopeo; .ci/run installs them)"
+            );
+            return None;
+        }
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {addr}\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let registry = Registry {
+        child,
+        addr: addr.clone(),
+        _dir: dir,
+    };
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(&addr).is_err() {
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            eprintln!("skipping: docker-registry did not start listening on {addr}");
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Some(registry)
+}
+
+/// Writes an OCI layout holding a two-platform image index tagged `tag`, pushes it with skopeo
+/// (`--all`, digests preserved) to `{registry}/test/app:{tag}`, and returns the index digest
+/// and the two platform manifests' digests.
+fn push_multi_platform_image(registry: &str, tag: &str) -> (String, Vec<String>) {
+    let layout = tempfile::tempdir().unwrap();
+    let blobs = layout.path().join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| -> (String, usize) {
+        let hex = sha256_hex(bytes);
+        std::fs::write(blobs.join(&hex), bytes).unwrap();
+        (format!("sha256:{hex}"), bytes.len())
+    };
+    let mut layer = vec![0u8; 1024]; // an empty tar archive
+    layer.extend_from_slice(tag.as_bytes());
+    layer.truncate(1024);
+    let (layer_digest, layer_size) = put(&layer);
+    let mut manifests = Vec::new();
+    let mut platform_digests = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let config = format!(
+            r#"{{"architecture":"{arch}","os":"linux","rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}},"config":{{"Labels":{{"tag":"{tag}"}}}}}}"#
+        );
+        let (config_digest, config_size) = put(config.as_bytes());
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{config_size}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_digest}","size":{layer_size}}}]}}"#
+        );
+        let (digest, size) = put(manifest.as_bytes());
+        manifests.push(format!(
+            r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{digest}","size":{size},"platform":{{"architecture":"{arch}","os":"linux"}}}}"#
+        ));
+        platform_digests.push(digest);
+    }
+    let index = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{}]}}"#,
+        manifests.join(",")
+    );
+    let (index_digest, index_size) = put(index.as_bytes());
+    std::fs::write(
+        layout.path().join("oci-layout"),
+        r#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        layout.path().join("index.json"),
+        format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"{index_digest}","size":{index_size},"annotations":{{"org.opencontainers.image.ref.name":"{tag}"}}}}]}}"#
+        ),
+    )
+    .unwrap();
+    let out = Command::new("skopeo")
+        .args([
+            "--insecure-policy",
+            "copy",
+            "--all",
+            "--preserve-digests",
+            "--dest-tls-verify=false",
+        ])
+        .arg(format!("oci:{}:{tag}", layout.path().display()))
+        .arg(format!("docker://{registry}/test/app:{tag}"))
+        .output()
+        .expect("skopeo runs");
+    assert!(
+        out.status.success(),
+        "skopeo copy: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // What the registry serves for the tag, read independently with skopeo.
+    let raw = Command::new("skopeo")
+        .args(["inspect", "--raw", "--tls-verify=false"])
+        .arg(format!("docker://{registry}/test/app:{tag}"))
+        .output()
+        .expect("skopeo runs");
+    assert_eq!(format!("sha256:{}", sha256_hex(&raw.stdout)), index_digest);
+    (index_digest, platform_digests)
+}
+
+#[test]
+fn pin_images_pins_index_digests_from_a_real_registry() {
+    let Some(registry) = start_registry() else {
+        return;
+    };
+    let reg = registry.addr.clone();
+    let (index, platforms) = push_multi_platform_image(&reg, "1.0");
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let body = format!(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    container: {reg}/test/app:1.0\n    services:\n      db:\n        image: \"{reg}/test/app:1.0\"\n    steps:\n      - uses: docker://{reg}/test/app:1.0 # keep\n      - uses: docker://{reg}/test/app:9.9\n  b:\n    runs-on: ubuntu-latest\n    container:\n      image: {reg}/test/app:1.0\n    steps:\n      - uses: docker://${{{{ matrix.image }}}}\n      - uses: docker://{reg}/test/app:1.0@{index}\n"
+    );
+    let wf = write(dir.path(), ".github/workflows/w.yml", &body);
+    // Without the flag, images are left alone.
+    let out = wffmt(dir.path(), &srv, &["--fix", "--select", "pin"]);
+    assert_eq!(
+        std::fs::read_to_string(&wf).unwrap(),
+        body,
+        "{}",
+        text(&out)
+    );
+    let out = wffmt(
+        dir.path(),
+        &srv,
+        &["--fix", "--select", "pin", "--pin-images"],
+    );
+    let got = std::fs::read_to_string(&wf).unwrap();
+    let pinned = format!("{reg}/test/app:1.0@{index}");
+    assert_eq!(
+        got,
+        format!(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    container: {pinned}\n    services:\n      db:\n        image: \"{pinned}\"\n    steps:\n      - uses: docker://{pinned} # keep\n      - uses: docker://{reg}/test/app:9.9\n  b:\n    runs-on: ubuntu-latest\n    container:\n      image: {pinned}\n    steps:\n      - uses: docker://${{{{ matrix.image }}}}\n      - uses: docker://{pinned}\n"
+        ),
+        "{}",
+        text(&out)
+    );
+    // The index, never one platform's manifest.
+    for p in &platforms {
+        assert!(!got.contains(p.as_str()));
+    }
+    let msgs = text(&out);
+    assert!(msgs.contains("w.yml:11:15"), "{msgs}");
+    assert!(msgs.contains("no such image or tag"), "{msgs}");
+    // A second run changes nothing; offline, the cache answers.
+    let again = wffmt(
+        dir.path(),
+        &srv,
+        &["--check", "--select", "pin", "--pin-images", "--offline"],
+    );
+    assert_eq!(std::fs::read_to_string(&wf).unwrap(), got);
+    assert!(!text(&again).contains("would fix"), "{}", text(&again));
+}

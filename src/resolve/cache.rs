@@ -192,6 +192,48 @@ pub(crate) fn object_path(
         .join(format!("{}.json", sha.to_ascii_lowercase()))
 }
 
+/// Where the digest of an image tag lives (trusted for the listing TTL: tags move).
+pub(crate) fn image_path(cache_dir: &Path, image: &str) -> PathBuf {
+    let readable: String = image
+        .chars()
+        .take(80)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    cache_dir
+        .join("images-v1")
+        .join(format!("{readable}-{:016x}.json", fnv1a(image.as_bytes())))
+}
+
+/// A cached answer with the time it was made.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Stamped<T> {
+    pub fetched_at: u64,
+    pub value: T,
+}
+
+impl<T> Stamped<T> {
+    pub(crate) fn now(value: T) -> Stamped<T> {
+        Stamped {
+            fetched_at: now_secs(),
+            value,
+        }
+    }
+
+    /// Whether it is younger than `max_age` (`None`: any age).
+    pub(crate) fn fresh(&self, max_age: Option<Duration>) -> bool {
+        let now = now_secs();
+        max_age.is_none_or(|m| {
+            !m.is_zero() && self.fetched_at <= now && now - self.fetched_at < m.as_secs()
+        })
+    }
+}
+
 /// Where a blob's content lives (content-addressed, so shared by every repository).
 pub(crate) fn blob_path(cache_dir: &Path, server_url: &str, oid: &str) -> PathBuf {
     cache_dir

@@ -31,6 +31,7 @@ mod fetch;
 mod git;
 mod listing;
 mod once;
+mod registry;
 mod session;
 mod uses;
 
@@ -39,6 +40,7 @@ pub use listing::{
     comment_ref, compare_versions, is_safe_ref_name, PinCheck, RefError, RefListing, Release,
     Resolution, Version,
 };
+pub use registry::{parse_image, ImageRef};
 pub use session::{list_refs, RemoteFile, Session, Stats, FAILURE_TTL, TRIP_AFTER_TIMEOUTS};
 pub use uses::{
     is_full_sha, parse_uses, validate_owner, validate_ref, validate_repo, RemoteUses, RepoId,

@@ -33,6 +33,7 @@ use super::fetch::{self, CommitIndex, ObjectDates, Remote};
 use super::git::{self, Transport};
 use super::listing::RefListing;
 use super::once::OnceMap;
+use super::registry::{self, ImageRef};
 use super::uses::{is_full_sha, RepoId};
 use super::{ResolveError, ResolveOptions};
 
@@ -125,8 +126,10 @@ pub struct Session {
     dates: OnceMap<ObjectKey, Result<ObjectDates, ResolveError>>,
     commits: OnceMap<ObjectKey, Result<Arc<CommitFiles>, ResolveError>>,
     blobs: OnceMap<ObjectKey, Result<Arc<str>, ResolveError>>,
+    images: OnceMap<ImageRef, Result<String, ResolveError>>,
     slots: Slots,
-    timeouts: AtomicUsize,
+    /// Timeouts so far, per host.
+    timeouts: Mutex<HashMap<String, usize>>,
     counters: Counters,
 }
 
@@ -156,7 +159,8 @@ impl Session {
             dates: OnceMap::new(),
             commits: OnceMap::new(),
             blobs: OnceMap::new(),
-            timeouts: AtomicUsize::new(0),
+            images: OnceMap::new(),
+            timeouts: Mutex::new(HashMap::new()),
             counters: Counters::default(),
         }
     }
@@ -422,6 +426,62 @@ impl Session {
         Ok(value)
     }
 
+    // ---- container images ---------------------------------------------------------------
+
+    /// The digest `image`'s tag names today (the index digest of a multi-platform image), from
+    /// the registry's HTTP API; cached like ref listings (tags move), offline from the cache.
+    pub fn image_digest(&self, image: &ImageRef) -> Result<String, ResolveError> {
+        let mut key = image.clone();
+        key.digest = None;
+        self.images.get_or_init(&key, || self.load_image(&key))
+    }
+
+    /// Looks up the digests of every image not known yet, in parallel.
+    pub fn prefetch_image_digests(&self, images: &[ImageRef]) {
+        self.in_parallel(images, |image| {
+            let _ = self.image_digest(image);
+        });
+    }
+
+    fn load_image(&self, image: &ImageRef) -> Result<String, ResolveError> {
+        let key = format!(
+            "{}/{}:{}",
+            image.registry,
+            image.repository,
+            image.tag.as_deref().unwrap_or("latest")
+        );
+        let path = self
+            .opts
+            .cache_dir
+            .as_deref()
+            .map(|dir| cache::image_path(dir, &key));
+        let max_age = (!self.opts.offline).then_some(self.opts.ttl);
+        if let Some(hit) = path
+            .as_deref()
+            .and_then(cache::read_json::<cache::Stamped<String>>)
+            .filter(|s| s.fresh(max_age))
+        {
+            bump(&self.counters.objects_from_cache);
+            return Ok(hit.value);
+        }
+        if self.opts.offline {
+            return Err(ResolveError::NotCached);
+        }
+        let host = image.registry.clone();
+        let token = (host == "ghcr.io")
+            .then_some(self.opts.token.as_deref())
+            .flatten();
+        let digest = self.slots.with(|| {
+            let timeout = self.budget_for(&host)?;
+            bump(&self.counters.fetches);
+            self.note_for(&host, registry::fetch_digest(image, token, timeout))
+        })?;
+        if let Some(path) = path {
+            let _ = cache::write_json(&path, &cache::Stamped::now(digest.clone()));
+        }
+        Ok(digest)
+    }
+
     // ---- bounds -------------------------------------------------------------------------
 
     fn sends_token(&self, transport: Transport) -> bool {
@@ -439,13 +499,23 @@ impl Session {
 
     /// The time the next git process may take, or why there is none.
     fn budget(&self) -> Result<Duration, ResolveError> {
-        let timeouts = self.timeouts.load(Ordering::Relaxed);
+        self.budget_for(&self.server_name())
+    }
+
+    /// The time the next request to `host` may take, or why there is none.
+    fn budget_for(&self, host: &str) -> Result<Duration, ResolveError> {
+        let timeouts = self
+            .timeouts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(host)
+            .copied()
+            .unwrap_or(0);
         if timeouts >= TRIP_AFTER_TIMEOUTS {
             bump(&self.counters.skipped);
             return Err(ResolveError::Skipped(format!(
-                "not asked: {timeouts} earlier requests to {} got no answer within {} s, so the \
-                 server was not asked again in this run",
-                self.server_name(),
+                "not asked: {timeouts} earlier requests to {host} got no answer within {} s, so \
+                 it was not asked again in this run",
                 self.opts.timeout.as_secs_f64()
             )));
         }
@@ -464,6 +534,10 @@ impl Session {
     /// Bookkeeping after a git command: timeouts count towards giving up on the server, unless
     /// the run's deadline cut the command short.
     fn note<T>(&self, result: Result<T, ResolveError>) -> Result<T, ResolveError> {
+        self.note_for(&self.server_name(), result)
+    }
+
+    fn note_for<T>(&self, host: &str, result: Result<T, ResolveError>) -> Result<T, ResolveError> {
         if let Err(ResolveError::Timeout) = &result {
             if Instant::now() >= self.deadline {
                 return Err(ResolveError::Skipped(format!(
@@ -472,7 +546,12 @@ impl Session {
                     self.opts.deadline.as_secs_f64()
                 )));
             }
-            self.timeouts.fetch_add(1, Ordering::Relaxed);
+            *self
+                .timeouts
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(host.to_string())
+                .or_default() += 1;
         }
         result
     }

@@ -43,8 +43,8 @@ use crate::discover::FileKind;
 use crate::edit::{Edit, Fix};
 use crate::finding::{Finding, Severity};
 use crate::resolve::{
-    is_safe_ref_name, parse_uses, PinCheck, RefListing, Release, RemoteUses, RepoId, ResolveError,
-    Session, UsesRef, Version,
+    is_safe_ref_name, parse_image, parse_uses, ImageRef, PinCheck, RefListing, Release, RemoteUses,
+    RepoId, ResolveError, Session, UsesRef, Version,
 };
 use crate::syntax::views::{ActionMeta, Workflow};
 use crate::syntax::{NodeId, NodeKind, SyntaxTree, TokenKind};
@@ -73,6 +73,8 @@ pub struct PinData {
     /// `pin` was named in `--select`: pin even where GitHub's actions lockfile is used.
     pub explicit: bool,
     pub mode: Mode,
+    /// `--pin-images`: container images too.
+    pub pin_images: bool,
     /// `--min-age DAYS`.
     pub min_age: Option<u32>,
     /// Explain decisions as info findings (`-v`, JSON, SARIF).
@@ -150,6 +152,75 @@ pub fn uses_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<UsesSite> {
             let value = tree.scalar_value(node)?.to_string();
             Some(UsesSite { node, value })
         })
+        .collect()
+}
+
+/// One container image reference of a file: a `docker://` step, `jobs.<id>.container` (or its
+/// `image`), `jobs.<id>.services.<name>.image`.
+pub struct ImageSite {
+    pub node: NodeId,
+    /// The reference, without `docker://`.
+    pub image: String,
+    pub docker_scheme: bool,
+}
+
+/// Every image reference of a workflow or a composite action's `docker://` steps.
+pub fn image_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<ImageSite> {
+    let mut nodes: Vec<NodeId> = Vec::new();
+    let tree_is_map = |n: NodeId| matches!(tree.kind(n), NodeKind::BlockMap | NodeKind::FlowMap);
+    if kind == FileKind::Workflow {
+        if let Some(wf) = Workflow::new(tree) {
+            for job in wf.jobs() {
+                if let Some(c) = job.get("container") {
+                    nodes.push(if tree_is_map(c) {
+                        match tree.map_get(c, "image") {
+                            Some(i) => i,
+                            None => continue,
+                        }
+                    } else {
+                        c
+                    });
+                }
+                if let Some(services) = job.get("services").filter(|&s| tree_is_map(s)) {
+                    for entry in tree.map_entries(services) {
+                        if let Some(service) = tree.entry_value(entry).filter(|&v| tree_is_map(v)) {
+                            nodes.extend(tree.map_get(service, "image"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut sites: Vec<ImageSite> = nodes
+        .into_iter()
+        .filter(|&n| tree.kind(n) == NodeKind::Scalar)
+        .filter_map(|node| {
+            let image = tree.scalar_value(node)?.to_string();
+            (!image.is_empty()).then_some(ImageSite {
+                node,
+                image,
+                docker_scheme: false,
+            })
+        })
+        .collect();
+    for site in uses_sites(tree, kind) {
+        if let Some(image) = site.value.strip_prefix("docker://") {
+            sites.push(ImageSite {
+                node: site.node,
+                image: image.to_string(),
+                docker_scheme: true,
+            });
+        }
+    }
+    sites
+}
+
+/// The images a file would pin with `--pin-images` (valid, not yet pinned).
+pub fn images_to_resolve(tree: &SyntaxTree, kind: FileKind) -> Vec<ImageRef> {
+    image_sites(tree, kind)
+        .into_iter()
+        .filter_map(|s| parse_image(&s.image).ok())
+        .filter(|i| i.digest.is_none())
         .collect()
 }
 
@@ -243,7 +314,15 @@ impl Rule for Pin {
     }
 
     fn allowed_routes(&self) -> &'static [&'static str] {
-        &["jobs.*.uses", "jobs.*.steps[*].uses", "runs.steps[*].uses"]
+        &[
+            "jobs.*.uses",
+            "jobs.*.steps[*].uses",
+            "runs.steps[*].uses",
+            // --pin-images
+            "jobs.*.container",
+            "jobs.*.container.image",
+            "jobs.*.services.*.image",
+        ]
     }
 
     fn may_edit_comments(&self) -> bool {
@@ -295,6 +374,11 @@ impl Rule for Pin {
         };
         for site in uses_sites(cx.tree, cx.kind) {
             run.site(&site);
+        }
+        if data.pin_images {
+            for site in image_sites(cx.tree, cx.kind) {
+                run.image(&site);
+            }
         }
         if run.cooldown_used && data.explain {
             if let Some(c) = &cooldown {
@@ -559,6 +643,81 @@ impl FileRun<'_, '_> {
                 format!("add the version comment {name} to {}", site.value)
             };
             self.out.fixes.push(Fix::new(NAME, what, edits));
+        }
+    }
+
+    /// `--pin-images`: `image:tag` → `image:tag@sha256:…` (the index digest).
+    fn image(&mut self, site: &ImageSite) {
+        if site.image.contains("${{") {
+            return;
+        }
+        let shown = if site.docker_scheme {
+            format!("docker://{}", site.image)
+        } else {
+            site.image.clone()
+        };
+        let image = match parse_image(&site.image) {
+            Ok(i) => i,
+            Err(why) => {
+                self.finding(
+                    Severity::Warning,
+                    site.node,
+                    format!("cannot pin `{}`: {why}", shown.escape_debug()),
+                );
+                return;
+            }
+        };
+        if image.digest.is_some() {
+            return;
+        }
+        let digest = match self.session.image_digest(&image) {
+            Ok(d) => d,
+            Err(e) => {
+                let rule = if e.is_network_or_auth() {
+                    NETWORK_RULE
+                } else {
+                    NAME
+                };
+                let tree = self.cx.tree;
+                let (line, column) = tree.line_col(tree.range(site.node).start);
+                let msg = match &e {
+                    ResolveError::RepoNotFound => format!(
+                        "cannot pin image `{shown}`: the registry {} has no such image or tag",
+                        image.registry
+                    ),
+                    _ => format!(
+                        "cannot pin image `{shown}` (registry {}): {e}",
+                        image.registry
+                    ),
+                };
+                self.out.findings.push(
+                    Finding::new(rule, Severity::Error, line, column, msg).with_help(match e {
+                        ResolveError::RepoNotFound => "check the image name and tag",
+                        ResolveError::Auth(_) => "a private image needs credentials: GITHUB_TOKEN or GH_TOKEN for ghcr.io; other registries are read anonymously",
+                        _ => resolve_help(&e),
+                    }),
+                );
+                return;
+            }
+        };
+        let pinned = image.pinned(&digest);
+        let new_value = if site.docker_scheme {
+            format!("docker://{pinned}")
+        } else {
+            pinned
+        };
+        if let ValueEdit::Inline(edit) = value_edit(self.cx.tree, site.node, &new_value) {
+            self.out.fixes.push(Fix::new(
+                NAME,
+                format!("pin image {shown} to {}", &digest[..19.min(digest.len())]),
+                vec![edit],
+            ));
+        } else {
+            self.finding(
+                Severity::Warning,
+                site.node,
+                format!("cannot pin image `{shown}`: this form of scalar cannot be rewritten; write it on one line"),
+            );
         }
     }
 
