@@ -18,6 +18,7 @@
 //! [pin]
 //! ignore = ["my-org/*"]         # owner/repo patterns never pinned
 //! min-age = 7                   # --update/--upgrade skip releases younger than this (days)
+//! update-branches = false       # --update/--upgrade also move `# main` pins to the branch head
 //! ```
 //!
 //! Design choices:
@@ -155,6 +156,9 @@ pub struct PinConfig {
     pub ignore: Vec<String>,
     /// Cooldown for `--update` / `--upgrade`: releases younger than this many days are skipped.
     pub min_age: Option<u32>,
+    /// `--update` / `--upgrade` also move SHAs pinned with a branch comment (`# main`) to the
+    /// branch's head.
+    pub update_branches: bool,
 }
 
 impl PinConfig {
@@ -660,7 +664,7 @@ ignore = ["my-org/*", "actions/checkout"]
         );
         assert_eq!(
             err("[pin]\noffline = true\n"),
-            "wffmt.toml:2:1: unknown field `offline`, expected `ignore` or `min-age`"
+            "wffmt.toml:2:1: unknown field `offline`, expected one of `ignore`, `min-age`, `update-branches`"
         );
     }
 

@@ -1110,3 +1110,41 @@ fn pin_images_pins_index_digests_from_a_real_registry() {
     assert_eq!(std::fs::read_to_string(&wf).unwrap(), got);
     assert!(!text(&again).contains("would fix"), "{}", text(&again));
 }
+
+/// A SHA pinned with a branch comment tracks the branch: never "corrected", never moved to a
+/// release, moved to the branch head by --update only with `update-branches = true`.
+#[test]
+fn branch_pins_move_only_when_asked() {
+    let srv = releases();
+    let c = &srv.c;
+    let branch_pin = format!("acme/tool@{} # main", c[0]);
+    for args in [
+        &[][..],
+        &["--update"][..],
+        &["--upgrade", "--min-age", "1"][..],
+    ] {
+        let (lines, out) = fixed(&srv, &[&branch_pin], args);
+        assert_eq!(lines, std::slice::from_ref(&branch_pin), "{args:?}: {out}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    write(dir.path(), "wffmt.toml", "[pin]\nupdate-branches = true\n");
+    let wf = write(
+        dir.path(),
+        ".github/workflows/w.yml",
+        &steps(&[&branch_pin]),
+    );
+    let out = srv.run(dir.path(), &["--fix", "--select", "pin"]);
+    assert!(
+        std::fs::read_to_string(&wf).unwrap().contains(&branch_pin),
+        "{}",
+        text(&out)
+    );
+    let out = srv.run(dir.path(), &["--fix", "--select", "pin", "--update"]);
+    let got = std::fs::read_to_string(&wf).unwrap();
+    assert!(
+        got.contains(&format!("acme/tool@{} # main\n", c[2])),
+        "{got}\n{}",
+        text(&out)
+    );
+}

@@ -507,7 +507,31 @@ impl FileRun<'_, '_> {
             name: current_name.filter(|n| is_safe_ref_name(n)),
             moved: None,
         };
-        if self.data.mode != Mode::Pin {
+        // A pin whose comment names a branch (not a tag) tracks that branch: the branch moving
+        // on is no error, and releases are not its business.
+        let tracked_branch = version.as_ref().filter(|_| pinned).and_then(|v| {
+            let name = v.name.strip_prefix("refs/heads/").unwrap_or(v.name);
+            (listing.branches.contains_key(name) && !listing.tags.contains_key(name))
+                .then(|| name.to_string())
+        });
+        if let Some(branch) = &tracked_branch {
+            let head = &listing.branches[branch];
+            if self.data.mode != Mode::Pin
+                && self.cx.config.pin.update_branches
+                && !head.eq_ignore_ascii_case(&current_sha)
+            {
+                target = Target {
+                    sha: head.clone(),
+                    name: Some(branch.clone()),
+                    moved: Some((
+                        format!("{branch} at {}", short(&current_sha)),
+                        format!("{branch} at {}", short(head)),
+                    )),
+                };
+            } else {
+                target.name = Some(branch.clone());
+            }
+        } else if self.data.mode != Mode::Pin {
             let held = version.as_ref().map(|v| v.name);
             if let Some(base) = base_version(&listing, &remote, &current_sha, held) {
                 if let Some(release) = self.choose_release(site, &remote, &listing, &base) {
@@ -535,7 +559,8 @@ impl FileRun<'_, '_> {
                 let names_target = listing
                     .resolve(v.name)
                     .is_ok_and(|r| r.sha.eq_ignore_ascii_case(&target.sha))
-                    || tag_or_branch_names(&listing, v.name, &target.sha);
+                    || tag_or_branch_names(&listing, v.name, &target.sha)
+                    || tracked_branch.is_some();
                 if names_target {
                     None
                 } else {
