@@ -1148,3 +1148,70 @@ fn branch_pins_move_only_when_asked() {
         text(&out)
     );
 }
+
+/// Releases arrive over time: a new release reaches the pins once the cached listing expires;
+/// a pin whose major tag has moved on since it was written gets the tag that is on its commit.
+#[test]
+fn new_releases_arrive_and_moved_major_tags_are_noticed() {
+    let srv = releases();
+    let c = &srv.c;
+    let dir = tempfile::tempdir().unwrap();
+    let wf = write(
+        dir.path(),
+        ".github/workflows/w.yml",
+        &steps(&[&format!("acme/tool@{} # v1", c[0])]),
+    );
+    // v1 has moved from c1 to c3 since this pin was written: the SHA wins.
+    let out = srv.run(dir.path(), &["--fix", "--select", "pin"]);
+    let got = std::fs::read_to_string(&wf).unwrap();
+    assert!(
+        got.contains(&format!("acme/tool@{} # v1.0.0\n", c[0])),
+        "{got}"
+    );
+    assert!(
+        text(&out).contains("did not name the pinned commit"),
+        "{}",
+        text(&out)
+    );
+    srv.run(dir.path(), &["--fix", "--select", "pin", "--update"]);
+    let got = std::fs::read_to_string(&wf).unwrap();
+    assert!(
+        got.contains(&format!("acme/tool@{} # v1.2.0\n", c[2])),
+        "{got}"
+    );
+
+    // v1.4.0 is released (its commit is 30 days old, the tag new and lightweight).
+    let tool = Bare {
+        dir: srv.base.join("acme/tool"),
+    };
+    let c7 = tool.commit_files(
+        "7",
+        Some(&c[2]),
+        &[("action.yml", "name: t7\n")],
+        &days_ago(30),
+    );
+    tool.tag("v1.4.0", &c7);
+    // The cached listing (fresh for 15 minutes) does not know it yet.
+    srv.run(dir.path(), &["--fix", "--select", "pin", "--update"]);
+    assert!(std::fs::read_to_string(&wf)
+        .unwrap()
+        .contains(c[2].as_str()));
+    // Once the listing is refreshed, the pin moves.
+    let out = Command::new(env!("CARGO_BIN_EXE_wffmt"))
+        .args(["--fix", "--select", "pin", "--update", "--min-age", "7"])
+        .current_dir(dir.path())
+        .env(
+            "GITHUB_SERVER_URL",
+            format!("file://{}", srv.base.display()),
+        )
+        .env("WFFMT_CACHE_DIR", dir.path().join(".cache"))
+        .env("WFFMT_CACHE_TTL", "0")
+        .output()
+        .unwrap();
+    let got = std::fs::read_to_string(&wf).unwrap();
+    assert!(
+        got.contains(&format!("acme/tool@{c7} # v1.4.0\n")),
+        "{got}\n{}",
+        text(&out)
+    );
+}
