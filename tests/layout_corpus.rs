@@ -95,3 +95,45 @@ fn layout_is_never_refused_on_the_yaml_test_suite() {
     eprintln!("layout on the yaml-test-suite: {} inputs", files.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Indentation YAML forbids (tabs, continuation lines left of their block) is a syntax error,
+/// so layout keeps it verbatim instead of silently making it valid; and no valid case of the
+/// yaml-test-suite gets a diagnostic.
+#[test]
+fn invalid_indentation_is_diagnosed_and_valid_yaml_is_not() {
+    let files = common::yaml_test_suite();
+    let mut failures = Vec::new();
+    // Cases about tabs and under-indented lines that the parser must reject.
+    let must_reject = [
+        "4EJS", "DK95-01", "DK95-06", "Y79Y-003", "Y79Y-004", "Y79Y-005", "Y79Y-006", "Y79Y-007",
+        "Y79Y-008", "Y79Y-009", "9C9N", "QB6E",
+    ];
+    let mut seen = 0;
+    for f in &files {
+        let case = f.parent().unwrap();
+        let name = case.file_name().unwrap().to_string_lossy().to_string();
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        let tree = parse(&text);
+        let invalid = case.join("error").exists();
+        if !invalid && !tree.diagnostics().is_empty() {
+            failures.push(format!(
+                "{name} is valid YAML but got: {}",
+                tree.diagnostics()[0].message
+            ));
+        }
+        if must_reject.contains(&name.as_str()) {
+            seen += 1;
+            assert!(invalid, "{name} is not an error case");
+            if tree.diagnostics().is_empty() {
+                failures.push(format!("{name} is invalid YAML but got no diagnostic"));
+            }
+        }
+    }
+    if files.is_empty() {
+        return; // skipped with a printed reason by common::shared_dir
+    }
+    assert_eq!(seen, must_reject.len(), "some listed cases are missing");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -38,6 +38,8 @@ pub fn lex(text: &str) -> Lexed {
         key_col: None,
         doc_open: false,
         json_like: false,
+        value_below: false,
+        flow_min: -1,
         pending_block: None,
     };
     lexer.run();
@@ -75,6 +77,12 @@ struct Lexer<'a> {
     /// The previous content token was a quoted scalar or a flow collection end, after which
     /// `:` is a value indicator even without a following space (JSON-like keys).
     json_like: bool,
+    /// The last significant token was a block `:`, or a `-` with nothing after it on its line:
+    /// the node that follows must be indented deeper than the enclosing block collection.
+    value_below: bool,
+    /// The column lines inside the current flow collection must reach (-1: any), fixed when
+    /// the outermost flow collection opens.
+    flow_min: i64,
     pending_block: Option<BlockHeader>,
 }
 
@@ -123,6 +131,7 @@ impl<'a> Lexer<'a> {
             if !matches!(kind, TokenKind::DocEnd | TokenKind::Directive) {
                 self.doc_open = true;
             }
+            self.value_below = false;
             if kind != TokenKind::BlockBody {
                 self.json_like = matches!(
                     kind,
@@ -217,6 +226,9 @@ impl<'a> Lexer<'a> {
                 return;
             }
         }
+        if first && c != b'#' {
+            self.check_line_indentation(start, col);
+        }
         if first {
             if self.flow > 0 && (col as i64) <= self.indent && self.looks_like_block_line(start) {
                 self.diag(start, "unclosed flow collection before this line");
@@ -261,6 +273,8 @@ impl<'a> Lexer<'a> {
                     self.roll_indent(col);
                     self.key_col = None;
                     self.push(TokenKind::Dash, start, start + 1, flags);
+                    self.check_tab_before_compact(start + 1);
+                    self.value_below = self.rest_of_line_is_empty(start + 1);
                 } else {
                     self.diag(
                         start,
@@ -275,6 +289,9 @@ impl<'a> Lexer<'a> {
                     self.key_col = None;
                 }
                 self.push(TokenKind::Question, start, start + 1, flags);
+                if block {
+                    self.check_tab_before_compact(start + 1);
+                }
             }
             b':' if next_blank
                 || (!block
@@ -286,10 +303,22 @@ impl<'a> Lexer<'a> {
                     self.key_col = None;
                 }
                 self.push(TokenKind::Colon, start, start + 1, flags);
+                if block {
+                    self.check_tab_before_compact(start + 1);
+                    self.value_below = true;
+                }
             }
             b',' if !block => self.push(TokenKind::Comma, start, start + 1, flags),
             b'[' | b'{' => {
                 self.note_key(col);
+                if self.flow == 0 {
+                    // Inside a block collection, flow content must be indented deeper than it.
+                    self.flow_min = if self.indent >= 0 {
+                        self.indent + 1
+                    } else {
+                        -1
+                    };
+                }
                 self.flow += 1;
                 let kind = if c == b'[' {
                     TokenKind::LBracket
@@ -360,10 +389,139 @@ impl<'a> Lexer<'a> {
             }
             _ => {
                 self.note_key(col);
+                if first && !block && (col as i64) < self.flow_min {
+                    self.diag(
+                        start,
+                        format!(
+                            "this line of a flow collection must be indented to at least column {}; indent it further",
+                            self.flow_min + 1
+                        ),
+                    );
+                }
+                let min = self.continuation_min();
                 let end = self.plain_end(start, true);
+                let under = self.first_under_indented_line(start, end, min);
+                self.report_under_indented(under, min, "a plain scalar");
                 self.push(TokenKind::Plain, start, end, flags);
             }
         }
+    }
+
+    /// The lowest column a continuation line of a node starting here may begin at (-1: any),
+    /// as YAML readers check it: deeper than the enclosing block collection, and one more when
+    /// the node is a mapping value (or a `-` item on the lines below its dash).
+    fn continuation_min(&self) -> i64 {
+        if self.flow > 0 {
+            return self.flow_min;
+        }
+        if self.indent < 0 {
+            return -1;
+        }
+        self.indent + i64::from(self.value_below)
+    }
+
+    /// The line starting at `line` has content but fewer leading spaces than `min`.
+    fn under_indented(&self, line: usize, min: i64) -> bool {
+        let mut q = line;
+        while q < self.b.len() && self.b[q] == b' ' {
+            q += 1;
+        }
+        let spaces = q - line;
+        let mut r = q;
+        while r < self.b.len() && is_ws(self.b[r]) {
+            r += 1;
+        }
+        let blank = r >= self.b.len() || is_break(self.b[r]);
+        !blank && (spaces as i64) < min
+    }
+
+    /// The start of the first line after `start` and before `end` that is under-indented.
+    fn first_under_indented_line(&self, start: usize, end: usize, min: i64) -> Option<usize> {
+        let mut p = start;
+        while let Some(i) = self.b[p..end].iter().position(|&c| is_break(c)) {
+            let mut line = p + i + 1;
+            if self.b[p + i] == b'\r' && self.at(line) == Some(b'\n') {
+                line += 1;
+            }
+            if line >= end {
+                return None;
+            }
+            if self.under_indented(line, min) {
+                return Some(line);
+            }
+            p = line;
+        }
+        None
+    }
+
+    fn report_under_indented(&mut self, line: Option<usize>, min: i64, what: &str) {
+        if let Some(line) = line {
+            self.diag(
+                line,
+                format!(
+                    "this line of {what} must be indented to at least column {} (with spaces); indent it further",
+                    min + 1
+                ),
+            );
+        }
+    }
+
+    /// Checks the indentation of a line whose first token starts at `start` (column `col`):
+    /// indentation is spaces only, so a tab where the line's indentation must reach is an
+    /// error, and so is a tab before a block collection entry.
+    fn check_line_indentation(&mut self, start: usize, col: usize) {
+        let indent = &self.b[self.line_start..start];
+        let Some(tab) = indent.iter().position(|&c| c == b'\t') else {
+            return;
+        };
+        let min = self.continuation_min();
+        let block_entry = self.flow == 0 && self.starts_block_entry(start);
+        if (tab as i64) < min || block_entry {
+            let _ = col;
+            self.diag(
+                self.line_start + tab,
+                "a tab in indentation: YAML indents with spaces only; replace the tab with spaces",
+            );
+        }
+    }
+
+    /// A tab between a block indicator and a compact collection on the same line (`-\t- a`,
+    /// `?\tkey: v`): the collection's indentation would contain the tab.
+    fn check_tab_before_compact(&mut self, after: usize) {
+        let mut q = after;
+        let mut tab = None;
+        while q < self.b.len() && is_ws(self.b[q]) {
+            if self.b[q] == b'\t' && tab.is_none() {
+                tab = Some(q);
+            }
+            q += 1;
+        }
+        if let Some(tab) = tab {
+            if q < self.b.len() && self.starts_block_entry(q) {
+                self.diag(
+                    tab,
+                    "a tab before a nested block collection: YAML indents with spaces only; replace the tab with spaces",
+                );
+            }
+        }
+    }
+
+    /// Text at `p` starts a block collection entry: `- `, `? `, `: ` or an implicit key.
+    fn starts_block_entry(&self, p: usize) -> bool {
+        let c = self.b[p];
+        if matches!(c, b'-' | b'?' | b':') && self.blank_or_end(p + 1) {
+            return true;
+        }
+        self.looks_like_block_line(p)
+    }
+
+    /// Only whitespace (or a comment) after `p` up to the line break.
+    fn rest_of_line_is_empty(&self, p: usize) -> bool {
+        let mut q = p;
+        while q < self.b.len() && is_ws(self.b[q]) {
+            q += 1;
+        }
+        q >= self.b.len() || is_break(self.b[q]) || (self.b[q] == b'#' && q > p)
     }
 
     fn note_key(&mut self, col: usize) {
@@ -536,6 +694,8 @@ impl<'a> Lexer<'a> {
 
     fn quoted(&mut self, start: usize, flags: u8) {
         let quote = self.b[start];
+        let min = self.continuation_min();
+        let mut under_indented = None;
         let mut p = start + 1;
         let mut at_line_start = false;
         while p < self.b.len() {
@@ -546,6 +706,9 @@ impl<'a> Lexer<'a> {
                     break;
                 }
                 at_line_start = false;
+                if under_indented.is_none() && self.under_indented(p, min) {
+                    under_indented = Some(p);
+                }
             }
             if is_break(c) {
                 at_line_start = true;
@@ -557,6 +720,7 @@ impl<'a> Lexer<'a> {
                     p += 2;
                     continue;
                 }
+                self.report_under_indented(under_indented, min, "a quoted scalar");
                 self.push(TokenKind::SingleQuoted, start, p + 1, flags);
                 return;
             }
@@ -569,6 +733,7 @@ impl<'a> Lexer<'a> {
                     continue;
                 }
                 if c == b'"' {
+                    self.report_under_indented(under_indented, min, "a quoted scalar");
                     self.push(TokenKind::DoubleQuoted, start, p + 1, flags);
                     return;
                 }
@@ -774,6 +939,40 @@ mod tests {
         let lexed = lex(src);
         assert!(lexed.tokens.iter().any(|t| t.kind == TokenKind::Error));
         assert_eq!(lexed.diagnostics.len(), 1);
+    }
+
+    fn diagnosed(src: &str) -> bool {
+        !lex(src).diagnostics.is_empty()
+    }
+
+    #[test]
+    fn tabs_in_indentation_are_errors() {
+        assert!(diagnosed("jobs:\n\tbuild:\n\t\truns-on: x\n"));
+        assert!(diagnosed("key:\n\tvalue\n"));
+        assert!(diagnosed("a:\n  b: x\n  \t- c\n"));
+        assert!(diagnosed("- \t- a\n"));
+        assert!(diagnosed("? \tkey: v\n"));
+        // Tabs where YAML allows them: separation after the indentation, before a scalar or a
+        // comment, inside a top-level flow collection, after an indicator before a scalar.
+        assert!(!diagnosed("key:\n \tvalue\n"));
+        assert!(!diagnosed("a: 1\n\t# comment\n"));
+        assert!(!diagnosed("\t{}\n"));
+        assert!(!diagnosed("- foo:\t bar\n-\tbaz\n"));
+    }
+
+    #[test]
+    fn under_indented_continuation_lines_are_errors() {
+        assert!(diagnosed("key: \"abc\ndef\"\n"));
+        assert!(diagnosed("steps:\n  - run: 'a\n  b'\n"));
+        assert!(diagnosed("foo: \"bar\n\tbaz\"\n"));
+        assert!(diagnosed("flow: [a,\nb]\n"));
+        assert!(!diagnosed("key: \"abc\n def\"\n"));
+        assert!(!diagnosed("steps:\n  - run: 'a\n     b'\n"));
+        assert!(!diagnosed("k:\n  - 'a\n  b'\n"));
+        assert!(!diagnosed("key: \"a\n\n b\"\n"));
+        // A closing bracket may stand under its key.
+        assert!(!diagnosed("key: [a,\n]\n"));
+        assert!(!diagnosed("- {\n    a: 1,\n  }\n"));
     }
 
     #[test]
