@@ -329,7 +329,7 @@ fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind, Option<&
         if cli.verbose {
             let stats = session.stats();
             eprintln!(
-                "pin: {} repositories, {} listed over the network, {} from the cache; {} release dates fetched, {} from the cache",
+                "pin: {} repositories, {} listed over the network, {} from the cache; {} fetches (release dates, files, image digests), {} answers from the cache",
                 stats.listings_made + stats.cache_hits,
                 stats.listings_made,
                 stats.cache_hits,

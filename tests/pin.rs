@@ -1071,6 +1071,11 @@ fn pin_images_pins_index_digests_from_a_real_registry() {
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    container: {reg}/test/app:1.0\n    services:\n      db:\n        image: \"{reg}/test/app:1.0\"\n    steps:\n      - uses: docker://{reg}/test/app:1.0 # keep\n      - uses: docker://{reg}/test/app:9.9\n  b:\n    runs-on: ubuntu-latest\n    container:\n      image: {reg}/test/app:1.0\n    steps:\n      - uses: docker://${{{{ matrix.image }}}}\n      - uses: docker://{reg}/test/app:1.0@{index}\n"
     );
     let wf = write(dir.path(), ".github/workflows/w.yml", &body);
+    let docker_action = write(
+        dir.path(),
+        "tools/scan/action.yml",
+        &format!("name: scan\nruns:\n  using: docker\n  image: 'docker://{reg}/test/app:1.0'\n"),
+    );
     // Without the flag, images are left alone.
     let out = wffmt(dir.path(), &srv, &["--fix", "--select", "pin"]);
     assert_eq!(
@@ -1093,6 +1098,10 @@ fn pin_images_pins_index_digests_from_a_real_registry() {
         ),
         "{}",
         text(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&docker_action).unwrap(),
+        format!("name: scan\nruns:\n  using: docker\n  image: 'docker://{pinned}'\n")
     );
     // The index, never one platform's manifest.
     for p in &platforms {

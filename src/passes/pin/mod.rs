@@ -156,7 +156,7 @@ pub fn uses_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<UsesSite> {
 }
 
 /// One container image reference of a file: a `docker://` step, `jobs.<id>.container` (or its
-/// `image`), `jobs.<id>.services.<name>.image`.
+/// `image`), `jobs.<id>.services.<name>.image`, a Docker action's `runs.image: docker://…`.
 pub struct ImageSite {
     pub node: NodeId,
     /// The reference, without `docker://`.
@@ -203,6 +203,22 @@ pub fn image_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<ImageSite> {
             })
         })
         .collect();
+    // A Docker action's `runs.image: docker://…` (a `Dockerfile` path is built, not pulled).
+    if kind == FileKind::Action {
+        let runs = ActionMeta::new(tree).and_then(|a| a.runs());
+        if let Some(node) = runs.and_then(|r| tree.map_get(r, "image")) {
+            if let Some(image) = tree
+                .scalar_value(node)
+                .and_then(|v| v.strip_prefix("docker://").map(str::to_string))
+            {
+                sites.push(ImageSite {
+                    node,
+                    image,
+                    docker_scheme: true,
+                });
+            }
+        }
+    }
     for site in uses_sites(tree, kind) {
         if let Some(image) = site.value.strip_prefix("docker://") {
             sites.push(ImageSite {
@@ -322,6 +338,7 @@ impl Rule for Pin {
             "jobs.*.container",
             "jobs.*.container.image",
             "jobs.*.services.*.image",
+            "runs.image",
         ]
     }
 
