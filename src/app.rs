@@ -9,7 +9,8 @@ use rayon::prelude::*;
 
 use crate::cli::{Cli, ColorArg, FormatArg};
 use crate::config::{Config, ConfigFinder};
-use crate::discover::{discover, kind_for_name, Discovered, FileKind};
+use crate::discover::{discover_excluding, kind_for_name, Discovered, ExcludeTest, FileKind};
+use crate::exclude::Excluder;
 use crate::finding::{Finding, Severity};
 use crate::interrupt;
 use crate::passes::permissions;
@@ -19,7 +20,7 @@ use crate::pipeline::{process_with, Options};
 use crate::read::{read_limited, read_regular, ReadError};
 use crate::report::{
     finding_lines, render_run, terminal_safe, unified_diff, use_color, ColorChoice, FileReport,
-    FixSummary, Format, Mode, RenderOptions, Rendered,
+    FixSummary, Format, Mode, RenderOptions, Rendered, RunFacts,
 };
 use crate::resolve::{RepoId, ResolveOptions, Session};
 use crate::syntax::parse;
@@ -120,13 +121,30 @@ pub fn run(cli: Cli) -> i32 {
     } else {
         cli.paths.clone()
     };
-    let (mut files, discover_errors) = discover(&paths, &cwd);
+    let finder = Arc::new(ConfigFinder::new());
+    let excluder = match Excluder::new(
+        &cli.exclude,
+        &cwd,
+        explicit_config.clone(),
+        Arc::clone(&finder),
+    ) {
+        Ok(excluder) => Arc::new(excluder),
+        Err(msg) => {
+            say(&msg);
+            return exit::ERROR;
+        }
+    };
+    let exclude_test: ExcludeTest = {
+        let excluder = Arc::clone(&excluder);
+        Arc::new(move |path: &Path, is_dir: bool| excluder.is_excluded(path, is_dir))
+    };
+    let (mut files, discover_errors, excluded) =
+        discover_excluding(&paths, &cwd, exclude_test, cli.force_exclude);
     // A file reached twice (a symlink to another workflow) is processed once, under its
     // first name: two writes to one file would race and two diffs would not apply.
     let mut seen = std::collections::HashSet::new();
     files
         .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
-    let finder = ConfigFinder::new();
     if mode == Mode::Fix {
         interrupt::install();
         let dirs: std::collections::BTreeSet<PathBuf> = files
@@ -193,6 +211,9 @@ pub fn run(cli: Cli) -> i32 {
     }
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     // One report per broken configuration file, however many files it applies to.
+    // Files skipped because their configuration is broken: each is one report until the dedup.
+    let is_config_error = |r: &FileReport| r.error.as_ref().is_some_and(|e| e.rule == "config");
+    let config_reports = reports.iter().filter(|r| is_config_error(r)).count();
     reports.dedup_by(|a, b| {
         a.path == b.path && a.error.is_some() && a.error == b.error && a.diff.is_none()
     });
@@ -206,6 +227,14 @@ pub fn run(cli: Cli) -> i32 {
             ));
         }
     }
+    let render_opts = RenderOptions {
+        run: RunFacts {
+            excluded,
+            skipped_by_config: config_reports,
+            config_errors: reports.iter().filter(|r| is_config_error(r)).count(),
+        },
+        ..render_opts
+    };
     if let Err(code) = emit(&render_run(&reports, &render_opts), &cli) {
         return code;
     }

@@ -134,6 +134,16 @@ pub struct Cli {
     #[arg(long)]
     pub exit_zero: bool,
 
+    /// Comma-separated gitignore-style globs of paths to leave out, in addition to the
+    /// configuration's `exclude` / `extend-exclude`.
+    #[arg(long, value_delimiter = ',', value_name = "GLOBS")]
+    pub exclude: Vec<String>,
+
+    /// Leave out excluded paths even when named on the command line (for pre-commit and scripts
+    /// that pass every changed file).
+    #[arg(long)]
+    pub force_exclude: bool,
+
     /// Write the report (what would go to standard output) to FILE instead.
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,

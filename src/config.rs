@@ -1,6 +1,8 @@
 //! The `wffmt.toml` / `.wffmt.toml` configuration file.
 //!
 //! ```toml
+//! extend-exclude = ["generated/"]  # gitignore-style globs never processed (see `crate::exclude`)
+//!
 //! [layout]
 //! indent = 2                    # spaces per level, 1..=8
 //! sequence-indent = "indented"  # or "indentless" (`- ` at the parent key's column)
@@ -47,6 +49,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use schemars::JsonSchema;
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
@@ -56,17 +59,36 @@ use crate::discover::{display_path, normalize_lexically};
 pub const CONFIG_FILE_NAMES: [&str; 2] = [".wffmt.toml", "wffmt.toml"];
 
 /// The whole configuration. [`Config::default`] is what applies without a file.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(
+    title = "wffmt.toml",
+    description = "Configuration of wffmt, the formatter and migrator of GitHub Actions workflow files"
+)]
 pub struct Config {
+    /// Paths never processed: gitignore-style globs, relative to this file's directory (a
+    /// pattern without `/` matches a name at any depth). Replaces the default list
+    /// (`.git`, `node_modules`, `.venv`, `venv`, `.tox`, `.nox`, `.direnv`, `site-packages`).
+    #[serde(deserialize_with = "deserialize_optional_globs")]
+    #[schemars(with = "Vec<String>", extend(
+        "default" = [".git", "node_modules", ".venv", "venv", ".tox", ".nox", ".direnv", "site-packages"],
+        "examples" = [["generated/**", "vendor/"]]
+    ))]
+    pub exclude: Option<Vec<String>>,
+    /// More paths never processed, in addition to `exclude` (or its default list).
+    #[serde(deserialize_with = "deserialize_globs")]
+    pub extend_exclude: Vec<String>,
     pub layout: LayoutConfig,
     pub permissions: PermissionsConfig,
     pub pin: PinConfig,
     /// `[[runner-labels.label]]`: retired runner labels of your own (see the rule).
+    #[schemars(with = "crate::config_schema::RunnerLabelsTable")]
     pub runner_labels: crate::passes::runner_labels::RunnerLabelsConfig,
     /// `[[archived-actions.action]]`: archived or renamed actions of your own (see the rule).
+    #[schemars(with = "crate::config_schema::ActionTable")]
     pub archived_actions: crate::passes::archived_actions::ArchivedActionsConfig,
     /// `[[outdated-actions.action]]`: actions of your own with their runtimes (see the rule).
+    #[schemars(with = "crate::config_schema::ActionTable")]
     pub outdated_actions: crate::passes::outdated_actions::OutdatedActionsConfig,
     /// The file this configuration was read from; `None` for the defaults.
     #[serde(skip)]
@@ -74,11 +96,12 @@ pub struct Config {
 }
 
 /// `[layout]`: whitespace only; the `layout` rule never changes a value.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LayoutConfig {
     /// Spaces per indentation level, 1..=8 (default 2).
     #[serde(deserialize_with = "deserialize_indent")]
+    #[schemars(range(min = 1, max = 8))]
     pub indent: usize,
     pub sequence_indent: SequenceIndent,
     /// Longest run of blank lines kept (default 1).
@@ -99,7 +122,7 @@ impl Default for LayoutConfig {
 }
 
 /// Where the `- ` of a block sequence goes relative to its parent key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SequenceIndent {
     /// `steps:` / `  - run: x` (one level deeper than the key; GitHub's own examples).
@@ -110,7 +133,7 @@ pub enum SequenceIndent {
 }
 
 /// The line ending written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum LineEnding {
     /// Keep whatever the file uses (the first line ending found decides).
@@ -121,7 +144,7 @@ pub enum LineEnding {
 }
 
 /// `[permissions]`.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PermissionsConfig {
     pub top_level: TopLevel,
@@ -132,11 +155,12 @@ pub struct PermissionsConfig {
     /// The raw `[[permissions.action]]` entries (an array of tables), interpreted by the
     /// knowledge base, which owns their schema.
     #[serde(rename = "action", deserialize_with = "deserialize_actions")]
+    #[schemars(with = "Option<Vec<crate::config_schema::Table>>")]
     pub actions: Option<toml::Value>,
 }
 
 /// What the workflow-level `permissions:` block is set to when the rule adds one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum TopLevel {
     /// `permissions: {}`, each job granting what it needs.
@@ -147,7 +171,7 @@ pub enum TopLevel {
 }
 
 /// `[pin]`.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PinConfig {
     /// `owner/repo` patterns never pinned; `*` matches any run of characters, case-insensitively
@@ -159,6 +183,31 @@ pub struct PinConfig {
     /// `--update` / `--upgrade` also move SHAs pinned with a branch comment (`# main`) to the
     /// branch's head.
     pub update_branches: bool,
+}
+
+/// The default `exclude` list: directories that hold other people's copies of files.
+pub const DEFAULT_EXCLUDE: [&str; 8] = [
+    ".git",
+    "node_modules",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    ".direnv",
+    "site-packages",
+];
+
+impl Config {
+    /// The exclude globs in force: `exclude` (or [`DEFAULT_EXCLUDE`]) then `extend-exclude`.
+    pub fn exclude_globs(&self) -> Vec<&str> {
+        let base: Vec<&str> = match &self.exclude {
+            Some(globs) => globs.iter().map(String::as_str).collect(),
+            None => DEFAULT_EXCLUDE.to_vec(),
+        };
+        base.into_iter()
+            .chain(self.extend_exclude.iter().map(String::as_str))
+            .collect()
+    }
 }
 
 impl PinConfig {
@@ -196,6 +245,26 @@ fn glob_match(pattern: &str, text: &str) -> bool {
         }
     }
     p[pi..].iter().all(|&c| c == '*')
+}
+
+fn deserialize_globs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let globs = Vec::<String>::deserialize(d)?;
+    for glob in &globs {
+        let mut builder = ignore::gitignore::GitignoreBuilder::new("");
+        let bad = glob.trim().is_empty() || builder.add_line(None, glob).is_err();
+        if bad {
+            return Err(de::Error::custom(format!(
+                "exclude patterns are gitignore-style globs such as \"generated/**\" or \"vendor/\", not {glob:?}"
+            )));
+        }
+    }
+    Ok(globs)
+}
+
+fn deserialize_optional_globs<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<String>>, D::Error> {
+    deserialize_globs(d).map(Some)
 }
 
 fn deserialize_indent<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
@@ -660,7 +729,7 @@ ignore = ["my-org/*", "actions/checkout"]
         );
         assert_eq!(
             err("[format]\n"),
-            "wffmt.toml:1:2: unknown field `format`, expected one of `layout`, `permissions`, `pin`, `runner-labels`, `archived-actions`, `outdated-actions`"
+            "wffmt.toml:1:2: unknown field `format`, expected one of `exclude`, `extend-exclude`, `layout`, `permissions`, `pin`, `runner-labels`, `archived-actions`, `outdated-actions`"
         );
         assert_eq!(
             err("[pin]\noffline = true\n"),

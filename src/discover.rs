@@ -26,6 +26,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 /// What a file is, which decides the rules that apply to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -66,9 +68,27 @@ impl std::fmt::Display for DiscoverError {
 /// Walks `paths` (files or directories, relative to `cwd` unless absolute) and returns the files
 /// to process, sorted by display path and de-duplicated, plus the paths that could not be read.
 pub fn discover(paths: &[PathBuf], cwd: &Path) -> (Vec<Discovered>, Vec<DiscoverError>) {
+    let never: ExcludeTest = Arc::new(|_: &Path, _: bool| false);
+    let (files, errors, _) = discover_excluding(paths, cwd, never, false);
+    (files, errors)
+}
+
+/// Whether a path (absolute and normalised; a directory when the flag is set) is excluded.
+pub type ExcludeTest = Arc<dyn Fn(&Path, bool) -> bool + Send + Sync>;
+
+/// [`discover`], leaving out what `excluded` says: directories are not entered, files not
+/// taken. Paths named on the command line are left out only with `force` (`--force-exclude`).
+/// The third value counts what was left out: workflow and action files, and directories.
+pub fn discover_excluding(
+    paths: &[PathBuf],
+    cwd: &Path,
+    excluded: ExcludeTest,
+    force: bool,
+) -> (Vec<Discovered>, Vec<DiscoverError>, usize) {
     let cwd_norm = normalize_lexically(cwd);
     let mut found: BTreeMap<String, Discovered> = BTreeMap::new();
     let mut errors = Vec::new();
+    let left_out = Arc::new(AtomicUsize::new(0));
 
     for given in paths {
         let path = cwd.join(given);
@@ -83,8 +103,12 @@ pub fn discover(paths: &[PathBuf], cwd: &Path) -> (Vec<Discovered>, Vec<Discover
                 continue;
             }
         };
+        if force && excluded(&normalize_lexically(&path), meta.is_dir()) {
+            left_out.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
         if !meta.is_dir() {
-            // Named explicitly: always processed; what is not a regular file (a FIFO such as
+            // Named explicitly: always processed (unless excluded with `force`); what is not a regular file (a FIFO such as
             // `<(...)`, a device) is refused when it is read, with a message.
             let kind = kind_for_path(&normalize_lexically(&path));
             add(
@@ -103,7 +127,27 @@ pub fn discover(paths: &[PathBuf], cwd: &Path) -> (Vec<Discovered>, Vec<Discover
             .hidden(false)
             .require_git(false)
             .follow_links(false)
-            .filter_entry(|entry| entry.file_name() != ".git")
+            .filter_entry({
+                let (excluded, left_out) = (Arc::clone(&excluded), Arc::clone(&left_out));
+                move |entry| {
+                    if entry.file_name() == ".git" {
+                        return false;
+                    }
+                    // The path named on the command line is not itself excluded (see above).
+                    if entry.depth() == 0 {
+                        return true;
+                    }
+                    let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                    let path = normalize_lexically(entry.path());
+                    if !excluded(&path, is_dir) {
+                        return true;
+                    }
+                    if is_dir || kind_in_directory(&path).is_some() {
+                        left_out.fetch_add(1, Ordering::Relaxed);
+                    }
+                    false
+                }
+            })
             .build();
         for entry in walker {
             let entry = match entry {
@@ -149,7 +193,8 @@ pub fn discover(paths: &[PathBuf], cwd: &Path) -> (Vec<Discovered>, Vec<Discover
         }
     }
 
-    (found.into_values().collect(), errors)
+    let left_out = left_out.load(Ordering::Relaxed);
+    (found.into_values().collect(), errors, left_out)
 }
 
 /// Adds `item` unless its display path is already there; a file both named and found is explicit.

@@ -6,9 +6,11 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod config_schema;
 pub mod discover;
 pub mod docs;
 pub mod edit;
+pub mod exclude;
 pub mod finding;
 pub mod interrupt;
 pub mod kb;

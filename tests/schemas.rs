@@ -59,3 +59,67 @@ fn real_reports_validate_against_the_committed_schema() {
     // The validator does reject a document of another shape.
     assert!(!validator.is_valid(&serde_json::json!({"schema_version": "1"})));
 }
+
+#[test]
+fn config_schema_is_current() {
+    check("wffmt.schema.json", &wffmt::config_schema::config_schema());
+}
+
+/// The README's configuration example and wrong files, through the committed schema: what wffmt
+/// accepts validates, typos and bad values do not.
+#[test]
+fn configurations_validate_against_the_committed_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::project_dir().join("schema/wffmt.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let readme = std::fs::read_to_string(common::project_dir().join("README.md")).unwrap();
+    let section = readme.split("\n## Configuration\n").nth(1).unwrap();
+    let example = section
+        .split("```toml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let as_json = |text: &str| -> serde_json::Value {
+        let value: toml::Value = toml::from_str(text).unwrap();
+        serde_json::to_value(value).unwrap()
+    };
+    // wffmt itself accepts the example, and so does the schema.
+    wffmt::config::Config::from_toml_str(example, std::path::Path::new("wffmt.toml")).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&as_json(example))
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    for wrong in [
+        "[layout]\nindnet = 2\n",
+        "[layout]\nindent = 9\n",
+        "[layout]\nline-ending = \"cr\"\n",
+        "[pin]\nignore = \"my-org/*\"\n",
+        "exclude = \"generated\"\n",
+        "[format]\n",
+    ] {
+        assert!(!validator.is_valid(&as_json(wrong)), "{wrong}");
+        assert!(
+            wffmt::config::Config::from_toml_str(wrong, std::path::Path::new("wffmt.toml"))
+                .is_err(),
+            "{wrong}"
+        );
+    }
+}
+
+#[test]
+fn the_schema_states_the_default_exclude_list() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&wffmt::config_schema::config_schema()).unwrap();
+    let default: Vec<&str> = schema["properties"]["exclude"]["default"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(default, wffmt::config::DEFAULT_EXCLUDE);
+}

@@ -23,7 +23,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::stats::{statistics, Stat};
-use super::{Counts, FileReport, FixSummary, Mode};
+use super::{Counts, FileReport, FixSummary, Mode, RunFacts};
 use crate::finding::Finding;
 
 /// The version of the document's shape (`schema_version`).
@@ -79,12 +79,17 @@ pub fn json_schema() -> String {
     text
 }
 
-pub(super) fn render(reports: &[FileReport], mode: Mode) -> String {
-    render_with_version(reports, mode, env!("CARGO_PKG_VERSION"))
+pub(super) fn render(reports: &[FileReport], mode: Mode, run: &RunFacts) -> String {
+    render_with_version(reports, mode, run, env!("CARGO_PKG_VERSION"))
 }
 
 /// [`render`] with a given wffmt version (tests keep snapshots stable across releases).
-pub(super) fn render_with_version(reports: &[FileReport], mode: Mode, version: &str) -> String {
+pub(super) fn render_with_version(
+    reports: &[FileReport],
+    mode: Mode,
+    run: &RunFacts,
+    version: &str,
+) -> String {
     let document = Document {
         schema_version: SCHEMA_VERSION,
         wffmt_version: version,
@@ -100,7 +105,7 @@ pub(super) fn render_with_version(reports: &[FileReport], mode: Mode, version: &
                 diff: r.diff.as_deref().filter(|d| !d.is_empty()),
             })
             .collect(),
-        summary: Counts::of(reports),
+        summary: Counts::of_run(reports, run),
         statistics: statistics(reports),
     };
     // Serialising plain structs of strings and numbers cannot fail; should it ever, say so in

@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 
 use super::group::{group_findings, place, Group};
-use super::{stats, terminal_safe, Counts, FileReport, Mode};
+use super::{stats, terminal_safe, Counts, FileReport, Mode, RunFacts};
 use crate::finding::{Finding, Severity};
 
 /// Which findings a section of "Needs a human" lists.
@@ -27,12 +27,17 @@ const LIST_LIMIT: usize = 50;
 /// Other places of a repeated finding named before `and N more`.
 const PLACES_SHOWN: usize = 5;
 
-pub(super) fn render(reports: &[FileReport], mode: Mode) -> String {
-    render_with_version(reports, mode, env!("CARGO_PKG_VERSION"))
+pub(super) fn render(reports: &[FileReport], mode: Mode, run: &RunFacts) -> String {
+    render_with_version(reports, mode, run, env!("CARGO_PKG_VERSION"))
 }
 
-pub(super) fn render_with_version(reports: &[FileReport], mode: Mode, version: &str) -> String {
-    let counts = Counts::of(reports);
+pub(super) fn render_with_version(
+    reports: &[FileReport],
+    mode: Mode,
+    run: &RunFacts,
+    version: &str,
+) -> String {
+    let counts = Counts::of_run(reports, run);
     let mut out = String::new();
     out.push_str(&title(&counts, mode));
     out.push_str("\n\n");
@@ -99,11 +104,21 @@ pub(super) fn render_with_version(reports: &[FileReport], mode: Mode, version: &
         });
         out.push_str("\n</details>\n\n");
     }
-    out.push_str(&format!(
-        "<sub>wffmt {} · {} checked</sub>\n",
+    let mut footer = format!(
+        "wffmt {} · {} checked",
         escape(version),
-        plural(counts.files, "file")
-    ));
+        plural(counts.files.saturating_sub(run.config_errors), "file")
+    );
+    if counts.skipped > 0 {
+        footer.push_str(&format!(
+            " · {} skipped (invalid configuration)",
+            plural(counts.skipped, "file")
+        ));
+    }
+    if counts.excluded > 0 {
+        footer.push_str(&format!(" · {} excluded", counts.excluded));
+    }
+    out.push_str(&format!("<sub>{footer}</sub>\n"));
     out
 }
 

@@ -139,6 +139,19 @@ pub struct RenderOptions {
     pub quiet: bool,
     /// `--statistics`: counts per rule and kind instead of diffs and findings (text format).
     pub statistics: bool,
+    /// What the run left out, for the summaries.
+    pub run: RunFacts,
+}
+
+/// What a run left out, beyond the reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RunFacts {
+    /// Workflow and action files, and directories, left out by `exclude` globs.
+    pub excluded: usize,
+    /// Files not processed because the configuration that applies to them is invalid.
+    pub skipped_by_config: usize,
+    /// Reports that are configuration errors (one per invalid configuration file).
+    pub config_errors: usize,
 }
 
 impl RenderOptions {
@@ -152,6 +165,7 @@ impl RenderOptions {
             verbose: false,
             quiet: false,
             statistics: false,
+            run: RunFacts::default(),
         }
     }
 }
@@ -172,7 +186,7 @@ pub fn render_run(reports: &[FileReport], opts: &RenderOptions) -> Rendered {
         Format::Text => format!(
             "{}{}\n",
             text::render_messages(reports, opts),
-            summary(reports, opts.mode)
+            summary_with(reports, opts.mode, &opts.run)
         ),
         Format::Json | Format::Github | Format::Sarif | Format::Markdown => String::new(),
     };
@@ -183,10 +197,10 @@ pub fn render_run(reports: &[FileReport], opts: &RenderOptions) -> Rendered {
 pub fn render(reports: &[FileReport], opts: &RenderOptions) -> String {
     match opts.format {
         Format::Text => text::render(reports, opts),
-        Format::Json => json::render(reports, opts.mode),
+        Format::Json => json::render(reports, opts.mode, &opts.run),
         Format::Github => github::render(reports, opts.mode),
         Format::Sarif => sarif::render(reports, opts.mode),
-        Format::Markdown => markdown::render(reports, opts.mode),
+        Format::Markdown => markdown::render(reports, opts.mode, &opts.run),
     }
 }
 
@@ -205,6 +219,11 @@ pub struct Counts {
     pub infos: usize,
     /// Unsafe fixes reported and not applied (no `--unsafe-fixes`).
     pub unsafe_fixes_pending: usize,
+    /// Workflow and action files, and directories, left out by `exclude` globs.
+    pub excluded: usize,
+    /// Files not processed because the configuration that applies to them is invalid (the
+    /// configuration error itself is one of `files`, with `failed`).
+    pub skipped: usize,
 }
 
 impl Counts {
@@ -229,15 +248,34 @@ impl Counts {
     }
 }
 
+impl Counts {
+    /// [`Counts::of`] with what the run left out.
+    pub fn of_run(reports: &[FileReport], run: &RunFacts) -> Counts {
+        Counts {
+            excluded: run.excluded,
+            skipped: run.skipped_by_config,
+            ..Counts::of(reports)
+        }
+    }
+}
+
 /// The one-line summary for stderr, e.g. `3 files would be changed, 1 error` (no newline).
 /// Errors count both files that failed and error-level findings.
 pub fn summary(reports: &[FileReport], mode: Mode) -> String {
+    summary_with(reports, mode, &RunFacts::default())
+}
+
+/// [`summary`] that also says what was skipped and excluded.
+pub fn summary_with(reports: &[FileReport], mode: Mode, run: &RunFacts) -> String {
     let counts = Counts::of(reports);
-    if counts.files == 0 {
+    let checked = counts.files.saturating_sub(run.config_errors);
+    if counts.files == 0 && run.excluded == 0 {
         return "no workflow or action files found".to_string();
     }
     let mut parts = Vec::new();
-    if counts.changed > 0 {
+    if checked == 0 {
+        // Nothing was processed: only what was skipped or excluded is worth saying.
+    } else if counts.changed > 0 {
         let verb = match mode {
             Mode::Fix => "fixed",
             Mode::Diff | Mode::Check => "would be changed",
@@ -248,10 +286,16 @@ pub fn summary(reports: &[FileReport], mode: Mode) -> String {
             Mode::Fix => "nothing to fix",
             Mode::Diff | Mode::Check => "nothing to change",
         };
+        parts.push(format!("{} checked, {nothing}", plural(checked, "file")));
+    }
+    if run.skipped_by_config > 0 {
         parts.push(format!(
-            "{} checked, {nothing}",
-            plural(counts.files, "file")
+            "{} skipped (invalid configuration)",
+            plural(run.skipped_by_config, "file")
         ));
+    }
+    if run.excluded > 0 {
+        parts.push(format!("{} excluded", run.excluded));
     }
     let errors = counts.failed + counts.errors;
     if errors > 0 {

@@ -213,9 +213,15 @@ fn markdown_summary() {
     insta::assert_snapshot!(markdown::render_with_version(
         &reports,
         Mode::Fix,
+        &RunFacts::default(),
         "0.0.0-test"
     ));
-    let nothing = markdown::render_with_version(&reports[3..4], Mode::Check, "0.0.0-test");
+    let nothing = markdown::render_with_version(
+        &reports[3..4],
+        Mode::Check,
+        &RunFacts::default(),
+        "0.0.0-test",
+    );
     assert!(nothing.starts_with("## wffmt: nothing to change in 1 file\n"));
     assert!(nothing.contains("Nothing needs a human."));
 }
@@ -300,7 +306,8 @@ fn github_fix_mode() {
 
 #[test]
 fn json_check_mode() {
-    let text = json::render_with_version(&reports(), Mode::Check, "0.0.0-test");
+    let text =
+        json::render_with_version(&reports(), Mode::Check, &RunFacts::default(), "0.0.0-test");
     assert_eq!(
         render(&reports(), &opts(Format::Json, Mode::Check)),
         text.replace("0.0.0-test", env!("CARGO_PKG_VERSION"))
@@ -443,8 +450,47 @@ fn summaries() {
             warnings: 2,
             infos: 1,
             unsafe_fixes_pending: 1,
+            excluded: 0,
+            skipped: 0,
         }
     );
+}
+
+#[test]
+fn summaries_say_what_was_skipped_and_excluded() {
+    let config_error = FileReport {
+        path: "wffmt.toml".into(),
+        error: Some(Finding::new(
+            "config",
+            Severity::Error,
+            2,
+            1,
+            "invalid configuration",
+        )),
+        ..FileReport::default()
+    };
+    let facts = RunFacts {
+        excluded: 4,
+        skipped_by_config: 3,
+        config_errors: 1,
+    };
+    assert_eq!(
+        summary_with(std::slice::from_ref(&config_error), Mode::Check, &facts),
+        "3 files skipped (invalid configuration), 4 excluded, 1 error"
+    );
+    let clean = FileReport {
+        path: "a.yml".into(),
+        ..FileReport::default()
+    };
+    assert_eq!(
+        summary_with(&[clean, config_error], Mode::Fix, &facts),
+        "1 file checked, nothing to fix, 3 files skipped (invalid configuration), 4 excluded, 1 error"
+    );
+    let only_excluded = RunFacts {
+        excluded: 2,
+        ..RunFacts::default()
+    };
+    assert_eq!(summary_with(&[], Mode::Check, &only_excluded), "2 excluded");
 }
 
 #[test]
