@@ -3,8 +3,12 @@
 //! Rules run one after another on the current text. For each rule: parse, collect its fixes,
 //! apply the non-overlapping ones, and verify the result before the next rule sees it (so a
 //! failure names the rule that caused it). Fixes that overlapped are retried on the new text, up
-//! to [`MAX_ROUNDS`] rounds. After all rules, one more pass of every rule must propose nothing
-//! (stability, Black's idea).
+//! to [`MAX_ROUNDS`] rounds. After all rules, one more pass of every rule that changed the text
+//! must propose nothing (stability, Black's idea). A rule that proposed nothing ran on a text
+//! it left as it was; the rules after it only make the edits they declare, checked as above.
+//!
+//! The document is parsed once: the caller may hand over the tree it already has
+//! ([`process_parsed`]), and a text is parsed again only after a rule changed it.
 
 pub mod guard;
 mod screen;
@@ -75,17 +79,35 @@ pub fn process_with(
     rules: &[&dyn Rule],
     options: &Options,
 ) -> Processed {
-    let mut current = text.to_string();
-    // The tree of `current`: parsed once, and again only after a rule changed the text.
-    let mut tree = parse(&current);
+    process_parsed(&parse(text), kind, path, file, config, rules, options)
+}
+
+/// Run `rules` over one document already parsed: `original` is the tree of its text, shared
+/// with whatever else read the file in this run (it is parsed once).
+pub fn process_parsed(
+    original: &SyntaxTree,
+    kind: FileKind,
+    path: &str,
+    file: Option<&Path>,
+    config: &Config,
+    rules: &[&dyn Rule],
+    options: &Options,
+) -> Processed {
+    let text = original.text();
+    // The tree of the current text, once a rule changed it (parsed again only then).
+    let mut rewritten: Option<SyntaxTree> = None;
     let mut out = Processed::default();
-    let mut screen = Screen::new(&tree, options);
+    let mut screen = Screen::new(original, options);
     out.findings.append(&mut screen.suppressions.problems);
-    for rule in rules {
+    // Which rules changed the text: only they take part in the stability pass.
+    let mut changed = vec![false; rules.len()];
+    for (index, rule) in rules.iter().enumerate() {
         let mut first_round = true;
         for _ in 0..MAX_ROUNDS {
+            let tree = rewritten.as_ref().unwrap_or(original);
+            let current = tree.text();
             let cx = Context {
-                tree: &tree,
+                tree,
                 path,
                 file,
                 kind,
@@ -94,7 +116,7 @@ pub fn process_with(
             };
             screen.recording(first_round);
             let result = rule.run(&cx);
-            let (fixes, findings) = screen.apply(*rule, &tree, result, first_round);
+            let (fixes, findings) = screen.apply(*rule, tree, result, first_round);
             if first_round {
                 out.findings.extend(findings);
                 first_round = false;
@@ -102,13 +124,13 @@ pub fn process_with(
             if fixes.is_empty() {
                 break;
             }
-            let applied = apply_fixes(&current, fixes);
+            let applied = apply_fixes(current, fixes);
             if let Some(bad) = applied
                 .conflicts
                 .iter()
                 .find(|c| c.kind == ConflictKind::Malformed)
             {
-                let (line, column) = position(&tree, bad.at);
+                let (line, column) = position(tree, bad.at);
                 out.output = text.to_string();
                 out.applied.clear();
                 out.error = Some(
@@ -129,37 +151,43 @@ pub fn process_with(
                 );
                 return out;
             }
-            let edits: Vec<Edit> = applied
-                .applied
-                .iter()
-                .flat_map(|f| f.edits.iter().cloned())
-                .collect();
-            if applied.text != current {
-                let new_tree = parse(&applied.text);
-                if let Err(problem) =
-                    check_rewrite(&current, &tree, &applied.text, &new_tree, &edits, *rule)
-                {
-                    out.output = text.to_string();
-                    out.applied.clear();
-                    out.error = Some(problem);
-                    return out;
-                }
-                tree = new_tree;
-                screen.reread(&tree);
-            }
             out.applied.extend(applied.applied.iter().map(|f| Applied {
                 rule: f.rule,
                 title: f.title.clone(),
                 applicability: f.applicability,
             }));
-            current = applied.text;
-            if applied.conflicts.is_empty() {
+            let conflicts = !applied.conflicts.is_empty();
+            if applied.text != current {
+                let edits: Vec<Edit> = applied
+                    .applied
+                    .iter()
+                    .flat_map(|f| f.edits.iter().cloned())
+                    .collect();
+                let new_tree = parse(&applied.text);
+                if let Err(problem) = check_rewrite(tree, &new_tree, &edits, *rule) {
+                    out.output = text.to_string();
+                    out.applied.clear();
+                    out.error = Some(problem);
+                    return out;
+                }
+                screen.reread(&new_tree);
+                rewritten = Some(new_tree);
+                changed[index] = true;
+            }
+            if !conflicts {
                 break;
             }
         }
     }
-    if current != text {
-        if let Some(problem) = unstable_rule(&tree, kind, path, file, config, rules, &screen) {
+    let tree = rewritten.as_ref().unwrap_or(original);
+    if rewritten.is_some() {
+        let changers: Vec<&dyn Rule> = rules
+            .iter()
+            .zip(&changed)
+            .filter(|(_, &c)| c)
+            .map(|(r, _)| *r)
+            .collect();
+        if let Some(problem) = unstable_rule(tree, kind, path, file, config, &changers, &screen) {
             out.output = text.to_string();
             out.applied.clear();
             out.error = Some(problem);
@@ -169,21 +197,19 @@ pub fn process_with(
     out.findings.extend(screen.unused(rules));
     // Syntax errors that remain in the result are errors of the file.
     for d in tree.diagnostics() {
-        let (line, column) = position(&tree, d.offset);
+        let (line, column) = position(tree, d.offset);
         out.findings.push(
             Finding::new("syntax", Severity::Error, line, column, d.message.clone())
                 .with_help("fix the YAML by hand; wffmt keeps this region verbatim"),
         );
     }
-    out.output = current;
+    out.output = tree.text().to_string();
     out
 }
 
 /// Verify one rule's rewrite; the error names the rule.
 fn check_rewrite(
-    old: &str,
     old_tree: &SyntaxTree,
-    new: &str,
     new_tree: &SyntaxTree,
     edits: &[Edit],
     rule: &dyn Rule,
@@ -217,7 +243,7 @@ fn check_rewrite(
         .iter()
         .filter_map(|p| RoutePattern::parse(p).ok())
         .collect();
-    match compare(old, new, &patterns) {
+    match compare(old_tree.text(), new_tree.text(), &patterns) {
         Ok(Outcome::Equivalent) => Ok(()),
         Ok(Outcome::OriginalRejected(_)) => {
             match guard::untouched_tokens_kept(old_tree, new_tree, edits) {
@@ -240,7 +266,8 @@ fn check_rewrite(
     }
 }
 
-/// After all rules ran, none may want to change the result again.
+/// After all rules ran, none of `rules` (those that changed the text) may want to change the
+/// result again.
 fn unstable_rule(
     tree: &SyntaxTree,
     kind: FileKind,
@@ -376,6 +403,102 @@ mod tests {
         };
         let out = run(&rule, WF);
         assert!(out.error.expect("refused").message.contains("syntax error"));
+    }
+
+    /// Appends a comment line on every run: never stable.
+    struct Grower;
+
+    impl Rule for Grower {
+        fn name(&self) -> &'static str {
+            "grower"
+        }
+        fn allowed_routes(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn may_edit_comments(&self) -> bool {
+            true
+        }
+        fn run(&self, cx: &Context) -> Output {
+            let end = cx.tree.text().len();
+            Output {
+                fixes: vec![Fix::new(
+                    "grower",
+                    "grow",
+                    vec![Edit::insert(end, "# more\n")],
+                )],
+                findings: Vec::new(),
+            }
+        }
+    }
+
+    /// Proposes nothing and counts how often it runs.
+    struct Counter(std::sync::atomic::AtomicUsize);
+
+    impl Rule for Counter {
+        fn name(&self) -> &'static str {
+            "counter"
+        }
+        fn allowed_routes(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn run(&self, _: &Context) -> Output {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Output::default()
+        }
+    }
+
+    #[test]
+    fn a_rule_that_changes_its_own_output_again_is_refused() {
+        let out = run(&Grower, WF);
+        let err = out.error.expect("refused");
+        assert!(
+            err.message.contains("rule `grower` is not stable"),
+            "{}",
+            err.message
+        );
+        assert_eq!(out.output, WF);
+    }
+
+    #[test]
+    fn only_rules_that_changed_the_text_run_again() {
+        let counter = Counter(Default::default());
+        let meddler = Meddler {
+            routes: &["jobs.*.runs-on"],
+            from: "ubuntu-latest",
+            to: "windows-latest",
+        };
+        let rules: [&dyn Rule; 2] = [&counter, &meddler];
+        let out = process(
+            WF,
+            FileKind::Workflow,
+            "w.yml",
+            None,
+            &Config::default(),
+            &rules,
+        );
+        assert!(out.error.is_none(), "{:?}", out.error);
+        assert!(out.output.contains("windows-latest"));
+        assert_eq!(counter.0.load(std::sync::atomic::Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_shared_tree_gives_the_same_result() {
+        let rule = Meddler {
+            routes: &["jobs.*.runs-on"],
+            from: "ubuntu-latest",
+            to: "windows-latest",
+        };
+        let tree = parse(WF);
+        let shared = process_parsed(
+            &tree,
+            FileKind::Workflow,
+            "w.yml",
+            None,
+            &Config::default(),
+            &[&rule],
+            &Options::default(),
+        );
+        assert_eq!(shared.output, run(&rule, WF).output);
     }
 
     #[test]
