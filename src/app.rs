@@ -16,14 +16,14 @@ use crate::interrupt;
 use crate::passes::permissions;
 use crate::passes::pin::{self, PinData};
 use crate::passes::{all_rules, rule_names, Rule, Setup};
-use crate::pipeline::{process_with, Options};
+use crate::pipeline::{process_parsed, Options};
 use crate::read::{read_limited, read_regular, ReadError};
 use crate::report::{
-    finding_lines, render_run, terminal_safe, unified_diff, use_color, ColorChoice, FileReport,
-    FixSummary, Format, Mode, RenderOptions, Rendered, RunFacts,
+    finding_lines, printable_diff, render_run, terminal_safe, unified_diff, use_color, ColorChoice,
+    FileReport, FixSummary, Format, Mode, RenderOptions, Rendered, RunFacts,
 };
 use crate::resolve::{RepoId, ResolveOptions, Session};
-use crate::syntax::parse;
+use crate::syntax::{parse, SyntaxTree};
 use crate::write::{replace_if_unchanged, sweep_leftovers, WriteError};
 
 /// Exit codes of the command-line contract.
@@ -160,47 +160,66 @@ pub fn run(cli: Cli) -> i32 {
         }
     }
 
-    // Read every file once; the pin pre-pass and the pipeline share the texts.
-    let loaded: Vec<Result<String, Finding>> = pool.install(|| {
-        files
-            .par_iter()
-            .map(|f| load(&f.path, cli.max_file_size))
-            .collect()
-    });
-    let setup = pool.install(|| {
-        let texts: Vec<(&str, FileKind, Option<&Path>)> = files
-            .iter()
-            .zip(&loaded)
-            .filter_map(|(f, l)| {
-                l.as_ref()
-                    .ok()
-                    .map(|t| (t.as_str(), f.kind, Some(f.path.as_path())))
-            })
-            .collect();
-        prepare(&cli, &names, &texts)
-    });
+    let setup = prepare(&cli, &names);
     let rules = build_rules(&names, &setup);
     let rule_refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
     let options = pipeline_options(&cli);
+    let mut diffs = DiffStream::new(&render_opts, cli.output_file.is_none());
 
-    let mut reports: Vec<FileReport> = pool.install(|| {
-        files
-            .par_iter()
-            .zip(loaded.into_par_iter())
-            .map(|(f, text)| match text {
-                Ok(text) => process_file(
-                    f,
-                    &text,
-                    mode,
-                    &rule_refs,
-                    &options,
-                    explicit_config.as_ref(),
-                    &finder,
-                ),
-                Err(e) => error_report(&f.display, e),
-            })
-            .collect()
+    // Files go through in windows, in path order: a window is read and parsed while the one
+    // before it is processed, and its reports are printed or kept (without their diffs where
+    // those were printed) before the next. Memory holds two windows, not the whole tree; each
+    // file is parsed once, for the pin pre-pass and the pipeline alike.
+    let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
+    pool.install(|| {
+        let mut windows = files.chunks(WINDOW);
+        let mut next = windows
+            .next()
+            .map(|w| (w, read_window(w, &cli, &names, &setup)));
+        while let Some((window, trees)) = next.take() {
+            let (done, upcoming) = rayon::join(
+                || {
+                    window
+                        .par_iter()
+                        .zip(trees.into_par_iter())
+                        .map(|(f, tree)| match tree {
+                            Ok(tree) => process_file(
+                                f,
+                                &tree,
+                                mode,
+                                &rule_refs,
+                                &options,
+                                explicit_config.as_ref(),
+                                &finder,
+                            ),
+                            Err(e) => error_report(&f.display, e),
+                        })
+                        .collect::<Vec<FileReport>>()
+                },
+                || {
+                    windows
+                        .next()
+                        .map(|w| (w, read_window(w, &cli, &names, &setup)))
+                },
+            );
+            reports.extend(done.into_iter().map(|r| diffs.print(r)));
+            next = upcoming;
+        }
     });
+    diffs.finish();
+    if cli.verbose {
+        if let (Some(session), Some(_)) = (&setup.session, &setup.pins) {
+            let stats = session.stats();
+            eprintln!(
+                "pin: {} repositories, {} listed over the network, {} from the cache; {} fetches (release dates, files, image digests), {} answers from the cache",
+                stats.listings_made + stats.cache_hits,
+                stats.listings_made,
+                stats.cache_hits,
+                stats.fetches,
+                stats.objects_from_cache
+            );
+        }
+    }
     for e in discover_errors {
         let help = crate::docs::flag_hint(&e.path, &cli.paths)
             .unwrap_or_else(|| "check the path; the other paths were still processed".into());
@@ -304,9 +323,9 @@ fn read_error(e: &ReadError) -> Finding {
     Finding::new("io", Severity::Error, 1, 1, e.to_string()).with_help(e.help())
 }
 
-/// Gather what rules need for the whole run: the shared resolver [`Session`], and for `pin`,
-/// the ref listing of every repository any file uses, prefetched in parallel (once each).
-fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind, Option<&Path>)]) -> Setup {
+/// Gather what rules need for the whole run: the shared resolver [`Session`] and, for `pin`,
+/// how it runs. What each file needs from the network is fetched by [`prefetch`].
+fn prepare(cli: &Cli, names: &[&'static str]) -> Setup {
     let session = Arc::new(Session::new(ResolveOptions::from_env(cli.offline)));
     let mut setup = Setup {
         explain: cli.verbose || matches!(cli.format, FormatArg::Json | FormatArg::Sarif),
@@ -322,50 +341,6 @@ fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind, Option<&
         } else {
             pin::Mode::Pin
         };
-        // Files left to GitHub's actions lockfile need no listing.
-        let trees: Vec<(crate::syntax::SyntaxTree, FileKind)> = texts
-            .par_iter()
-            .filter(|(_, _, path)| explicit || path.and_then(pin::actions_lockfile).is_none())
-            .map(|(text, kind, _)| (parse(text), *kind))
-            .collect();
-        let repos: Vec<RepoId> = trees
-            .iter()
-            .flat_map(|(tree, kind)| pin::repos_to_resolve(tree, *kind))
-            .collect();
-        session.prefetch_listings(&repos);
-        if cli.pin_images {
-            let mut images: Vec<crate::resolve::ImageRef> = trees
-                .iter()
-                .flat_map(|(tree, kind)| pin::images_to_resolve(tree, *kind))
-                .map(|mut i| {
-                    i.digest = None;
-                    i
-                })
-                .collect();
-            images.sort();
-            images.dedup();
-            session.prefetch_image_digests(&images);
-        }
-        if mode != pin::Mode::Pin && (cli.min_age.is_some() || pin::cooldown_configured(texts)) {
-            // The dates a cooldown may ask for: the newest candidates of each `uses:`, fetched
-            // in parallel now rather than one by one while files are processed.
-            let dates: Vec<(RepoId, String)> = trees
-                .iter()
-                .flat_map(|(tree, kind)| pin::dates_to_prefetch(tree, *kind, &session, mode, 2))
-                .collect();
-            session.prefetch_dates(&dates);
-        }
-        if cli.verbose {
-            let stats = session.stats();
-            eprintln!(
-                "pin: {} repositories, {} listed over the network, {} from the cache; {} fetches (release dates, files, image digests), {} answers from the cache",
-                stats.listings_made + stats.cache_hits,
-                stats.listings_made,
-                stats.cache_hits,
-                stats.fetches,
-                stats.objects_from_cache
-            );
-        }
         setup.pins = Some(Arc::new(PinData {
             verify_pins: cli.verify_pins,
             explicit,
@@ -379,18 +354,138 @@ fn prepare(cli: &Cli, names: &[&'static str], texts: &[(&str, FileKind, Option<&
             dependabot: Default::default(),
         }));
     }
-    if names.contains(&permissions::NAME) {
-        // What permissions will read of other repositories, fetched in parallel up front.
-        let kb = crate::kb::KnowledgeBase::builtin_ref();
-        let targets: Vec<_> = texts
-            .par_iter()
-            .flat_map_iter(|(text, kind, _)| {
-                permissions::remote::prefetch_targets(&parse(text), *kind, kb)
-            })
-            .collect();
-        permissions::remote::prefetch(&session, &targets);
-    }
     setup
+}
+
+/// What rules will ask of the network for `files`, fetched in parallel (each once per run)
+/// before the files are processed. For `pin`: the ref listing of every repository the files
+/// use, with `--pin-images` the digests of their images, and with `--update`/`--upgrade` and a
+/// cooldown the dates of the release candidates. For `permissions`: what it reads of the
+/// actions its knowledge base does not describe. Offline there is nothing to fetch: a rule
+/// reads the cache as fast as a prefetch would.
+fn prefetch(
+    cli: &Cli,
+    names: &[&'static str],
+    setup: &Setup,
+    files: &[(&SyntaxTree, FileKind, Option<&Path>)],
+) {
+    let Some(session) = &setup.session else {
+        return;
+    };
+    if cli.offline {
+        return;
+    }
+    if let Some(pins) = &setup.pins {
+        // Files left to GitHub's actions lockfile need no listing.
+        let trees: Vec<&(&SyntaxTree, FileKind, Option<&Path>)> = files
+            .iter()
+            .filter(|(_, _, path)| pins.explicit || path.and_then(pin::actions_lockfile).is_none())
+            .collect();
+        let repos: Vec<RepoId> = trees
+            .iter()
+            .flat_map(|(tree, kind, _)| pin::repos_to_resolve(tree, *kind))
+            .collect();
+        session.prefetch_listings(&repos);
+        if cli.pin_images {
+            let mut images: Vec<crate::resolve::ImageRef> = trees
+                .iter()
+                .flat_map(|(tree, kind, _)| pin::images_to_resolve(tree, *kind))
+                .map(|mut i| {
+                    i.digest = None;
+                    i
+                })
+                .collect();
+            images.sort();
+            images.dedup();
+            session.prefetch_image_digests(&images);
+        }
+        let texts: Vec<(&str, FileKind, Option<&Path>)> = files
+            .iter()
+            .map(|(tree, kind, path)| (tree.text(), *kind, *path))
+            .collect();
+        if pins.mode != pin::Mode::Pin
+            && (cli.min_age.is_some() || pin::cooldown_configured(&texts))
+        {
+            // The dates a cooldown may ask for: the newest candidates of each `uses:`, fetched
+            // in parallel now rather than one by one while files are processed.
+            let dates: Vec<(RepoId, String)> = trees
+                .iter()
+                .flat_map(|(tree, kind, _)| {
+                    pin::dates_to_prefetch(tree, *kind, session, pins.mode, 2)
+                })
+                .collect();
+            session.prefetch_dates(&dates);
+        }
+    }
+    if names.contains(&permissions::NAME) {
+        let kb = crate::kb::KnowledgeBase::builtin_ref();
+        let targets: Vec<_> = files
+            .iter()
+            .flat_map(|(tree, kind, _)| permissions::remote::prefetch_targets(tree, *kind, kb))
+            .collect();
+        permissions::remote::prefetch(session, &targets);
+    }
+}
+
+/// Files read, parsed and processed together (see `run`).
+const WINDOW: usize = 128;
+
+/// Read and parse a window of files (in parallel) and fetch what `pin` will ask for them.
+fn read_window(
+    files: &[Discovered],
+    cli: &Cli,
+    names: &[&'static str],
+    setup: &Setup,
+) -> Vec<Result<SyntaxTree, Finding>> {
+    let trees: Vec<Result<SyntaxTree, Finding>> = files
+        .par_iter()
+        .map(|f| load(&f.path, cli.max_file_size).map(|text| parse(&text)))
+        .collect();
+    let parsed: Vec<(&SyntaxTree, FileKind, Option<&Path>)> = files
+        .iter()
+        .zip(&trees)
+        .filter_map(|(f, t)| t.as_ref().ok().map(|t| (t, f.kind, Some(f.path.as_path()))))
+        .collect();
+    prefetch(cli, names, setup, &parsed);
+    trees
+}
+
+/// Prints diffs as files finish, in path order, where nothing else needs them: the text
+/// format in preview and check mode, to standard output. The reports it passes on keep
+/// everything but the diffs it printed, so a large tree's diffs are not held to the end.
+struct DiffStream {
+    on: bool,
+    color: bool,
+    out: std::io::BufWriter<std::io::Stdout>,
+}
+
+impl DiffStream {
+    fn new(opts: &RenderOptions, to_stdout: bool) -> DiffStream {
+        DiffStream {
+            on: to_stdout
+                && opts.format == Format::Text
+                && opts.mode != Mode::Fix
+                && !opts.quiet
+                && !opts.statistics,
+            color: opts.color,
+            out: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
+        }
+    }
+
+    fn print(&mut self, mut report: FileReport) -> FileReport {
+        if self.on {
+            if let Some(diff) = report.diff.take() {
+                let _ = self
+                    .out
+                    .write_all(printable_diff(&diff, self.color).as_bytes());
+            }
+        }
+        report
+    }
+
+    fn finish(&mut self) {
+        let _ = self.out.flush();
+    }
 }
 
 /// The exit code of a run; `--exit-zero` turns "changes found" (1) into 0, never an error.
@@ -567,7 +662,7 @@ fn line_col_bytes(bytes: &[u8], pos: usize) -> (usize, usize) {
 
 fn process_file(
     file: &Discovered,
-    text: &str,
+    tree: &SyntaxTree,
     mode: Mode,
     rules: &[&dyn Rule],
     options: &Options,
@@ -594,8 +689,9 @@ fn process_file(
             }
         },
     };
-    let (mut report, output) = report_for(
-        text,
+    let text = tree.text();
+    let (mut report, output) = report_for_tree(
+        tree,
         &file.display,
         Some(&file.path),
         file.kind,
@@ -643,7 +739,21 @@ pub fn report_for(
     rules: &[&dyn Rule],
     options: &Options,
 ) -> (FileReport, String) {
-    let processed = process_with(text, kind, display, file, config, rules, options);
+    report_for_tree(&parse(text), display, file, kind, config, rules, options)
+}
+
+/// [`report_for`] of a text already parsed.
+fn report_for_tree(
+    tree: &SyntaxTree,
+    display: &str,
+    file: Option<&Path>,
+    kind: FileKind,
+    config: &Config,
+    rules: &[&dyn Rule],
+    options: &Options,
+) -> (FileReport, String) {
+    let text = tree.text();
+    let processed = process_parsed(tree, kind, display, file, config, rules, options);
     let changed = processed.error.is_none() && processed.output != text;
     let report = FileReport {
         path: display.to_string(),
@@ -703,11 +813,13 @@ fn run_stdin(
     };
     let report = match decode(bytes) {
         Ok(text) => {
-            let setup = prepare(cli, names, &[(text.as_str(), kind, None)]);
+            let setup = prepare(cli, names);
+            let tree = parse(&text);
+            prefetch(cli, names, &setup, &[(&tree, kind, None)]);
             let rules = build_rules(names, &setup);
             let rules: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
-            let (report, output) = report_for(
-                &text,
+            let (report, output) = report_for_tree(
+                &tree,
                 &name,
                 None,
                 kind,

@@ -16,6 +16,7 @@
 //! writes it; git and GNU patch both read that form. A path with a space is followed by a tab,
 //! again as git does it, because GNU patch otherwise takes the name to end at the space.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use owo_colors::OwoColorize;
@@ -133,6 +134,23 @@ fn quote_path(path: &str) -> String {
         }
     }
     out.push('"');
+    out
+}
+
+/// A diff as printed on standard output: coloured when asked, ending in a newline; nothing for
+/// an empty diff.
+pub fn printable_diff(diff: &str, color: bool) -> Cow<'_, str> {
+    if diff.is_empty() {
+        return Cow::Borrowed("");
+    }
+    let mut out = if color {
+        Cow::Owned(colorize_diff(diff))
+    } else {
+        Cow::Borrowed(diff)
+    };
+    if !diff.ends_with('\n') {
+        out.to_mut().push('\n');
+    }
     out
 }
 

@@ -29,7 +29,7 @@ mod sarif;
 pub mod stats;
 mod text;
 
-pub use diff::{colorize_diff, unified_diff};
+pub use diff::{colorize_diff, printable_diff, unified_diff};
 pub use text::{finding_lines, terminal_safe};
 
 use crate::edit::Applicability;

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use owo_colors::OwoColorize;
 
 use super::group::{group_findings, Group};
-use super::{colorize_diff, stats, FileReport, Mode, RenderOptions};
+use super::{printable_diff, stats, FileReport, Mode, RenderOptions};
 use crate::finding::{Finding, Severity};
 
 /// How many other places of a repeated finding are named before `and N more`.
@@ -32,15 +32,8 @@ pub(super) fn render(reports: &[FileReport], opts: &RenderOptions) -> String {
     match opts.mode {
         Mode::Diff | Mode::Check => {
             for report in reports {
-                if let Some(diff) = report.diff.as_deref().filter(|d| !d.is_empty()) {
-                    if opts.color {
-                        out.push_str(&colorize_diff(diff));
-                    } else {
-                        out.push_str(diff);
-                    }
-                    if !diff.ends_with('\n') {
-                        out.push('\n');
-                    }
+                if let Some(diff) = report.diff.as_deref() {
+                    out.push_str(&printable_diff(diff, opts.color));
                 }
             }
         }
