@@ -138,21 +138,36 @@ pub fn run(cli: Cli) -> i32 {
         let excluder = Arc::clone(&excluder);
         Arc::new(move |path: &Path, is_dir: bool| excluder.is_excluded(path, is_dir))
     };
-    let (mut files, discover_errors, excluded) =
-        discover_excluding(&paths, &cwd, exclude_test, cli.force_exclude);
+    let (files, discover_errors, excluded) = discover_excluding(
+        &paths,
+        &cwd,
+        exclude_test,
+        cli.force_exclude,
+        pool.current_num_threads(),
+    );
     // A file reached twice (a symlink to another workflow) is processed once, under its
     // first name: two writes to one file would race and two diffs would not apply.
+    let canonical: Vec<Option<PathBuf>> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|f| std::fs::canonicalize(&f.path).ok())
+            .collect()
+    });
     let mut seen = std::collections::HashSet::new();
-    files
-        .retain(|f| seen.insert(std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone())));
+    let files: Vec<Discovered> = files
+        .iter()
+        .zip(&canonical)
+        .filter(|(f, c)| seen.insert(c.as_deref().unwrap_or(&f.path)))
+        .map(|(f, _)| f.clone())
+        .collect();
     if mode == Mode::Fix {
         interrupt::install();
-        let dirs: std::collections::BTreeSet<PathBuf> = files
+        let dirs: std::collections::BTreeSet<&Path> = canonical
             .iter()
-            .filter_map(|f| std::fs::canonicalize(&f.path).ok())
-            .filter_map(|p| p.parent().map(Path::to_path_buf))
+            .flatten()
+            .filter_map(|p| p.parent())
             .collect();
-        for leftover in sweep_leftovers(dirs.iter().map(PathBuf::as_path)) {
+        for leftover in sweep_leftovers(dirs.iter().copied()) {
             say(&format!(
                 "removed {}, a temporary file left by an interrupted run",
                 leftover.display()

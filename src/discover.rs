@@ -27,7 +27,7 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// What a file is, which decides the rules that apply to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -69,7 +69,7 @@ impl std::fmt::Display for DiscoverError {
 /// to process, sorted by display path and de-duplicated, plus the paths that could not be read.
 pub fn discover(paths: &[PathBuf], cwd: &Path) -> (Vec<Discovered>, Vec<DiscoverError>) {
     let never: ExcludeTest = Arc::new(|_: &Path, _: bool| false);
-    let (files, errors, _) = discover_excluding(paths, cwd, never, false);
+    let (files, errors, _) = discover_excluding(paths, cwd, never, false, 1);
     (files, errors)
 }
 
@@ -79,11 +79,14 @@ pub type ExcludeTest = Arc<dyn Fn(&Path, bool) -> bool + Send + Sync>;
 /// [`discover`], leaving out what `excluded` says: directories are not entered, files not
 /// taken. Paths named on the command line are left out only with `force` (`--force-exclude`).
 /// The third value counts what was left out: workflow and action files, and directories.
+/// Directories are walked by `threads` threads (0: one per core); the result is the same
+/// whatever the number: files sorted by display path, errors by path and message.
 pub fn discover_excluding(
     paths: &[PathBuf],
     cwd: &Path,
     excluded: ExcludeTest,
     force: bool,
+    threads: usize,
 ) -> (Vec<Discovered>, Vec<DiscoverError>, usize) {
     let cwd_norm = normalize_lexically(cwd);
     let mut found: BTreeMap<String, Discovered> = BTreeMap::new();
@@ -127,6 +130,7 @@ pub fn discover_excluding(
             .hidden(false)
             .require_git(false)
             .follow_links(false)
+            .threads(threads)
             .filter_entry({
                 let (excluded, left_out) = (Arc::clone(&excluded), Arc::clone(&left_out));
                 move |entry| {
@@ -148,53 +152,67 @@ pub fn discover_excluding(
                     false
                 }
             })
-            .build();
-        for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(err) => {
-                    let err_path = error_path(&err).unwrap_or_else(|| path.clone());
-                    errors.push(DiscoverError {
-                        path: display_path(&err_path, &cwd_norm),
-                        message: walk_message(&err),
-                    });
-                    continue;
+            .build_parallel();
+        let walked = Mutex::new(Vec::new());
+        walker.run(|| {
+            Box::new(|entry| {
+                if let Some(item) = visit(entry, &path, &cwd_norm) {
+                    walked.lock().unwrap_or_else(|p| p.into_inner()).push(item);
                 }
-            };
-            // Soft errors (e.g. a malformed glob in a .gitignore) are not a reason to stop or to
-            // fail the run; the walk carries on with the patterns that did parse.
-            //
-            // Anything but a directory is taken: a named pipe, a device or a dangling link with
-            // a workflow's name is then refused with a message when it is read (see
-            // `crate::read`), instead of silently not being checked.
-            let is_dir = match entry.file_type() {
-                Some(ft) if ft.is_symlink() => {
-                    std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir())
-                }
-                Some(ft) => ft.is_dir(),
-                None => true,
-            };
-            if is_dir {
-                continue;
+                ignore::WalkState::Continue
+            })
+        });
+        for item in walked.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            match item {
+                Ok(item) => add(&mut found, item),
+                Err(error) => errors.push(error),
             }
-            let normalized = normalize_lexically(entry.path());
-            let Some(kind) = kind_in_directory(&normalized) else {
-                continue;
-            };
-            add(
-                &mut found,
-                Discovered {
-                    path: entry.path().to_path_buf(),
-                    display: display_path(entry.path(), &cwd_norm),
-                    kind,
-                    explicit: false,
-                },
-            );
         }
     }
 
+    errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     let left_out = left_out.load(Ordering::Relaxed);
     (found.into_values().collect(), errors, left_out)
+}
+
+/// What one entry of a walk below `root` is: a file to process, an error, or nothing of ours.
+fn visit(
+    entry: Result<ignore::DirEntry, ignore::Error>,
+    root: &Path,
+    cwd_norm: &Path,
+) -> Option<Result<Discovered, DiscoverError>> {
+    let entry = match entry {
+        Ok(entry) => entry,
+        Err(err) => {
+            let err_path = error_path(&err).unwrap_or_else(|| root.to_path_buf());
+            return Some(Err(DiscoverError {
+                path: display_path(&err_path, cwd_norm),
+                message: walk_message(&err),
+            }));
+        }
+    };
+    // Soft errors (e.g. a malformed glob in a .gitignore) are not a reason to stop or to
+    // fail the run; the walk carries on with the patterns that did parse.
+    //
+    // Anything but a directory is taken: a named pipe, a device or a dangling link with
+    // a workflow's name is then refused with a message when it is read (see
+    // `crate::read`), instead of silently not being checked.
+    let is_dir = match entry.file_type() {
+        Some(ft) if ft.is_symlink() => std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()),
+        Some(ft) => ft.is_dir(),
+        None => true,
+    };
+    if is_dir {
+        return None;
+    }
+    let normalized = normalize_lexically(entry.path());
+    let kind = kind_in_directory(&normalized)?;
+    Some(Ok(Discovered {
+        path: entry.path().to_path_buf(),
+        display: display_path(entry.path(), cwd_norm),
+        kind,
+        explicit: false,
+    }))
 }
 
 /// Adds `item` unless its display path is already there; a file both named and found is explicit.
@@ -409,6 +427,29 @@ mod tests {
         );
         for d in &found {
             assert!(d.path.is_file(), "{:?}", d.path);
+        }
+    }
+
+    #[test]
+    fn the_threads_of_the_walk_do_not_change_the_result() {
+        let dir = tree();
+        fs::write(dir.path().join(".gitignore"), "sub/\n").unwrap();
+        for i in 0..50 {
+            touch(
+                dir.path(),
+                &format!("r{}/.github/workflows/w{i}.yml", i % 7),
+            );
+            touch(dir.path(), &format!("r{}/a{i}/action.yaml", i % 5));
+        }
+        let paths = [PathBuf::from("."), PathBuf::from("missing")];
+        let skip_r3: ExcludeTest = Arc::new(|p: &Path, _| p.ends_with("r3"));
+        let serial = discover_excluding(&paths, dir.path(), Arc::clone(&skip_r3), false, 1);
+        assert_eq!(serial.0.len(), 4 + 100 - 17, "{:?}", names(&serial.0));
+        assert_eq!((serial.1.len(), serial.2), (1, 1));
+        for threads in [0, 2, 4] {
+            let parallel =
+                discover_excluding(&paths, dir.path(), Arc::clone(&skip_r3), false, threads);
+            assert_eq!(parallel, serial);
         }
     }
 
