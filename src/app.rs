@@ -191,8 +191,10 @@ pub fn run(cli: Cli) -> i32 {
         let mut next = windows
             .next()
             .map(|w| (w, read_window(w, &cli, &names, &setup)));
+        // The reports of the window before, printed while this one is processed.
+        let mut finished: Vec<FileReport> = Vec::new();
         while let Some((window, trees)) = next.take() {
-            let (done, upcoming) = rayon::join(
+            let (done, (upcoming, ())) = rayon::join(
                 || {
                     window
                         .par_iter()
@@ -212,14 +214,20 @@ pub fn run(cli: Cli) -> i32 {
                         .collect::<Vec<FileReport>>()
                 },
                 || {
-                    windows
-                        .next()
-                        .map(|w| (w, read_window(w, &cli, &names, &setup)))
+                    rayon::join(
+                        || {
+                            windows
+                                .next()
+                                .map(|w| (w, read_window(w, &cli, &names, &setup)))
+                        },
+                        || reports.extend(finished.drain(..).map(|r| diffs.print(r))),
+                    )
                 },
             );
-            reports.extend(done.into_iter().map(|r| diffs.print(r)));
+            finished = done;
             next = upcoming;
         }
+        reports.extend(finished.into_iter().map(|r| diffs.print(r)));
     });
     diffs.finish();
     if cli.verbose {
