@@ -396,3 +396,18 @@ fn double_quoted_escapes_are_decoded_when_rules_read_values() {
     assert!(!text.contains("warning"), "{text}");
     assert!(text.contains("+      contents: read"), "{text}");
 }
+
+// ---- the verifier's oracle -----------------------------------------------------------------
+
+#[test]
+fn a_valid_file_the_oracle_misreads_is_not_refused() {
+    // A whitespace-only last line with the block's indentation and no final newline: yaml-rust2
+    // reads "x\n\n", the YAML specification (and libyaml, PyYAML, ...) "x\n".
+    let (_d, root) = repo(&[("a.yml", b"run: |\n  x\n  ")]);
+    let out = wffmt(&root, &["--fix", "a.yml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(
+        std::fs::read_to_string(root.join("a.yml")).unwrap(),
+        "run: |\n  x\n"
+    );
+}

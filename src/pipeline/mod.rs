@@ -257,7 +257,7 @@ fn check_rewrite(
         }
         Err(mismatch) => Err(internal(
             old_tree,
-            0,
+            mismatch.offset,
             format!(
                 "changed the data at `{}` ({})",
                 mismatch.route, mismatch.detail
@@ -368,6 +368,8 @@ mod tests {
         let err = out.error.expect("refused");
         assert!(err.message.contains("rule `meddler`"), "{}", err.message);
         assert!(err.message.contains("jobs.a.runs-on"), "{}", err.message);
+        // At the value that changed.
+        assert_eq!((err.line, err.column), (4, 14));
         assert_eq!(out.output, WF);
     }
 

@@ -27,12 +27,15 @@ use super::stream::{display_tag, Kind, Node, Stream};
 pub(crate) struct Difference {
     pub(crate) route: String,
     pub(crate) detail: String,
+    /// The node of the original where the difference was found, when there is one.
+    pub(crate) node: Option<usize>,
 }
 
 /// Compare all documents of two streams.
 pub(crate) fn streams(a: &Stream, b: &Stream, allowed: &[RoutePattern]) -> Result<(), Difference> {
     if a.documents.len() != b.documents.len() {
         return Err(Difference {
+            node: None,
             route: ROOT.to_string(),
             detail: format!(
                 "the original has {} document(s), the rewritten text {}",
@@ -49,6 +52,7 @@ pub(crate) fn streams(a: &Stream, b: &Stream, allowed: &[RoutePattern]) -> Resul
         a_to_b: HashMap::new(),
         route: Vec::new(),
         tasks: Vec::new(),
+        current: None,
     };
     let multi = a.documents.len() > 1;
     for (number, (&ra, &rb)) in a.documents.iter().zip(&b.documents).enumerate() {
@@ -117,6 +121,8 @@ struct Walk<'a> {
     a_to_b: HashMap<usize, usize>,
     route: Vec<RouteStep>,
     tasks: Vec<Task>,
+    /// The original's node being compared (for the position of a difference).
+    current: Option<usize>,
 }
 
 impl Walk<'_> {
@@ -172,6 +178,7 @@ impl Walk<'_> {
         let (Some(na), Some(nb)) = (self.a.node(ia), self.b.node(ib)) else {
             return Err(self.internal());
         };
+        self.current = Some(ia);
         let here = self.route.len();
         match (&na.kind, &nb.kind) {
             (Kind::Scalar { .. }, Kind::Scalar { .. }) => {
@@ -510,9 +517,14 @@ impl Walk<'_> {
     }
 
     fn fail(&self, extra: Option<RouteStep>, detail: String) -> Difference {
+        let node = match extra {
+            Some(RouteStep::KeyA(key)) => Some(key),
+            _ => self.current,
+        };
         Difference {
             route: self.render_route(extra),
             detail,
+            node,
         }
     }
 
@@ -584,7 +596,14 @@ fn scalar_difference(na: &Node, nb: &Node) -> Option<String> {
     if core_same && value_eq(&y11_a, &y11_b) {
         return None;
     }
-    let mut detail = format!("value was {}, now {}", describe(na), describe(nb));
+    let all_textual = [&core_a, &core_b, &y11_a, &y11_b]
+        .iter()
+        .all(|r| r.is_textual());
+    let mut detail = if all_textual && na.tag == nb.tag {
+        describe_texts(ta, tb, &core_a)
+    } else {
+        format!("value was {}, now {}", describe(na), describe(nb))
+    };
     if core_same {
         detail.push_str(" (the same under YAML 1.2, different under YAML 1.1)");
     }
@@ -622,6 +641,33 @@ fn describe(node: &Node) -> String {
         }
     }
 }
+
+/// Two strings that differ: when both are short, whole; else the part around their first
+/// difference, so that the message shows what changed and not a long prefix both share
+/// (`value was …"echo b\n\n" (str), now …"echo b\n" (str); they differ at character 1041`).
+fn describe_texts(a: &str, b: &str, resolved: &Resolved) -> String {
+    let type_name = resolved.type_name();
+    if a.chars().count() <= MAX_SHOWN && b.chars().count() <= MAX_SHOWN {
+        return format!("value was {a:?} ({type_name}), now {b:?} ({type_name})");
+    }
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    // Some context before the difference, then the rest up to the length shown.
+    let from = common.saturating_sub(CONTEXT);
+    let window = |text: &str| {
+        let tail: String = text.chars().skip(from).collect();
+        let lead = if from > 0 { "…" } else { "" };
+        format!("{lead}{}", quote(&tail))
+    };
+    format!(
+        "value was {} ({type_name}), now {} ({type_name}); they differ from character {}",
+        window(a),
+        window(b),
+        common + 1
+    )
+}
+
+/// Characters shown before the first difference of two long strings.
+const CONTEXT: usize = 20;
 
 const MAX_SHOWN: usize = 60;
 

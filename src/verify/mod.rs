@@ -32,6 +32,7 @@
 //! differ; no recursion anywhere, so 10,000-deep inputs are fine on a small thread stack.
 
 mod compare;
+mod divergence;
 mod pattern;
 mod schema;
 mod stream;
@@ -58,6 +59,9 @@ pub struct Mismatch {
     pub route: String,
     /// What was and what is, e.g. `value was "foo" (str), now 3 (int)`.
     pub detail: String,
+    /// Byte offset in the original text of the node that differs (0 when the difference is not
+    /// at one node, such as a different number of documents).
+    pub offset: usize,
 }
 
 impl fmt::Display for Mismatch {
@@ -74,6 +78,7 @@ pub fn compare(
     rewritten: &str,
     allowed: &[RoutePattern],
 ) -> Result<Outcome, Mismatch> {
+    let bom = original.len() - strip_bom(original).len();
     let original = match stream::read(strip_bom(original)) {
         Ok(s) => s,
         Err(rejection) => return Ok(Outcome::OriginalRejected(rejection.message)),
@@ -92,6 +97,7 @@ pub fn compare(
                 String::new()
             };
             return Err(Mismatch {
+                offset: 0,
                 route,
                 detail: format!(
                     "yaml-rust2 rejects the rewritten text{place}: {}",
@@ -103,6 +109,10 @@ pub fn compare(
     compare::streams(&original, &rewritten, allowed)
         .map(|()| Outcome::Equivalent)
         .map_err(|d| Mismatch {
+            offset: d
+                .node
+                .and_then(|n| original.node(n))
+                .map_or(0, |n| n.offset + bom),
             route: d.route,
             detail: d.detail,
         })
@@ -139,9 +149,10 @@ mod tests {
         );
     }
 
+    /// The mismatch between `a` and `b`, its offset cleared (`offsets` tests those).
     fn differ(a: &str, b: &str, allowed: &[&str]) -> Mismatch {
         match compare(a, b, &patterns(allowed)) {
-            Err(m) => m,
+            Err(m) => Mismatch { offset: 0, ..m },
             Ok(o) => panic!("expected a mismatch, got {o:?}\n{a}\n---vs---\n{b}"),
         }
     }
@@ -150,6 +161,7 @@ mod tests {
         Mismatch {
             route: route.into(),
             detail: detail.into(),
+            offset: 0,
         }
     }
 
@@ -170,6 +182,36 @@ jobs:
         with:
           python-version: 3.10
 ";
+
+    #[test]
+    fn offsets_point_at_the_original_node() {
+        let offset = |a: &str, b: &str| compare(a, b, &[]).unwrap_err().offset;
+        let a = "a: 1\nb:\n  c: [x, y]\n";
+        assert_eq!(offset(a, "a: 1\nb:\n  c: [x, z]\n"), a.find("y").unwrap());
+        // A removed key: at the key.
+        assert_eq!(offset(a, "a: 1\n"), a.find("b:").unwrap());
+        // The value of a block scalar: at its first line (yaml-rust2's marker); a BOM counts.
+        let a = "\u{feff}x: 1\nrun: |\n  one\n  two\n";
+        assert_eq!(
+            offset(a, "x: 1\nrun: |\n  one\n  three\n"),
+            a.find("one").unwrap()
+        );
+    }
+
+    #[test]
+    fn long_values_show_where_they_differ() {
+        let script = |last: &str| format!("run: |\n{}  {last}\n", "  echo step\n".repeat(40));
+        let m = differ(&script("done"), &script("gone"), &[]);
+        assert_eq!(
+            m.detail,
+            "value was …\"echo step\\necho step\\ndone\\n\" (str), now …\"echo step\\necho step\\ngone\\n\" (str); they differ from character 401"
+        );
+        // Short values are shown whole.
+        assert_eq!(
+            differ("a: 'x y'\n", "a: 'x z'\n", &[]).detail,
+            "value was \"x y\" (str), now \"x z\" (str)"
+        );
+    }
 
     #[test]
     fn style_changes_are_equivalent() {

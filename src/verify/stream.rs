@@ -20,6 +20,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
+use super::divergence;
 use super::pattern::{push_key, push_raw_key, Step};
 use super::schema::{resolve, Schema};
 
@@ -40,6 +41,8 @@ pub(crate) struct Node {
     pub(crate) tag: Option<String>,
     /// Index one past the last node of this node's subtree.
     pub(crate) end: usize,
+    /// Where the node starts in the text (yaml-rust2's marker, a byte offset).
+    pub(crate) offset: usize,
 }
 
 #[derive(Debug)]
@@ -85,6 +88,7 @@ pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
         open: Vec::new(),
         document_anchor_floor: 1,
         max_anchor: 0,
+        last_block_scalar: None,
     };
     let mut parser = Parser::new_from_str(text);
     loop {
@@ -97,6 +101,16 @@ pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
                 return Err(reader.reject_at("yaml-rust2 panicked while reading this text", None))
             }
         };
+        // A node after a block scalar means that one did not end the stream.
+        if matches!(
+            event,
+            Event::Alias(_)
+                | Event::SequenceStart(..)
+                | Event::MappingStart(..)
+                | Event::DocumentStart
+        ) {
+            reader.last_block_scalar = None;
+        }
         match event {
             Event::StreamEnd => break,
             Event::StreamStart | Event::Nothing | Event::DocumentEnd => {}
@@ -105,20 +119,31 @@ pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
                 if id < reader.document_anchor_floor || id > reader.max_anchor {
                     return Err(reader.reject("while parsing node, found unknown anchor", &mark));
                 }
-                reader.add(Kind::Alias(id), 0, None);
+                reader.add(Kind::Alias(id), 0, None, &mark);
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let plain = style == TScalarStyle::Plain;
-                reader.add(Kind::Scalar { text, plain }, anchor, tag);
+                let index = reader.add(Kind::Scalar { text, plain }, anchor, tag, &mark);
+                let block = matches!(style, TScalarStyle::Literal | TScalarStyle::Folded);
+                reader.last_block_scalar = block.then_some(index);
             }
-            Event::SequenceStart(anchor, tag) => reader.open(Kind::Sequence, anchor, tag),
-            Event::MappingStart(anchor, tag) => reader.open(Kind::Mapping, anchor, tag),
+            Event::SequenceStart(anchor, tag) => reader.open(Kind::Sequence, anchor, tag, &mark),
+            Event::MappingStart(anchor, tag) => reader.open(Kind::Mapping, anchor, tag, &mark),
             Event::SequenceEnd => reader.close(false, &mark)?,
             Event::MappingEnd => reader.close(true, &mark)?,
         }
     }
     if !reader.open.is_empty() {
         return Err(reader.reject_at("unexpected end of the event stream", None));
+    }
+    if let Some(index) = reader.last_block_scalar {
+        if let Some(Kind::Scalar { text: value, .. }) =
+            reader.stream.nodes.get_mut(index).map(|n| &mut n.kind)
+        {
+            if let Some(right) = divergence::end_of_stream_block(text, value) {
+                *value = right;
+            }
+        }
     }
     Ok(reader.stream)
 }
@@ -129,10 +154,12 @@ struct Reader {
     /// Anchor ids below this belong to earlier documents.
     document_anchor_floor: usize,
     max_anchor: usize,
+    /// The latest node, when it is a block scalar (see `divergence`).
+    last_block_scalar: Option<usize>,
 }
 
 impl Reader {
-    fn add(&mut self, kind: Kind, anchor: usize, tag: Option<Tag>) -> usize {
+    fn add(&mut self, kind: Kind, anchor: usize, tag: Option<Tag>, mark: &Marker) -> usize {
         let index = self.stream.nodes.len();
         match self.open.last_mut() {
             Some(parent) => {
@@ -149,13 +176,14 @@ impl Reader {
             anchor,
             tag: tag.map(|t| t.handle + &t.suffix),
             end: index + 1,
+            offset: mark.index(),
         });
         index
     }
 
-    fn open(&mut self, kind: Kind, anchor: usize, tag: Option<Tag>) {
+    fn open(&mut self, kind: Kind, anchor: usize, tag: Option<Tag>, mark: &Marker) {
         let mapping = matches!(kind, Kind::Mapping);
-        let node = self.add(kind, anchor, tag);
+        let node = self.add(kind, anchor, tag, mark);
         self.open.push(Frame {
             node,
             mapping,
