@@ -350,6 +350,9 @@ fn read_error(e: &ReadError) -> Finding {
 /// how it runs. What each file needs from the network is fetched by [`prefetch`].
 fn prepare(cli: &Cli, names: &[&'static str]) -> Setup {
     let session = Arc::new(Session::new(ResolveOptions::from_env(cli.offline)));
+    if !cli.quiet && std::io::stderr().is_terminal() {
+        session.set_progress(Arc::new(crate::progress::TerminalProgress));
+    }
     let mut setup = Setup {
         explain: cli.verbose || matches!(cli.format, FormatArg::Json | FormatArg::Sarif),
         session: Some(Arc::clone(&session)),

@@ -17,6 +17,7 @@ pub mod kb;
 pub mod migrations;
 pub mod passes;
 pub mod pipeline;
+pub mod progress;
 pub mod read;
 pub mod report;
 pub mod resolve;

@@ -131,6 +131,8 @@ pub struct Session {
     /// Timeouts so far, per host.
     timeouts: Mutex<HashMap<String, usize>>,
     counters: Counters,
+    /// Where prefetches report how far they are (`--quiet` and non-terminals: nowhere).
+    progress: OnceLock<Arc<dyn crate::progress::Progress>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -162,7 +164,13 @@ impl Session {
             images: OnceMap::new(),
             timeouts: Mutex::new(HashMap::new()),
             counters: Counters::default(),
+            progress: OnceLock::new(),
         }
+    }
+
+    /// Reports the progress of every later prefetch to `progress` (set once per run).
+    pub fn set_progress(&self, progress: Arc<dyn crate::progress::Progress>) {
+        let _ = self.progress.set(progress);
     }
 
     pub fn options(&self) -> &ResolveOptions {
@@ -209,7 +217,7 @@ impl Session {
         let mut unique: Vec<&RepoId> = repos.into_iter().collect();
         unique.sort();
         unique.dedup();
-        self.in_parallel(&unique, |repo| {
+        self.in_parallel("listing refs", &unique, |repo| {
             let _ = self.listing(repo);
         });
     }
@@ -264,7 +272,7 @@ impl Session {
 
     /// Looks up the dates of every `(repository, object)` not known yet, in parallel.
     pub fn prefetch_dates(&self, keys: &[(RepoId, String)]) {
-        self.in_parallel(keys, |(repo, sha)| {
+        self.in_parallel("reading release dates", keys, |(repo, sha)| {
             let _ = self.dates(repo, sha);
         });
     }
@@ -335,7 +343,7 @@ impl Session {
     /// Fetches the action metadata of every `(repository, directory, commit)` not known yet,
     /// in parallel (one fetch per repository and commit).
     pub fn prefetch_action_files(&self, keys: &[(RepoId, Option<String>, String)]) {
-        self.in_parallel(keys, |(repo, dir, sha)| {
+        self.in_parallel("fetching action metadata", keys, |(repo, dir, sha)| {
             let _ = self.action_file(repo, dir.as_deref(), sha);
         });
     }
@@ -438,7 +446,7 @@ impl Session {
 
     /// Looks up the digests of every image not known yet, in parallel.
     pub fn prefetch_image_digests(&self, images: &[ImageRef]) {
-        self.in_parallel(images, |image| {
+        self.in_parallel("resolving image digests", images, |image| {
             let _ = self.image_digest(image);
         });
     }
@@ -569,10 +577,17 @@ impl Session {
     }
 
     /// Runs `work` on every item with at most `max_connections` threads.
-    fn in_parallel<T: Sync>(&self, items: &[T], work: impl Fn(&T) + Sync) {
+    fn in_parallel<T: Sync>(&self, what: &str, items: &[T], work: impl Fn(&T) + Sync) {
         if items.is_empty() {
             return;
         }
+        let task = self.progress.get().map(|p| p.task(what, items.len()));
+        let work = |item: &T| {
+            work(item);
+            if let Some(task) = &task {
+                task.advance();
+            }
+        };
         let next = AtomicUsize::new(0);
         let run = || loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
