@@ -13,8 +13,9 @@
 //!    is a literal there. `events` restricts a table to workflows triggered by those events;
 //!    unknown events count as matching.
 //! 3. When the token input (or variable) is set to another credential (another secret, a step
-//!    output such as an App token, a literal), the write scopes that came through the token are
-//!    dropped. Read scopes stay (a read scope is never worth a broken job) and so does
+//!    output such as an App token, a literal), or the entry pushes with the checkout's
+//!    credentials and no checkout left GITHUB_TOKEN, the write scopes that came through the
+//!    token are dropped. Read scopes stay (a read scope is never worth a broken job) and so does
 //!    `id-token` (requesting an OIDC token is not done with the token). The entry's `unknown`
 //!    (e.g. `actions/github-script`: whatever the script calls) is dropped too: what the action
 //!    does with another token does not concern GITHUB_TOKEN.
@@ -23,7 +24,7 @@
 //! 5. One need per scope: the highest level wins; at equal level the first reason is kept.
 
 use super::entry::{ActionEntry, Conditional};
-use super::run::run_needs;
+use super::run::{run_needs, GitAuth};
 use super::script::github_script_needs;
 use super::token::{classify_with, TokenSource};
 use super::{Analysis, Level, Need};
@@ -39,6 +40,8 @@ pub struct StepContext<'a> {
     pub env: &'a [(String, String)],
     /// Events that trigger the workflow; `None` when unknown (e.g. a reusable workflow).
     pub events: Option<&'a [String]>,
+    /// The credentials `git` uses in this job (from its earlier checkouts).
+    pub git: GitAuth,
 }
 
 /// Needs of one step that uses an action, given its literal `with:` inputs (value `None` = an
@@ -123,7 +126,8 @@ pub fn analyze_action(entry: &ActionEntry, ctx: &StepContext<'_>) -> Analysis {
         }
     }
 
-    let other_token = token_source(entry, ctx) == Some(TokenSource::Other);
+    let other_token = token_source(entry, ctx) == Some(TokenSource::Other)
+        || (entry.checkout_credentials && ctx.git == GitAuth::NotPersisted);
     if other_token {
         collected.retain(|(n, via_token)| {
             !(*via_token && n.level == Level::Write && n.scope != "id-token")

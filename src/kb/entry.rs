@@ -22,7 +22,9 @@
 //! ```
 //!
 //! Keys of an entry: `uses` (required), `needs`, `reason` (required when `needs` is not empty),
-//! `when`, `nothing-when`, `token-input`, `token-env`, `unknown`, `script-input` with `script-language`
+//! `when`, `nothing-when`, `token-input`, `checkout-credentials` (`true`: it pushes with the
+//! credentials `actions/checkout` persisted, so after checkouts that left no GITHUB_TOKEN its
+//! writes need none), `token-env`, `unknown`, `script-input` with `script-language`
 //! (`github-script` or `shell`: a literal script in that input is analysed and replaces
 //! `unknown`), `source` (required), `note`, `confidence`.
 //! Keys of a `when` table: `input` or `env` (or neither: a condition on `events` only), then at
@@ -65,6 +67,9 @@ pub struct ActionEntry {
     pub token_input: Option<String>,
     /// Environment variable the action reads its token from (same effect as `token_input`).
     pub token_env: Option<String>,
+    /// It pushes with the credentials `actions/checkout` persisted: when those are not
+    /// GITHUB_TOKEN, its write scopes are not needed (as with another token).
+    pub checkout_credentials: bool,
     /// Set when the needs cannot be told from the step (e.g. a script input): the reason.
     pub unknown: Option<String>,
     /// Input holding code whose needs can be read when it is literal; replaces `unknown` then.
@@ -125,6 +130,8 @@ struct RawEntry {
     nothing_when: Vec<Spanned<RawCond>>,
     token_input: Option<String>,
     token_env: Option<String>,
+    #[serde(default)]
+    checkout_credentials: bool,
     unknown: Option<String>,
     script_input: Option<String>,
     script_language: Option<String>,
@@ -272,6 +279,7 @@ fn convert(origin: &str, text: &str, raw: Vec<RawEntry>) -> Result<Vec<ActionEnt
             nothing_when,
             token_input: entry.token_input,
             token_env: entry.token_env,
+            checkout_credentials: entry.checkout_credentials,
             unknown: entry.unknown,
             script_input: entry.script_input,
             script_language: entry.script_language,

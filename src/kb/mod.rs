@@ -139,6 +139,10 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
         "rules/permissions/actions-toolchains.toml",
         include_str!("../../rules/permissions/actions-toolchains.toml"),
     ),
+    (
+        "rules/permissions/workflows.toml",
+        include_str!("../../rules/permissions/workflows.toml"),
+    ),
 ];
 
 /// Entries describing actions and reusable workflows, looked up by `uses:`.

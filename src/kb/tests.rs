@@ -256,6 +256,7 @@ fn events_and_env_conditions() {
                 with: &[],
                 env,
                 events,
+                ..StepContext::default()
             },
         )
         .needs
@@ -305,6 +306,7 @@ fn registry_patterns_and_env_references() {
         with: &w,
         env: &ctx_env,
         events: None,
+        ..StepContext::default()
     };
     assert!(analyze_action(e, &ctx).needs.is_empty());
     let ctx_env = env(&[("REGISTRY", "ghcr.io")]);
@@ -312,6 +314,7 @@ fn registry_patterns_and_env_references() {
         with: &w,
         env: &ctx_env,
         events: None,
+        ..StepContext::default()
     };
     let n = analyze_action(e, &ctx).needs;
     assert!(has(&n, "packages", Level::Write));
@@ -321,6 +324,7 @@ fn registry_patterns_and_env_references() {
         with: &w,
         env: &[],
         events: None,
+        ..StepContext::default()
     };
     assert!(has(
         &analyze_action(e, &ctx).needs,
@@ -355,6 +359,7 @@ fn token_gating() {
         with: &[],
         env: &ctx_env,
         events: None,
+        ..StepContext::default()
     };
     assert!(analyze_action(g, &ctx).needs.is_empty());
 
@@ -603,4 +608,17 @@ fn conditions_by_input_value_lists() {
         "pull-requests",
         Level::Write
     ));
+}
+
+#[test]
+fn pushes_with_the_checkout_credentials() {
+    let e = kb()
+        .lookup("stefanzweifel/git-auto-commit-action@v5")
+        .unwrap();
+    assert!(has(&action_needs(e, &[]), "contents", Level::Write));
+    let ctx = StepContext {
+        git: GitAuth::NotPersisted,
+        ..StepContext::default()
+    };
+    assert!(analyze_action(e, &ctx).needs.is_empty());
 }

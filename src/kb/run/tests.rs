@@ -58,6 +58,8 @@ const CASES: &[Case] = &[
     ("gh issue list --state open", &[GH], "issues:read"),
     ("gh label create bug --force", &[GH], "issues:write"),
     ("gh workflow run deploy.yml -f env=prod", &[GH], "actions:write"),
+    ("gh extension install actions/gh-actions-cache\ngh actions-cache delete \"$k\" -R o/r --confirm", &[GH], "actions:write"),
+    ("gh actions-cache list -B main", &[GH], "actions:read"),
     ("gh run rerun 123 --failed", &[GH], "actions:write"),
     ("gh run download 123 -n dist", &[GH], "actions:read"),
     ("gh run list --workflow ci.yml", &[GH], "actions:read"),

@@ -341,6 +341,7 @@ impl Walk<'_> {
             with: &with,
             env: &env,
             depth: scope.depth,
+            git: checkouts.git_auth(),
         };
         if let Some(path) = uses.strip_prefix("./").or_else(|| uses.strip_prefix("$/")) {
             match checkouts.locate(path) {
@@ -829,6 +830,8 @@ struct Call<'c> {
     with: &'c [(String, Option<String>)],
     env: &'c [(String, String)],
     depth: usize,
+    /// The credentials `git` uses at this step.
+    git: kb::GitAuth,
 }
 
 impl Call<'_> {
@@ -850,6 +853,7 @@ fn described(entry: &kb::ActionEntry, call: &Call, events: Option<&[String]>, ou
         with: call.with,
         env: call.env,
         events,
+        git: call.git,
     };
     let analysis = kb::analyze_action(entry, &ctx);
     for n in analysis.needs {
