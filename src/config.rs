@@ -84,6 +84,8 @@ pub struct Config {
     /// `[[runner-labels.label]]`: retired runner labels of your own (see the rule).
     #[schemars(with = "crate::config_schema::RunnerLabelsTable")]
     pub runner_labels: crate::passes::runner_labels::RunnerLabelsConfig,
+    /// `[deprecated-commands]`: more values known to hold one line (see the rule).
+    pub deprecated_commands: crate::passes::deprecated_commands::DeprecatedCommandsConfig,
     /// `[[archived-actions.action]]`: archived or renamed actions of your own (see the rule).
     #[schemars(with = "crate::config_schema::ActionTable")]
     pub archived_actions: crate::passes::archived_actions::ArchivedActionsConfig,
@@ -729,7 +731,7 @@ ignore = ["my-org/*", "actions/checkout"]
         );
         assert_eq!(
             err("[format]\n"),
-            "wffmt.toml:1:2: unknown field `format`, expected one of `exclude`, `extend-exclude`, `layout`, `permissions`, `pin`, `runner-labels`, `archived-actions`, `outdated-actions`"
+            "wffmt.toml:1:2: unknown field `format`, expected one of `exclude`, `extend-exclude`, `layout`, `permissions`, `pin`, `runner-labels`, `deprecated-commands`, `archived-actions`, `outdated-actions`"
         );
         assert_eq!(
             err("[pin]\noffline = true\n"),

@@ -177,3 +177,8 @@ fn archived_actions_fixtures() {
 fn outdated_actions_fixtures() {
     assert!(run_dir("outdated-actions") >= 7);
 }
+
+#[test]
+fn deprecated_commands_fixtures() {
+    assert!(run_dir("deprecated-commands") >= 9);
+}

@@ -451,3 +451,57 @@ fn outdated_actions_on_the_shared_corpus() {
     };
     assert!(counts.occurrences > 0);
 }
+
+// ---- deprecated-commands --------------------------------------------------------------------
+
+/// Every `::set-output`, `::save-state`, `::set-env`, `::add-path` in the `run:` scripts.
+fn scan_commands(text: &str) -> Vec<Occurrence> {
+    let mut out = Vec::new();
+    for doc in load(text) {
+        let mut scripts = Vec::new();
+        let mut steps = |list: &Yaml| {
+            if let Yaml::Array(items) = list {
+                scripts.extend(
+                    items
+                        .iter()
+                        .filter_map(|s| s["run"].as_str().map(str::to_string)),
+                );
+            }
+        };
+        if let Yaml::Hash(jobs) = &doc["jobs"] {
+            for job in jobs.values() {
+                steps(&job["steps"]);
+            }
+        }
+        steps(&doc["runs"]["steps"]);
+        for script in scripts {
+            let lower = script.to_ascii_lowercase();
+            for name in ["set-output", "save-state", "set-env", "add-path"] {
+                let needle = format!("::{name}");
+                let mut from = 0;
+                while let Some(i) = lower[from..].find(&needle) {
+                    let at = from + i + needle.len();
+                    if matches!(lower.as_bytes().get(at), Some(b' ' | b':')) {
+                        out.push(Occurrence {
+                            what: format!("`::{name}` in a script"),
+                            needles: vec![format!("`::{name}`")],
+                        });
+                    }
+                    from = at;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn deprecated_commands_on_the_shared_corpus() {
+    check_corpus("deprecated-commands", &scan_commands);
+}
+
+#[test]
+fn the_command_scan_finds_what_it_looks_for() {
+    let text = "jobs:\n  a:\n    steps:\n      - run: |\n          echo \"::set-output name=a::1\"\n          echo ::ADD-PATH::/x\n          echo ::set-output-x\n";
+    assert_eq!(scan_commands(text).len(), 2);
+}

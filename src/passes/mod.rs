@@ -3,6 +3,7 @@
 //! ([`Rule::allowed_routes`]); the verifier rejects any other difference and names the rule.
 
 pub mod archived_actions;
+pub mod deprecated_commands;
 pub mod layout;
 pub mod outdated_actions;
 pub mod permissions;
@@ -83,6 +84,7 @@ pub struct Setup {
 pub fn all_rules(setup: &Setup) -> Vec<Box<dyn Rule>> {
     vec![
         Box::new(quote_patterns::QuotePatterns),
+        Box::new(deprecated_commands::DeprecatedCommands),
         Box::new(runner_labels::RunnerLabels),
         Box::new(archived_actions::ArchivedActions {
             session: setup.session.clone(),
