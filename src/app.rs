@@ -816,20 +816,24 @@ fn run_stdin(
     } else {
         FileKind::Workflow
     };
+    let finder = ConfigFinder::new();
+    let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = match explicit_config {
         Some(c) => c,
-        None => {
-            let finder = ConfigFinder::new();
-            let base = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-            match finder.for_file(&base.join(&name)) {
-                Ok(c) => c,
-                Err(e) => {
-                    say(&e);
-                    return exit::ERROR;
-                }
+        None => match finder.for_file(&base.join(&name)) {
+            Ok(c) => c,
+            Err(e) => {
+                say(&e);
+                return exit::ERROR;
             }
-        }
+        },
     };
+    if cli.verbose {
+        say(&format!(
+            "configuration for {name}: {}",
+            config_source(&base.join(&name), cli.config.as_deref(), &finder)
+        ));
+    }
     let bytes = match read_limited(std::io::stdin().lock(), cli.max_file_size) {
         Ok(bytes) => bytes,
         Err(e) => {

@@ -6,7 +6,7 @@
 //! a shell loop around wffmt stops on Ctrl-C as it should). Files already renamed keep their new
 //! contents; the others are untouched: each file is either fixed or as it was.
 //!
-//! The rename itself happens under the same lock ([`commit`]), so the handler sees each file
+//! The rename itself happens under the same lock (`commit`), so the handler sees each file
 //! either before its rename (and deletes the temporary file) or after it (nothing to delete),
 //! never in between, and no temporary file is created once the handler has started.
 //!

@@ -332,6 +332,43 @@ fn a_configuration_above_the_repository_does_not_apply() {
         "{}",
         stderr(&out)
     );
+    // Standard input named by --stdin-filename is looked up the same way.
+    let mut child = command(
+        &root,
+        &[
+            "-v",
+            "--select",
+            "permissions",
+            "--stdin-filename",
+            ".github/workflows/deploy.yml",
+            "-",
+        ],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(DEPLOY.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        !stdout(&out).contains("id-token: write"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains(
+            "wffmt: configuration for .github/workflows/deploy.yml: none (built-in defaults)"
+        ),
+        "{}",
+        stderr(&out)
+    );
     // Run from a subdirectory of the repository, the repository's own file applies.
     std::fs::write(root.join("wffmt.toml"), GRANTS).unwrap();
     let out = wffmt(&root.join(".github"), &["--select", "permissions", "-v"]);
