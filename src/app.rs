@@ -386,8 +386,9 @@ fn prepare(cli: &Cli, names: &[&'static str]) -> Setup {
 /// What rules will ask of the network for `files`, fetched in parallel (each once per run)
 /// before the files are processed. For `pin`: the ref listing of every repository the files
 /// use, with `--pin-images` the digests of their images, and with `--update`/`--upgrade` and a
-/// cooldown the dates of the release candidates. For `permissions`: what it reads of the
-/// actions its knowledge base does not describe. Offline there is nothing to fetch: a rule
+/// cooldown the dates of the release candidates. For `outdated-actions`: the listings and the
+/// `action.yml` at the commit used of actions outside its table. For `permissions`: what it
+/// reads of the actions its knowledge base does not describe. Offline there is nothing to fetch: a rule
 /// reads the cache as fast as a prefetch would.
 fn prefetch(
     cli: &Cli,
@@ -442,6 +443,11 @@ fn prefetch(
                 .collect();
             session.prefetch_dates(&dates);
         }
+    }
+    if names.contains(&crate::passes::outdated_actions::NAME) {
+        let trees: Vec<(&SyntaxTree, FileKind)> =
+            files.iter().map(|(tree, kind, _)| (*tree, *kind)).collect();
+        crate::passes::outdated_actions::prefetch(session, &trees);
     }
     if names.contains(&permissions::NAME) {
         let kb = crate::kb::KnowledgeBase::builtin_ref();

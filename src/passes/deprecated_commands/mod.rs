@@ -477,7 +477,18 @@ fn remove_entry(tree: &SyntaxTree, map: NodeId, entry: NodeId) -> Option<Edit> {
         return None;
     }
     if tree.map_entries(map).count() == 1 {
-        return Some(Edit::replace(tree.range(map), "{}"));
+        // `env:` with nothing left: `env: {}` on the key's line when no comment is in between.
+        let colon_end = tree
+            .parent(map)
+            .and_then(|e| tree.entry_colon(e))
+            .map(|i| tree.tokens()[i].end as usize);
+        let map_range = tree.range(map);
+        return Some(match colon_end {
+            Some(c) if !tree.text()[c..map_range.start].contains('#') => {
+                Edit::replace(c..map_range.end, " {}")
+            }
+            _ => Edit::replace(map_range, "{}"),
+        });
     }
     let range = tree.range(entry);
     let text = tree.text();

@@ -90,6 +90,46 @@ impl Rule for OutdatedActions {
     }
 }
 
+/// Fetches in parallel what the rule will ask for `files`: the ref listings of the actions it
+/// reads, then the `action.yml` of actions outside the table at the commits used (each once per
+/// run and commit; see [`Session`]).
+pub fn prefetch(session: &Session, files: &[(&SyntaxTree, crate::discover::FileKind)]) {
+    let sites: Vec<Site> = files
+        .iter()
+        .flat_map(|(tree, kind)| remote_sites(tree, *kind))
+        .collect();
+    let repos: Vec<_> = sites.iter().map(|s| s.remote.repo_id()).collect();
+    session.prefetch_listings(&repos);
+    let config = OutdatedActionsConfig::default();
+    let mut keys = Vec::new();
+    for site in &sites {
+        if table::lookup(&config, &site.name()).is_some()
+            || site
+                .remote
+                .path
+                .as_deref()
+                .is_some_and(|p| p.contains(".github/workflows/"))
+        {
+            continue;
+        }
+        let sha = if site.remote.is_pinned() {
+            Some(site.remote.git_ref.clone())
+        } else {
+            session
+                .listing(&site.remote.repo_id())
+                .ok()
+                .and_then(|l| l.resolve(&site.remote.git_ref).ok())
+                .map(|r| r.sha)
+        };
+        if let Some(sha) = sha {
+            keys.push((site.remote.repo_id(), site.remote.path.clone(), sha));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    session.prefetch_action_files(&keys);
+}
+
 struct Run<'a> {
     rule: &'a OutdatedActions,
     tree: &'a SyntaxTree,
