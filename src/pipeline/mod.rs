@@ -238,6 +238,9 @@ fn check_rewrite(
     if !rule.may_edit_comments() && guard::comments(old_tree) != guard::comments(new_tree) {
         return Err(internal(old_tree, 0, "changed a comment".to_string()));
     }
+    if guard::same_data(old_tree, new_tree, edits) {
+        return Ok(());
+    }
     let patterns: Vec<RoutePattern> = rule
         .allowed_routes()
         .iter()
