@@ -2,14 +2,21 @@
 //!
 //! Block collections get their indentation from the structure: the root at 0, a collection
 //! under a key at the key's indentation plus `indent` (sequences may stay at the key's column
-//! with `sequence-indent = "indentless"`), a mapping inside `- ` at the dash plus 2. Lines that
-//! continue a multi-line scalar or flow collection move by the same amount as the line where
-//! it starts (never to or left of that line's column); block scalar bodies move with their
-//! header's line; own-line comments take the indentation of the entry they belong to (see the
+//! with `sequence-indent = "indentless"`), a mapping inside `- ` at the dash plus 2.
+//!
+//! Lines that continue a multi-line scalar or flow collection move with the line they continue:
+//! a line aligned with a token of the line above (or of the construct's first line) stays
+//! aligned with it, wherever re-indentation and spacing move that token; any other such line
+//! moves with the text to its left. It never moves to or left of its block's column.
+//!
+//! Block scalar bodies go to their key's column plus `indent` when that provably keeps the
+//! value (see [`Body`]); otherwise they move by as much as their key, keeping their offset.
+//! Own-line comments take the indentation of the entry they belong to (see the
 //! trivia-ownership rule in `syntax::tree`).
 
 use std::collections::HashMap;
 
+use super::align::{has_anchor_at, Shifts};
 use super::lines::{LineKind, Lines};
 use super::nesting::{FlowSpans, IndentStack, Nesting};
 use crate::config::SequenceIndent;
@@ -29,12 +36,33 @@ pub struct Collection {
     pub last_line: usize,
 }
 
+/// Where a block scalar's body goes.
+///
+/// Every line of a body moves by the same amount, empty lines never gain spaces (and lose
+/// what would exceed the new indentation), so the lines keep their indentation relative to the
+/// body's. With an explicit indentation indicator (`|2`) the indentation relative to the parent
+/// is what counts, so such a body only ever moves with its key; without one, YAML takes the
+/// body's indentation from its first content line, and the body may go anywhere deeper than
+/// its parent, provided no leading empty line has more spaces than that first line (YAML
+/// forbids it, readers disagree about it) and the line after the body stays left of it.
+#[derive(Debug, Clone, Copy)]
+pub struct Body {
+    /// Token index of the body.
+    pub token: usize,
+    /// Indentation of its first content line.
+    pub indent: usize,
+    /// The new indentation: the key's column plus `indent`, when allowed.
+    pub wanted: usize,
+    /// The new indentation that keeps the offset to the key.
+    pub relative: usize,
+}
+
 /// Structural targets: the new column of lines that start an entry or a value, the block
-/// collections, and for each block scalar body (by token index) the new column of its content.
+/// collections and the block scalar bodies.
 pub struct Targets {
     pub lines: Vec<Option<usize>>,
     pub collections: Vec<Collection>,
-    pub bodies: Vec<(usize, usize)>,
+    pub bodies: Vec<Body>,
     /// Spaces per level.
     pub unit: usize,
 }
@@ -141,14 +169,20 @@ pub fn target_columns(
                     stack.push((child, indent));
                 } else if tree.kind(child) != NodeKind::Error {
                     set(&mut target, first, ni + w);
-                    if let Some(body) = block_body(tree, child) {
-                        // The body moves by the same amount as its parent's column, so its
-                        // indentation relative to the parent (and any `|2` indicator) holds.
+                    if let Some((header, body)) = block_body(tree, child) {
                         // A body without content lines (only empty lines) stays as it is.
                         if let Some(indent) = body_indent(tree, body) {
-                            let col =
+                            let relative =
                                 (indent as isize + ni as isize - old as isize).max(0) as usize;
-                            bodies.push((body, col));
+                            let header_text = tree.tokens()[header].text(tree.text());
+                            let movable = !header_text.bytes().any(|c| c.is_ascii_digit())
+                                && leading_empty_lines_fit(tree, body, indent);
+                            bodies.push(Body {
+                                token: body,
+                                indent,
+                                wanted: if movable { ni + w } else { relative },
+                                relative,
+                            });
                         }
                     }
                 }
@@ -163,15 +197,26 @@ pub fn target_columns(
     }
 }
 
-/// Token index of a block scalar node's body.
-fn block_body(tree: &SyntaxTree, node: NodeId) -> Option<usize> {
+/// Token indices of a block scalar node's header and body.
+fn block_body(tree: &SyntaxTree, node: NodeId) -> Option<(usize, usize)> {
     let span = tree.token_span(node);
     let toks = tree.tokens();
-    let mut content = tree.content_tokens(node);
-    if content.next()?.kind != TokenKind::BlockHeader {
+    let header = (span.start..span.end)
+        .find(|&i| !toks[i].kind.is_trivia() && !toks[i].kind.is_property())?;
+    if toks[header].kind != TokenKind::BlockHeader {
         return None;
     }
-    (span.start..span.end).find(|&i| toks[i].kind == TokenKind::BlockBody)
+    let body = (header + 1..span.end).find(|&i| toks[i].kind == TokenKind::BlockBody)?;
+    Some((header, body))
+}
+
+/// No empty line before the body's first content line has more spaces than that line.
+fn leading_empty_lines_fit(tree: &SyntaxTree, body: usize, indent: usize) -> bool {
+    let text = tree.tokens()[body].text(tree.text());
+    text.split('\n')
+        .map(|l| l.trim_end_matches('\r'))
+        .take_while(|l| l.trim_start_matches(' ').is_empty())
+        .all(|l| l.len() <= indent)
 }
 
 /// Indentation of a block scalar body: that of its first line with content (anything but
@@ -205,33 +250,27 @@ fn frozen(tree: &SyntaxTree, lines: &Lines, verbatim: &[bool], coll: NodeId) -> 
 }
 
 /// Fill in continuation lines, block scalar bodies and comments from the structural targets;
-/// returns the final column of each line (`None`: keep).
+/// returns the final column of each line (`None`: keep). `shifts` knows the spacing edits.
 pub fn resolve_all(
     tree: &SyntaxTree,
     lines: &Lines,
     verbatim: &[bool],
     targets: &Targets,
+    shifts: &Shifts,
 ) -> Vec<Option<usize>> {
     let n = lines.len();
     let mut fin: Vec<Option<usize>> = targets.lines.clone();
     let flows = FlowSpans::new(tree);
     let nesting = Nesting::new(&targets.collections, n);
-    // For each block scalar body (by token index): its indentation and how far it moves.
-    let bodies: HashMap<usize, (usize, isize)> = targets
+    let mut bodies: HashMap<usize, (Body, usize)> = targets
         .bodies
         .iter()
-        .filter_map(|&(body, col)| {
-            body_indent(tree, body).map(|indent| (body, (indent, col as isize - indent as isize)))
-        })
+        .map(|b| (b.token, (*b, b.wanted)))
         .collect();
-    let delta = |fin: &Vec<Option<usize>>, l: usize| -> isize {
-        let old = lines.lines[l].indent() as isize;
-        fin[l].map(|c| c as isize - old).unwrap_or(0)
-    };
     let tokens = tree.tokens();
-    // The lowest column a continuation of the scalar starting at a token may take, for the
-    // scalar seen last (its continuation lines come one after another).
-    let mut scalar_min: Option<(usize, usize)> = None;
+    // The lowest column a continuation of the construct starting at a token may take, for the
+    // construct seen last (its continuation lines come one after another).
+    let mut lowest: Option<(usize, usize)> = None;
     // Continuation lines and block bodies, in order, so that starts are final first.
     for l in 0..n {
         if verbatim[l] || fin[l].is_some() {
@@ -240,23 +279,12 @@ pub fn resolve_all(
         let line = lines.lines[l];
         match line.kind {
             LineKind::InBlockBody => {
-                let Some(&(indent, d)) = bodies.get(&line.token()) else {
-                    continue;
-                };
-                let h = header_line_of(tree, lines, line.token());
-                // An empty line of the body (no more spaces than the body's indentation) carries
-                // no content: it may lose spaces but never gains any (no trailing whitespace).
-                let spaces_only = is_blank_at(tree, line.first());
-                if spaces_only && d > 0 && line.indent() <= indent {
-                    continue;
-                }
-                if d != 0 && !h.is_some_and(|h| verbatim[h]) {
-                    let old = line.indent() as isize;
-                    fin[l] = Some((old + d).max(0) as usize);
+                if let Some(&(body, col)) = bodies.get(&line.token()) {
+                    fin[l] = body_line(tree, lines, verbatim, l, &body, col);
                 }
             }
             LineKind::InScalar if is_blank_at(tree, line.first()) => {
-                // An empty line inside a multi-line scalar: part of the value, left alone.
+                // An empty line inside a multi-line scalar: its whitespace goes (see `mod`).
             }
             LineKind::InScalar | LineKind::Content => {
                 // A continuation of a token or node that starts on an earlier line.
@@ -272,31 +300,50 @@ pub fn resolve_all(
                 if s == l || verbatim[s] {
                     continue;
                 }
-                let d = delta(&fin, s);
-                // Moved with the line where it starts, keeping its offset. A scalar's
-                // continuation must stay right of the block it sits in; flow content keeps its
-                // place relative to its first line (a closing `]` under its key stays there).
-                let min = if line.kind == LineKind::InScalar {
-                    match scalar_min {
-                        Some((tok, min)) if tok == st => min,
-                        _ => {
-                            let start_col = tokens[st].col as usize;
-                            let min = nesting
-                                .around(s)
-                                .map(|c| targets.collections[c])
-                                .find(|c| c.old < start_col)
-                                .map(|c| c.new + 1)
-                                .unwrap_or(0);
-                            scalar_min = Some((st, min));
-                            min
-                        }
-                    }
+                let col = line.indent();
+                // Aligned with something on the line above (within the construct)? Then it
+                // stays aligned with it; otherwise it moves with the construct's first line.
+                let above = l - 1;
+                // (Own-line comments are placed later: they cannot be a reference.)
+                let reference = if above > s
+                    && !verbatim[above]
+                    && matches!(
+                        lines.lines[above].kind,
+                        LineKind::Content | LineKind::InScalar
+                    )
+                    && has_anchor_at(tree, lines, above, col)
+                {
+                    above
                 } else {
-                    0
+                    s
                 };
-                let old = line.indent() as isize;
-                let new = ((old + d).max(0) as usize).max(min);
-                if new != line.indent() {
+                let mut new = shifts.column(reference, col, fin[reference]);
+                // Never to or left of the block it sits in (a closing bracket may stand at
+                // the block's column).
+                let min = match lowest {
+                    Some((tok, min)) if tok == st => min,
+                    _ => {
+                        let start_col = tokens[st].col as usize;
+                        let min = nesting
+                            .around(s)
+                            .map(|c| targets.collections[c])
+                            .find(|c| c.old < start_col)
+                            .map(|c| c.new + 1)
+                            .unwrap_or(0);
+                        lowest = Some((st, min));
+                        min
+                    }
+                };
+                let closer = line.kind == LineKind::Content
+                    && matches!(
+                        tokens[line.token()].kind,
+                        TokenKind::RBrace | TokenKind::RBracket
+                    );
+                let min = if closer { min.saturating_sub(1) } else { min };
+                if col >= min {
+                    new = new.max(min);
+                }
+                if new != col {
                     fin[l] = Some(new);
                 }
             }
@@ -385,7 +432,58 @@ pub fn resolve_all(
             fin[l] = Some(new);
         }
     }
+    // A body placed at its key's column plus `indent` must not swallow the line after it:
+    // where it would, it keeps its offset to the key instead.
+    let mut retry = Vec::new();
+    for (&token, &(body, col)) in &bodies {
+        if col == body.relative {
+            continue;
+        }
+        let last = lines.line_of(tokens[token].end as usize - 1);
+        let next = (last + 1..n).find(|&x| lines.lines[x].kind != LineKind::Blank);
+        let swallowed = next.is_some_and(|x| fin[x].unwrap_or(lines.lines[x].indent()) >= col);
+        if swallowed {
+            retry.push(token);
+        }
+    }
+    for token in retry {
+        let Some(entry) = bodies.get_mut(&token) else {
+            continue;
+        };
+        entry.1 = entry.0.relative;
+        let (body, col) = *entry;
+        let first = lines.line_of(tokens[token].start as usize);
+        let last = lines.line_of(tokens[token].end as usize - 1);
+        for l in first..=last {
+            if lines.lines[l].kind == LineKind::InBlockBody && !verbatim[l] {
+                fin[l] = body_line(tree, lines, verbatim, l, &body, col);
+            }
+        }
+    }
     fin
+}
+
+/// The new column of line `l` of a block scalar body whose content goes to column `col`.
+fn body_line(
+    tree: &SyntaxTree,
+    lines: &Lines,
+    verbatim: &[bool],
+    l: usize,
+    body: &Body,
+    col: usize,
+) -> Option<usize> {
+    let line = lines.lines[l];
+    let d = col as isize - body.indent as isize;
+    let header = header_line_of(tree, lines, body.token);
+    if d == 0 || header.is_some_and(|h| verbatim[h]) {
+        return None;
+    }
+    // An empty line of the body (no more spaces than the body's indentation) carries no
+    // content: it may lose spaces but never gains any (no trailing whitespace).
+    if is_blank_at(tree, line.first()) && line.indent() <= body.indent {
+        return (line.indent() > col).then_some(col);
+    }
+    Some((line.indent() as isize + d).max(0) as usize)
 }
 
 /// The last significant token of line `l` is a `:` (a key with no value on its line).

@@ -3,22 +3,30 @@
 //! ## What it does
 //! - indentation of `indent` spaces (default 2) per level; sequences under a key indented (or
 //!   indentless with `sequence-indent = "indentless"`); a mapping inside `- ` at the dash + 2;
-//! - one space after `- `, `? ` and `:`; none before `:`; `[a, b]` and `{a: 1}` in flow
-//!   collections, which are never joined or split across lines;
+//!   block scalar bodies at their key + `indent` where that provably keeps the value;
+//! - continuation lines of multi-line flow collections and scalars move with the line they
+//!   continue, and stay aligned with what they were aligned with;
+//! - one space after `- `, `? ` and `:`; none before `:`; `, ` in flow collections, and inside
+//!   their brackets the spacing most of the file uses (prettier's `{ a: 1 }` / `[a, b]` on a
+//!   tie); flow collections are never joined or split across lines;
 //! - no blank lines at the start or end of the file, runs of blank lines collapsed to
-//!   `max-blank-lines` (default 1), trailing whitespace removed outside scalars, exactly one
-//!   final newline; line endings kept (or converted with `line-ending = "lf" | "crlf"`), BOM kept.
+//!   `max-blank-lines` (default 1), trailing whitespace removed outside block scalars (after
+//!   comments too), exactly one final newline; line endings kept (or converted with
+//!   `line-ending = "lf" | "crlf"`), BOM kept; runs of aligned trailing comments stay aligned.
 //!
 //! ## Why
 //! Reviews should show real changes, not indentation noise. Popular YAML formatters re-emit the
 //! document and lose comments, quoting or block scalar indentation on the way; this rule only
-//! ever edits whitespace, and every result is checked against the original's data.
+//! ever edits whitespace, and every result is checked against the original's data. Whatever
+//! prettier writes is left as it is, so teams can run both.
 //!
 //! ## What it never does
 //! Change a scalar's text or quoting, a key or key order; move a comment to another node or
-//! change its text; touch block scalar content other than moving it with its parent; touch
-//! regions with syntax errors or between `# wffmt: off` and `# wffmt: on`.
+//! change its text; touch block scalar content other than moving it as a whole; touch regions
+//! with syntax errors, between `# wffmt: off` and `# wffmt: on`, or silenced by
+//! `# wffmt: ignore[layout]`.
 
+mod align;
 mod indent;
 mod lines;
 mod nesting;
@@ -28,7 +36,6 @@ mod spacing;
 use super::{Context, Output, Rule};
 use crate::config::LineEnding;
 use crate::edit::{Edit, Fix};
-use crate::syntax::token::FLOW_RESET;
 use crate::syntax::{SyntaxTree, TokenKind};
 use lines::{LineKind, Lines};
 
@@ -69,7 +76,13 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
     if lines.is_empty() {
         return Vec::new();
     }
-    let verbatim = regions::verbatim_lines(tree, &lines);
+    let mut verbatim = regions::verbatim_lines(tree, &lines);
+    // Lines a `# wffmt: ignore[layout]` comment covers stay as they are.
+    for (l, v) in verbatim.iter_mut().enumerate() {
+        if !*v && cx.suppressed(NAME, l + 1) {
+            *v = true;
+        }
+    }
     // Lines whose inner spacing must stay: verbatim ones, and those holding a block scalar
     // header with an indentation indicator (its meaning depends on the columns before it).
     let mut fixed_spacing = verbatim.clone();
@@ -78,14 +91,19 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
             fixed_spacing[lines.line_of(t.start as usize)] = true;
         }
     }
+    let flow_style = spacing::FlowStyle::detect(tree, &lines, &fixed_spacing);
+    let mut edits = spacing::edits(tree, &lines, &fixed_spacing, &flow_style);
     let style = indent::Style {
         indent: cfg.indent.max(1),
         sequence_indent: cfg.sequence_indent,
     };
     let targets = indent::target_columns(tree, &lines, &verbatim, &fixed_spacing, &style);
-    let fin = indent::resolve_all(tree, &lines, &verbatim, &targets);
+    let shifts = align::Shifts::new(&lines, &edits, text.len());
+    let fin = indent::resolve_all(tree, &lines, &verbatim, &targets, &shifts);
+    let movable: Vec<bool> = fixed_spacing.iter().map(|f| !f).collect();
+    let aligned = align::comment_runs(tree, &lines, &shifts, &movable, &fin);
+    edits.extend(aligned);
 
-    let mut edits: Vec<Edit> = Vec::new();
     let n = lines.len();
     let next_start = |l: usize| -> usize {
         if l + 1 < n {
@@ -139,7 +157,12 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
             continue;
         }
         let line = lines.lines[l];
-        if line.kind == LineKind::Blank && !verbatim[l] && line.first() > line.start() {
+        // Whitespace on an otherwise empty line goes, inside multi-line plain and quoted
+        // scalars too (folding ignores it there).
+        let empty = line.kind == LineKind::Blank
+            || (line.kind == LineKind::InScalar
+                && matches!(b.get(line.first()), None | Some(b'\n' | b'\r')));
+        if empty && !verbatim[l] && line.first() > line.start() {
             edits.push(Edit::delete(line.start()..line.first()));
         }
         l += 1;
@@ -163,42 +186,6 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
             }
         } else if col != line.indent() || b[line.start()..line.first()].contains(&b'\t') {
             edits.push(Edit::replace(line.start()..line.first(), spaces(col)));
-        }
-    }
-
-    // 3. Spacing inside lines.
-    let mut depth = 0usize;
-    let mut l = 0usize;
-    for (i, t) in toks.iter().enumerate() {
-        if t.flags & FLOW_RESET != 0 || matches!(t.kind, TokenKind::DocStart | TokenKind::DocEnd) {
-            depth = 0;
-        }
-        match t.kind {
-            TokenKind::LBracket | TokenKind::LBrace => depth += 1,
-            TokenKind::RBracket | TokenKind::RBrace => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        // Tokens come in text order: the line only ever moves forward.
-        while l + 1 < n && lines.lines[l + 1].start() <= t.start as usize {
-            l += 1;
-        }
-        if fixed_spacing[l] || deleted[l] {
-            continue;
-        }
-        if t.kind == TokenKind::Whitespace {
-            let at_line_start = lines.lines[l].start() == t.start as usize
-                || (l == 0 && i > 0 && toks[i - 1].kind == TokenKind::Bom);
-            if at_line_start || lines.lines[l].kind == LineKind::Blank {
-                continue;
-            }
-            let in_flow = depth > 0;
-            if let spacing::Spacing::Set(s) = spacing::whitespace(tree, i, in_flow) {
-                if t.text(text) != s {
-                    edits.push(Edit::replace(t.range(), s));
-                }
-            }
-        } else if depth > 0 && spacing::needs_space_after_comma(toks, i) {
-            edits.push(Edit::insert(t.end as usize, " "));
         }
     }
 
