@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use wffmt::kb::KnowledgeBase;
-use wffmt::passes::permissions::needs::{workflow_needs, JobNeeds, Repo};
+use wffmt::kb::Scopes;
+use wffmt::passes::permissions::needs::{workflow_needs, Declared, JobNeeds, Repo};
 use wffmt::syntax::parse;
 use wffmt::syntax::views::Workflow;
 
@@ -67,6 +68,8 @@ struct CorpusJob {
     /// The rule would decide it: no `permissions` at the top level nor on the job, and the
     /// workflow is not a reusable one (those only get advice).
     needs_decision: bool,
+    /// The job's own `permissions`, else the workflow's, as the maintainers wrote them.
+    declared: Option<Declared>,
     needs: JobNeeds,
 }
 
@@ -106,6 +109,7 @@ fn corpus_jobs() -> Option<Vec<CorpusJob>> {
                 file: shown.clone(),
                 id,
                 needs_decision: top.is_none() && own.is_none() && !reusable,
+                declared: own.clone().or_else(|| top.clone()),
                 needs,
             });
         }
@@ -191,5 +195,132 @@ fn corpus_decisions() {
     assert!(
         percent(decision_declined, decision) < MAX_DECLINED_PERCENT,
         "{decision_declined} of {decision} jobs declined"
+    );
+}
+
+/// How wffmt's grants for a job compare with what its maintainers declared.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Equal,
+    /// wffmt grants less: the declared scopes it does not grant (`scope=level`).
+    Less(Vec<String>),
+    /// wffmt grants more: the scopes it adds (`scope=level`), and what it grants less, if any.
+    More(Vec<String>, Vec<String>),
+    Declined,
+}
+
+fn compare(declared: &Scopes, derived: &Scopes) -> Verdict {
+    let missing = |a: &Scopes, b: &Scopes| -> Vec<String> {
+        a.iter()
+            .filter(|(s, l)| b.get(*s).is_none_or(|have| have < *l))
+            .map(|(s, l)| format!("{s}={l}"))
+            .collect()
+    };
+    let less = missing(declared, derived);
+    let more = missing(derived, declared);
+    match (less.is_empty(), more.is_empty()) {
+        (true, true) => Verdict::Equal,
+        (false, true) => Verdict::Less(less),
+        (_, false) => Verdict::More(more, less),
+    }
+}
+
+/// Jobs for which wffmt grants less than the maintainers declared, with the reason their grant
+/// is not needed: `file<TAB>job<TAB>scope=level[,…]<TAB>reason`.
+const EXPLAINED: &str = include_str!("permissions_ground_truth.tsv");
+
+#[test]
+fn ground_truth_from_declared_permissions() {
+    let Some(jobs) = corpus_jobs() else {
+        return;
+    };
+    let mut explained: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+    for (n, line) in EXPLAINED.lines().enumerate() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let [file, job, scopes, reason] = cols[..] else {
+            panic!(
+                "permissions_ground_truth.tsv line {}: expected 4 columns",
+                n + 1
+            );
+        };
+        assert!(!reason.trim().is_empty(), "line {}: no reason", n + 1);
+        explained.insert(
+            (file.to_string(), job.to_string()),
+            (scopes.to_string(), reason.to_string()),
+        );
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut unexplained = Vec::new();
+    let mut seen = Vec::new();
+    let mut more_lines = Vec::new();
+    for job in &jobs {
+        let Some(Declared::Scopes(declared)) = &job.declared else {
+            continue;
+        };
+        let verdict = if job.needs.unknown.is_empty() {
+            compare(declared, &job.needs.scopes())
+        } else {
+            Verdict::Declined
+        };
+        let key = (job.file.clone(), job.id.clone());
+        match &verdict {
+            Verdict::Equal => *counts.entry("equal").or_default() += 1,
+            Verdict::Declined => *counts.entry("declined").or_default() += 1,
+            Verdict::More(more, _) => {
+                let only_read = more.iter().all(|m| m == "contents=read");
+                *counts
+                    .entry(if only_read {
+                        "more (contents: read only)"
+                    } else {
+                        "more"
+                    })
+                    .or_default() += 1;
+                if !only_read {
+                    more_lines.push(format!("{}\t{}\t+{}", job.file, job.id, more.join(",")));
+                }
+            }
+            Verdict::Less(less) => {
+                *counts.entry("less").or_default() += 1;
+                let scopes = less.join(",");
+                match explained.get(&key) {
+                    Some((listed, _)) if *listed == scopes => seen.push(key),
+                    _ => unexplained.push(format!("{}\t{}\t{scopes}", job.file, job.id)),
+                }
+            }
+        }
+    }
+    let needed = explained
+        .values()
+        .filter(|(_, reason)| reason.starts_with("NEEDED"))
+        .count();
+    eprintln!("ground truth (jobs whose maintainers declared permissions):");
+    for (k, n) in &counts {
+        eprintln!("{n:6}  {k}");
+    }
+    eprintln!(
+        "{needed:6}  of the \"less\", grants that are needed but invisible in the corpus (see permissions_ground_truth.tsv)"
+    );
+    if std::env::var_os("PERMISSIONS_CORPUS_DETAIL").is_some() {
+        for l in &more_lines {
+            eprintln!("more\t{l}");
+        }
+    }
+    let stale: Vec<String> = explained
+        .keys()
+        .filter(|k| !seen.contains(k))
+        .map(|(f, j)| format!("{f}\t{j}"))
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "jobs granted less than their maintainers declared, not explained in tests/permissions_ground_truth.tsv:\n{}",
+        unexplained.join("\n")
+    );
+    assert!(
+        stale.is_empty(),
+        "tests/permissions_ground_truth.tsv lists jobs that are no longer granted less:\n{}",
+        stale.join("\n")
     );
 }

@@ -253,6 +253,13 @@ impl KnowledgeBase {
         }
     }
 
+    /// The entry for exactly `owner/repo[/path]` (no `@ref`), without falling back to the
+    /// repository's entry.
+    pub fn lookup_exact(&self, name: &str) -> Option<&ActionEntry> {
+        let i = *self.index.get(&entry::normalize_key(name))?;
+        self.entries.get(i)
+    }
+
     /// All entries, in load order.
     pub fn entries(&self) -> &[ActionEntry] {
         &self.entries

@@ -267,6 +267,9 @@ pub enum GitAuth {
     NotPersisted,
 }
 
+/// Reads a repository file by path: its text, or `None`.
+pub type ReadFile<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
 /// What the step around a `run:` script says.
 #[derive(Clone, Copy, Default)]
 pub struct RunContext<'a> {
@@ -278,6 +281,10 @@ pub struct RunContext<'a> {
     pub shell: Option<&'a str>,
     /// How `git` authenticates.
     pub git: GitAuth,
+    /// Reads a file of the repository by the path a script names (relative to the step's
+    /// working directory), so that scripts the step runs (`./scripts/release.sh`,
+    /// `bash ci/x.sh`, `source env.sh`) are read too. `None`: they stay opaque.
+    pub files: Option<&'a ReadFile<'a>>,
 }
 
 /// Needs of a `run:` script in its context.
@@ -318,6 +325,7 @@ fn new_cx<'a>(script: &'a str, rc: &RunContext<'a>) -> Cx<'a> {
         table: CommandTable::builtin(),
         env: rc.env,
         git: rc.git,
+        files: rc.files,
         vars: HashMap::new(),
         functions: Vec::new(),
         script,
@@ -329,6 +337,7 @@ struct Cx<'a> {
     table: &'a CommandTable,
     env: &'a [(String, String)],
     git: GitAuth,
+    files: Option<&'a ReadFile<'a>>,
     /// Variables assigned by the script itself.
     vars: HashMap<String, String>,
     /// Shell functions the script defines: calling one runs commands analysed already.
@@ -726,6 +735,12 @@ impl<'a> Cx<'a> {
                                 self.script(&inner, depth + 1);
                                 return;
                             }
+                        }
+                    }
+                    // A script file of the repository: read it.
+                    if let Some((path, shell)) = script_file(&prog, &words) {
+                        if self.script_file(&path, shell, &local, depth) {
+                            return;
                         }
                     }
                     // Package runners: look at the package they run.
@@ -1239,20 +1254,101 @@ impl<'a> Cx<'a> {
 
     /// OIDC token requests anywhere in the script or its environment.
     fn oidc(&mut self) {
-        let markers = [
-            "ACTIONS_ID_TOKEN_REQUEST_URL",
-            "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-            "getIDToken",
-        ];
-        let hit = |s: &str| markers.iter().any(|m| s.contains(m));
-        if hit(self.script) || self.env.iter().any(|(_, v)| hit(v)) {
-            self.out.push(Need {
-                scope: "id-token".into(),
-                level: Level::Write,
-                reason: "requests an OIDC token (ACTIONS_ID_TOKEN_REQUEST_*)".into(),
-                source: "https://docs.github.com/en/actions/reference/security/oidc".into(),
-            });
+        if requests_oidc(self.script) || self.env.iter().any(|(_, v)| requests_oidc(v)) {
+            self.push_oidc("requests an OIDC token (ACTIONS_ID_TOKEN_REQUEST_*)".into());
         }
+    }
+
+    fn push_oidc(&mut self, reason: String) {
+        self.out.push(Need {
+            scope: "id-token".into(),
+            level: Level::Write,
+            reason,
+            source: "https://docs.github.com/en/actions/reference/security/oidc".into(),
+        });
+    }
+
+    /// Reads a script file the command runs. A shell script is analysed like the step's own
+    /// script (same environment); any other file only for OIDC token requests, and stays
+    /// opaque otherwise. `false`: not read (no repository, no such file), or not a shell
+    /// script: the caller treats the command as it would any program.
+    fn script_file(&mut self, path: &str, shell: bool, local: &Local, depth: usize) -> bool {
+        if depth > 4 || path.contains('$') {
+            return false;
+        }
+        let Some(text) = self.files.and_then(|read| read(path)) else {
+            return false;
+        };
+        if requests_oidc(&text) {
+            self.push_oidc(format!(
+                "`{path}` requests an OIDC token (ACTIONS_ID_TOKEN_REQUEST_*)"
+            ));
+        }
+        let shebang = text.lines().next().unwrap_or("");
+        let is_shell = shell
+            || [".sh", ".bash", ".zsh"].iter().any(|x| path.ends_with(x))
+            || (shebang.starts_with("#!")
+                && ["sh", "bash", "zsh", "dash", "ksh"]
+                    .iter()
+                    .any(|s| shebang.split(['/', ' ']).any(|w| w == *s)));
+        if !is_shell {
+            return false;
+        }
+        // Variables set on the command line are in the script's environment.
+        for (k, v) in local {
+            self.vars.insert(k.clone(), v.clone());
+        }
+        self.script(&text, depth + 1);
+        true
+    }
+}
+
+/// OIDC token requests in a script or program text.
+fn requests_oidc(text: &str) -> bool {
+    [
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "getIDToken",
+    ]
+    .iter()
+    .any(|m| text.contains(m))
+}
+
+/// The repository file a command runs as a script, and whether it is run by a shell:
+/// `./x.sh`, `scripts/x`, `bash x.sh`, `sh -e x`, `source x.sh`, `. x.sh`; or by an
+/// interpreter: `python3 ci/x.py`, `node x.js`.
+fn script_file(program: &str, words: &[String]) -> Option<(String, bool)> {
+    let first = words.first()?;
+    let looks_like_path = |w: &str| {
+        !w.is_empty()
+            && !w.starts_with('-')
+            && !w.starts_with('/')
+            && !w.contains("${{")
+            && (w.contains('/') || w.ends_with(".sh"))
+    };
+    match program {
+        "bash" | "sh" | "zsh" | "dash" | "ksh" | "source" | "." => {
+            let file = words[1..].iter().find(|w| !w.starts_with('-'))?;
+            let bare = file.trim_start_matches("./");
+            (!bare.is_empty() && !bare.starts_with('/') && !file.contains("${{"))
+                .then(|| (bare.to_string(), true))
+        }
+        "python" | "python3" | "node" | "ruby" | "perl" | "pwsh" | "deno" | "bun" | "tsx"
+        | "ts-node" => {
+            // `deno run FILE`, `bun run FILE`: the file follows the subcommand.
+            let file = words[1..]
+                .iter()
+                .filter(|w| !w.starts_with('-') && *w != "run")
+                .find(|w| looks_like_path(w) || w.contains('.'))?;
+            looks_like_path(file)
+                .then(|| (file.trim_start_matches("./").to_string(), false))
+                .or_else(|| {
+                    (!file.contains('$') && !file.contains("${{"))
+                        .then(|| (file.to_string(), false))
+                })
+        }
+        _ if looks_like_path(first) => Some((first.trim_start_matches("./").to_string(), false)),
+        _ => None,
     }
 }
 

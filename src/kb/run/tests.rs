@@ -396,3 +396,49 @@ fn git_uses_the_credentials_the_checkouts_left() {
     // Another token in the environment does not make git use GITHUB_TOKEN.
     assert_eq!(not_persisted("git push", &[PAT]), "");
 }
+
+#[test]
+fn scripts_of_the_repository_are_read() {
+    let files = |path: &str| -> Option<String> {
+        match path {
+            "scripts/release.sh" => Some("gh release create \"$TAG\"\n. scripts/env.sh\n".into()),
+            "scripts/env.sh" => Some("export X=1\n".into()),
+            "ci/sign.py" => Some("os.environ['ACTIONS_ID_TOKEN_REQUEST_URL']".into()),
+            "ci/loop.sh" => Some("./ci/loop.sh\n".into()),
+            _ => None,
+        }
+    };
+    let with_files = |script: &str, pairs: &[(&str, &str)]| {
+        let e = env(pairs);
+        render(&run_needs_with(
+            script,
+            &RunContext {
+                env: &e,
+                files: Some(&files),
+                ..RunContext::default()
+            },
+        ))
+    };
+    assert_eq!(
+        with_files("./scripts/release.sh v1", &[GH]),
+        "contents:write"
+    );
+    assert_eq!(
+        with_files("bash -e scripts/release.sh", &[GH]),
+        "contents:write"
+    );
+    assert_eq!(
+        with_files("source ./scripts/release.sh", &[GH]),
+        "contents:write"
+    );
+    // Another token: gh does not use GITHUB_TOKEN.
+    assert_eq!(with_files("./scripts/release.sh", &[PAT]), "");
+    assert_eq!(with_files("python3 -u ci/sign.py", &[]), "id-token:write");
+    // A script that calls itself ends.
+    assert_eq!(with_files("./ci/loop.sh", &[]), "");
+    // Not in the repository: opaque, unknown with the token.
+    assert_eq!(with_files("./scripts/other.sh", &[GH]), "?");
+    assert_eq!(with_files("./scripts/other.sh", &[]), "");
+    // Without a repository, the same script is opaque.
+    assert_eq!(render(&run_needs("./scripts/release.sh", &env(&[GH]))), "?");
+}

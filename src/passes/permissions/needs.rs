@@ -192,10 +192,32 @@ fn short_sha(uses: &str) -> String {
     }
 }
 
+/// `defaults.run.working-directory` of a workflow or job mapping.
+fn default_working_directory(tree: &SyntaxTree, defaults: Option<NodeId>) -> Option<String> {
+    let run = tree.map_get(defaults?, "run")?;
+    let wd = tree.map_get(run, "working-directory")?;
+    tree.scalar_value(wd).map(|s| s.into_owned())
+}
+
+/// What a workflow gives every job: its `env:` and default working directory.
+struct WorkflowDefaults {
+    env: Vec<(String, String)>,
+    working_directory: Option<String>,
+}
+
+impl WorkflowDefaults {
+    fn of(wf: &Workflow) -> WorkflowDefaults {
+        WorkflowDefaults {
+            env: pairs_of(wf.tree, wf.get("env")),
+            working_directory: default_working_directory(wf.tree, wf.get("defaults")),
+        }
+    }
+}
+
 /// Needs of every job of a workflow, in order.
 pub fn workflow_needs(wf: &Workflow, repo: &Repo) -> Vec<(String, JobNeeds)> {
     let events: Vec<String> = wf.triggers().into_iter().map(|t| t.name).collect();
-    let wf_env = pairs_of(wf.tree, wf.get("env"));
+    let wf_env = WorkflowDefaults::of(wf);
     wf.jobs()
         .iter()
         .map(|job| {
@@ -227,10 +249,12 @@ struct StepScope<'s> {
     depth: usize,
     /// The origin of the step that called this composite action, if any.
     parent: Option<&'s str>,
+    /// The default working directory of `run:` steps (job or workflow `defaults`).
+    working_directory: Option<&'s str>,
 }
 
 impl Walk<'_> {
-    fn job(&mut self, job: &Job, wf_env: &[(String, String)], depth: usize) -> JobNeeds {
+    fn job(&mut self, job: &Job, wf: &WorkflowDefaults, depth: usize) -> JobNeeds {
         let mut out = JobNeeds::default();
         let t = job.tree;
         let origin = format!("job `{}`", job.id);
@@ -259,8 +283,10 @@ impl Walk<'_> {
             self.callee(&target, &origin, depth, &mut out);
             return out;
         }
-        let mut env = wf_env.to_vec();
+        let mut env = wf.env.clone();
         env.extend(pairs_of(t, job.get("env")));
+        let working_directory = default_working_directory(t, job.get("defaults"))
+            .or_else(|| wf.working_directory.clone());
         let steps = job.steps();
         let mut checkouts = Checkouts::default();
         let scope = StepScope {
@@ -268,6 +294,7 @@ impl Walk<'_> {
             inputs: &[],
             depth,
             parent: None,
+            working_directory: working_directory.as_deref(),
         };
         for step in &steps {
             self.step(step, &scope, &mut checkouts, &mut out);
@@ -300,12 +327,19 @@ impl Walk<'_> {
                 .get("shell")
                 .and_then(|s| t.scalar_value(s))
                 .map(|s| s.into_owned());
+            let working_directory = step
+                .get("working-directory")
+                .and_then(|w| t.scalar_value(w))
+                .map(|w| substitute_inputs(&w, scope.inputs))
+                .or_else(|| scope.working_directory.map(str::to_string));
+            let read = |path: &str| self.read_script(working_directory.as_deref(), path);
             let analysis = kb::run_needs_with(
                 &script,
                 &RunContext {
                     env: &env,
                     shell: shell.as_deref(),
                     git: checkouts.git_auth(),
+                    files: Some(&read),
                 },
             );
             for n in analysis.needs {
@@ -535,6 +569,33 @@ impl Walk<'_> {
         }
     }
 
+    /// A script file a `run:` step runs, from this repository: `path` relative to the step's
+    /// working directory (itself relative to the workspace). Nothing outside the repository,
+    /// nothing larger than 1 MiB.
+    fn read_script(&self, working_directory: Option<&str>, path: &str) -> Option<String> {
+        let root = self.repo.root.as_ref()?;
+        let wd = working_directory
+            .map(|w| {
+                w.trim_start_matches("${{ github.workspace }}")
+                    .trim_start_matches("$GITHUB_WORKSPACE")
+                    .trim_start_matches('/')
+            })
+            .unwrap_or("");
+        if wd.contains('$') {
+            return None;
+        }
+        let rel = super::checkout::normalize(&format!("{wd}/{path}"));
+        if rel.is_empty() || rel == ".." || rel.starts_with("../") || rel.contains("/../") {
+            return None;
+        }
+        let file = root.join(&rel);
+        let meta = std::fs::metadata(&file).ok()?;
+        if !meta.is_file() || meta.len() > 1 << 20 {
+            return None;
+        }
+        std::fs::read_to_string(file).ok()
+    }
+
     /// `uses: ./path` in this repository (`rel` from its root).
     fn local_action(
         &mut self,
@@ -604,6 +665,17 @@ impl Walk<'_> {
             return;
         };
         let using = action.using().unwrap_or_default().to_ascii_lowercase();
+        // An action's own repository running it as `./`: its description wins, as it does
+        // for the same action used from elsewhere.
+        if let ActionKind::Local {
+            described_as: Some(name),
+        } = kind
+        {
+            if let Some(entry) = self.repo.kb.lookup_exact(name) {
+                described(entry, call, self.events, out);
+                return;
+            }
+        }
         if using == "composite" {
             // What each input is in this call: the caller's value, else the input's default.
             let mut inputs = action_input_defaults(&tree, action.root);
@@ -619,14 +691,16 @@ impl Walk<'_> {
                 inputs: &inputs,
                 depth: call.depth + 1,
                 parent: Some(label),
+                // The steps of a composite action run in the workspace.
+                working_directory: None,
             };
             for step in action.steps() {
                 self.step(&step, &scope, checkouts, out);
             }
             return;
         }
-        let described_as = match kind {
-            ActionKind::Local { described_as } => described_as,
+        match kind {
+            ActionKind::Local { .. } => {}
             ActionKind::Remote { name } => {
                 // Its code is not read: only the knowledge base can tell (it did not).
                 out.undescribed(
@@ -638,10 +712,6 @@ impl Walk<'_> {
                 );
                 return;
             }
-        };
-        if let Some(entry) = described_as.and_then(|n| self.repo.kb.lookup(n)) {
-            described(entry, call, self.events, out);
-            return;
         }
         // A JavaScript or Docker action of this repository: it can only use the token if it
         // is given one, by an input default or by the step.
@@ -771,7 +841,7 @@ impl Walk<'_> {
             .permissions_entry()
             .and_then(|e| tree.entry_value(e))
             .map(|v| declared(&tree, v));
-        let wf_env = pairs_of(&tree, wf.get("env"));
+        let wf_env = WorkflowDefaults::of(&wf);
         let events = self.events.take();
         for job in wf.jobs() {
             let job_declared = job
