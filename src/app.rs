@@ -378,6 +378,7 @@ fn prepare(cli: &Cli, names: &[&'static str]) -> Setup {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs() as i64),
             dependabot: Default::default(),
+            lockfiles: Default::default(),
         }));
     }
     setup
@@ -406,7 +407,9 @@ fn prefetch(
         // Files left to GitHub's actions lockfile need no listing.
         let trees: Vec<&(&SyntaxTree, FileKind, Option<&Path>)> = files
             .iter()
-            .filter(|(_, _, path)| pins.explicit || path.and_then(pin::actions_lockfile).is_none())
+            .filter(|(_, _, path)| {
+                pins.explicit || path.and_then(|p| pins.actions_lockfile(p)).is_none()
+            })
             .collect();
         let repos: Vec<RepoId> = trees
             .iter()

@@ -83,6 +83,8 @@ pub struct PinData {
     pub now: i64,
     /// dependabot.yml cooldowns read so far, by file.
     pub dependabot: Mutex<HashMap<PathBuf, Result<Option<Cooldown>, String>>>,
+    /// [`actions_lockfile`] answers so far, by directory: files of one repository ask once.
+    pub lockfiles: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
 }
 
 impl PinData {
@@ -312,16 +314,35 @@ pub fn cooldown_configured(texts: &[(&str, FileKind, Option<&Path>)]) -> bool {
 
 /// `.github/workflows/actions.lock` of the repository holding `file`, if there is one.
 pub fn actions_lockfile(file: &Path) -> Option<std::path::PathBuf> {
-    for dir in file.ancestors().skip(1) {
-        let lock = dir.join(".github/workflows/actions.lock");
-        if lock.is_file() {
-            return Some(lock);
-        }
-        if dir.join(".git").exists() {
-            break;
-        }
+    lockfile_in(file.parent()?, &Mutex::default())
+}
+
+/// The lockfile for files in `dir`: in it, else (below a repository root) in its parent;
+/// each directory's answer is kept in `known`.
+fn lockfile_in(dir: &Path, known: &Mutex<HashMap<PathBuf, Option<PathBuf>>>) -> Option<PathBuf> {
+    if let Some(answer) = known.lock().unwrap_or_else(|p| p.into_inner()).get(dir) {
+        return answer.clone();
     }
-    None
+    let lock = dir.join(".github/workflows/actions.lock");
+    let answer = if lock.is_file() {
+        Some(lock)
+    } else if dir.join(".git").exists() {
+        None
+    } else {
+        dir.parent().and_then(|parent| lockfile_in(parent, known))
+    };
+    known
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(dir.to_path_buf(), answer.clone());
+    answer
+}
+
+impl PinData {
+    /// [`actions_lockfile`], each directory asked once per run.
+    pub fn actions_lockfile(&self, file: &Path) -> Option<PathBuf> {
+        lockfile_in(file.parent()?, &self.lockfiles)
+    }
 }
 
 impl Rule for Pin {
@@ -352,7 +373,7 @@ impl Rule for Pin {
             return out;
         };
         if !data.explicit {
-            if let Some(lock) = cx.file.and_then(actions_lockfile) {
+            if let Some(lock) = cx.file.and_then(|f| data.actions_lockfile(f)) {
                 out.findings.push(
                     Finding::new(
                         NAME,
@@ -1074,4 +1095,52 @@ fn value_edit(tree: &SyntaxTree, node: NodeId, value: &str) -> ValueEdit {
         _ => return ValueEdit::None,
     };
     ValueEdit::Inline(Edit::replace(tok.range(), text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lockfile_is_found_per_repository_and_each_directory_asked_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |rel: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        };
+        write("locked/.github/workflows/actions.lock");
+        write("locked/.github/workflows/ci.yml");
+        write("locked/sub/action.yml");
+        write("locked/inner/.git/HEAD");
+        write("locked/inner/.github/workflows/ci.yml");
+        write("plain/.github/workflows/ci.yml");
+        let data = PinData::default();
+        let lock = Some(root.join("locked/.github/workflows/actions.lock"));
+        for (file, expected) in [
+            ("locked/.github/workflows/ci.yml", &lock),
+            ("locked/sub/action.yml", &lock),
+            // A repository of its own inside: its root ends the search.
+            ("locked/inner/.github/workflows/ci.yml", &None),
+            ("plain/.github/workflows/ci.yml", &None),
+        ] {
+            let file = root.join(file);
+            assert_eq!(&actions_lockfile(&file), expected, "{}", file.display());
+            assert_eq!(
+                &data.actions_lockfile(&file),
+                expected,
+                "{}",
+                file.display()
+            );
+            assert_eq!(
+                &data.actions_lockfile(&file),
+                expected,
+                "{}",
+                file.display()
+            );
+        }
+        let known = data.lockfiles.lock().unwrap();
+        assert!(known.contains_key(&root.join("locked/.github")));
+    }
 }
