@@ -265,15 +265,17 @@ pub(crate) fn write_json<T: Serialize>(path: &Path, value: &T) -> std::io::Resul
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
+    // Registered like the files `--fix` writes, so an interrupted run leaves no temporary file
+    // in the cache either.
+    let mut file = crate::interrupt::create_registered(&tmp, |p| fs::File::create(p))?;
     let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
         file.write_all(&json)?;
         file.sync_all()?;
         drop(file);
-        fs::rename(&tmp, path)
+        crate::interrupt::commit(&tmp, path)
     })();
     if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        crate::interrupt::discard(&tmp);
     }
     result
 }
