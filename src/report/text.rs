@@ -53,8 +53,14 @@ pub(super) fn render_messages(reports: &[FileReport], opts: &RenderOptions) -> S
         push_changed_files(&mut out, reports, opts, opts.color_messages);
     }
     let groups = group_findings(reports, |f| !opts.quiet || f.severity == Severity::Error);
+    // `--verbose` names every other place; otherwise the first few and a count.
+    let shown = if opts.verbose {
+        usize::MAX
+    } else {
+        PLACES_SHOWN
+    };
     for group in &groups {
-        push_group(&mut out, group, opts.color_messages);
+        push_group(&mut out, group, shown, opts.color_messages);
     }
     out
 }
@@ -87,12 +93,12 @@ fn push_changed_files(out: &mut String, reports: &[FileReport], opts: &RenderOpt
 }
 
 /// A finding, and when its cause was found elsewhere too, a `note:` with the count and places.
-fn push_group(out: &mut String, group: &Group, color: bool) {
+fn push_group(out: &mut String, group: &Group, shown: usize, color: bool) {
     push_finding(out, group.path, group.finding, color);
     if group.others.is_empty() {
         return;
     }
-    let (places, left) = group.other_places(PLACES_SHOWN);
+    let (places, left) = group.other_places(shown);
     let places: Vec<Cow<str>> = places
         .iter()
         .map(|p| terminal_safe(p, false).into_owned().into())

@@ -919,7 +919,7 @@ impl FileRun<'_, '_> {
                 Severity::Error,
                 line,
                 column,
-                format!("cannot resolve `{}`: {e}", site.value),
+                resolve_message(&site.value, e),
             )
             .with_help(resolve_help(e)),
         );
@@ -1000,13 +1000,44 @@ fn comment_after(tree: &SyntaxTree, a: NodeId, version: &str) -> Edit {
     Edit::replace(end..ws_end, format!(" {version}"))
 }
 
+/// The message for a ref that could not be resolved. A failure of the server or the cache (no
+/// network, a timeout, `--offline` without an entry, bad credentials) is worded by its cause
+/// alone, without the ref: the location says which `uses:` it is, and the report then says the
+/// cause once with a count instead of once per ref.
+fn resolve_message(uses: &str, e: &ResolveError) -> String {
+    match e {
+        ResolveError::Network(why) => format!("not pinned: network error: {}", server_cause(why)),
+        ResolveError::Auth(why) => {
+            format!("not pinned: authentication failed: {}", server_cause(why))
+        }
+        ResolveError::Timeout
+        | ResolveError::Skipped(_)
+        | ResolveError::NotCached
+        | ResolveError::GitUnavailable(_) => format!("not pinned: {e}"),
+        _ => format!("cannot resolve `{uses}`: {e}"),
+    }
+}
+
+/// git's `unable to access 'https://host/owner/repo/': why` without the repository's URL, so
+/// that every repository of an unreachable server gives the same text.
+fn server_cause(why: &str) -> &str {
+    const MARK: &str = "unable to access '";
+    why.find(MARK)
+        .and_then(|at| {
+            why[at + MARK.len()..]
+                .find("': ")
+                .map(|end| at + MARK.len() + end + 3)
+        })
+        .map_or(why, |rest| why[rest..].trim())
+}
+
 /// What to do about a failed lookup, one line per cause.
 fn resolve_help(e: &ResolveError) -> &'static str {
     match e {
         ResolveError::Timeout => "the server did not answer within WFFMT_NETWORK_TIMEOUT seconds; check the network and GITHUB_SERVER_URL, then run again",
         ResolveError::Skipped(_) => "this ref was not looked up; check the network and GITHUB_SERVER_URL (or raise WFFMT_NETWORK_TIMEOUT / WFFMT_NETWORK_DEADLINE), then run again",
         ResolveError::Auth(_) => "set GITHUB_TOKEN or GH_TOKEN to a token that can read the repository",
-        ResolveError::Network(_) => "check the network and GITHUB_SERVER_URL, then run again",
+        ResolveError::Network(_) => "check the network and GITHUB_SERVER_URL and run again; without network, run with --offline (the cache only) or --skip pin",
         ResolveError::NotCached => "run once without --offline to fill the cache",
         ResolveError::RepoNotFound | ResolveError::InvalidRepo(_) => "check the owner and repository name",
         ResolveError::GitUnavailable(_) => "install git 2.32 or newer, or run with --skip pin",
