@@ -397,8 +397,9 @@ fn never_answering_server_costs_one_timeout_not_one_per_repository() {
             assert!(msgs.contains(&site), "{site} missing in {msgs}");
         }
     }
-    // Said once per cause, not once per ref.
-    assert!(msgs.matches("not pinned:").count() <= 2, "{msgs}");
+    // Said once per cause (timed out, not asked, and under load perhaps the run's deadline), not
+    // once for each of the 24 refs.
+    assert!(msgs.matches("not pinned:").count() <= 4, "{msgs}");
     assert!(msgs.contains("not asked"), "{msgs}");
     assert!(msgs.contains("did not answer"), "{msgs}");
 }
