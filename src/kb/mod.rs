@@ -42,6 +42,7 @@
 pub mod action;
 pub mod api;
 pub mod entry;
+pub mod graphql;
 pub mod run;
 pub mod scopes;
 pub mod script;

@@ -27,6 +27,7 @@ use serde::Deserialize;
 
 use super::api::{self, ApiNeeds};
 use super::entry::toml_error;
+use super::graphql;
 use super::scopes::{Scopes, ScopesDe};
 use super::token::{classify_with, expressions, mentions_github_token, shell_vars, TokenSource};
 use super::{Analysis, Level, Need, RunAnalysis};
@@ -65,6 +66,27 @@ struct RawTable {
     no_token: Vec<String>,
     #[serde(default)]
     command: Vec<RawRule>,
+    #[serde(default)]
+    graphql_no_scope: Vec<String>,
+    #[serde(default)]
+    graphql: Vec<RawGraphql>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawGraphql {
+    #[serde(default)]
+    fields: Vec<String>,
+    #[serde(default)]
+    mutations: Vec<String>,
+    #[serde(default)]
+    types: Vec<String>,
+    #[serde(default)]
+    needs: ScopesDe,
+    #[serde(default)]
+    reason: String,
+    source: Option<String>,
+    unknown: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -87,6 +109,7 @@ struct RawRule {
     when_token_in: Option<Vec<String>>,
     when_env: Option<Vec<String>>,
     unless_env: Option<Vec<String>>,
+    when_json: Option<Vec<String>>,
     #[serde(default)]
     note: String,
 }
@@ -123,12 +146,38 @@ pub struct CommandRule {
     pub when_env: Option<Vec<String>>,
     /// Does not count when one of these variables is set.
     pub unless_env: Option<Vec<String>>,
+    /// Counts only when `--json` asks for one of these fields.
+    pub when_json: Option<Vec<String>>,
+}
+
+/// What one GraphQL field, mutation or fragment type needs.
+#[derive(Debug, Clone)]
+pub struct GraphqlRule {
+    pub needs: Scopes,
+    pub reason: String,
+    pub source: String,
+    /// Set when GITHUB_TOKEN cannot be given what it needs: why.
+    pub unknown: Option<String>,
+}
+
+/// The GraphQL part of the command table (see [`super::graphql`]).
+#[derive(Debug, Clone, Default)]
+pub struct GraphqlTable {
+    /// Object fields of queries (`pullRequest { … }`).
+    pub fields: HashMap<String, GraphqlRule>,
+    /// Mutations (`addComment(…)`).
+    pub mutations: HashMap<String, GraphqlRule>,
+    /// Types of inline fragments (`... on PullRequest { … }`).
+    pub types: HashMap<String, GraphqlRule>,
+    /// Object fields that need no scope of their own (`repository`, `nodes`, `author`…).
+    pub no_scope: std::collections::HashSet<String>,
 }
 
 /// The parsed command table.
 #[derive(Debug, Clone, Default)]
 pub struct CommandTable {
     rules: Vec<CommandRule>,
+    graphql: GraphqlTable,
     errors: Vec<String>,
 }
 
@@ -153,6 +202,7 @@ impl CommandTable {
                 when_token_in: None,
                 when_env: None,
                 unless_env: None,
+                when_json: None,
             });
         }
         for r in raw.command {
@@ -192,10 +242,49 @@ impl CommandTable {
                 when_token_in: r.when_token_in,
                 when_env: r.when_env,
                 unless_env: r.unless_env,
+                when_json: r.when_json,
             });
+        }
+        let mut graphql = GraphqlTable {
+            no_scope: raw.graphql_no_scope.into_iter().collect(),
+            ..GraphqlTable::default()
+        };
+        for g in raw.graphql {
+            let names = || g.fields.iter().chain(&g.mutations).chain(&g.types);
+            let first = names().next().cloned().unwrap_or_default();
+            if first.is_empty() {
+                return Err(format!(
+                    "{origin}: a [[graphql]] table needs `fields`, `mutations` or `types`"
+                ));
+            }
+            let source = g.source.unwrap_or_default();
+            if source.trim().is_empty() {
+                return Err(format!("{origin}: GraphQL `{first}` needs a `source`"));
+            }
+            if !g.needs.0.is_empty() && g.reason.trim().is_empty() {
+                return Err(format!("{origin}: GraphQL `{first}` needs a `reason`"));
+            }
+            let rule = GraphqlRule {
+                needs: g.needs.0,
+                reason: g.reason,
+                source,
+                unknown: g.unknown,
+            };
+            for (names, map) in [
+                (&g.fields, &mut graphql.fields),
+                (&g.mutations, &mut graphql.mutations),
+                (&g.types, &mut graphql.types),
+            ] {
+                for n in names {
+                    if map.insert(n.clone(), rule.clone()).is_some() {
+                        return Err(format!("{origin}: GraphQL `{n}` is described twice"));
+                    }
+                }
+            }
         }
         Ok(CommandTable {
             rules,
+            graphql,
             errors: Vec::new(),
         })
     }
@@ -209,6 +298,7 @@ impl CommandTable {
                 // A broken data file is a bug the unit tests catch; report, do not panic.
                 Err(e) => CommandTable {
                     rules: Vec::new(),
+                    graphql: GraphqlTable::default(),
                     errors: vec![e],
                 },
             },
@@ -218,6 +308,11 @@ impl CommandTable {
     /// The rules.
     pub fn rules(&self) -> &[CommandRule] {
         &self.rules
+    }
+
+    /// What GraphQL fields, mutations and fragment types need.
+    pub fn graphql(&self) -> &GraphqlTable {
+        &self.graphql
     }
 
     /// Problems met while loading the built-in table (empty in a correct build).
@@ -914,6 +1009,12 @@ impl<'a> Cx<'a> {
         if rule.unless_arg.as_ref().is_some_and(starts) {
             return;
         }
+        if let Some(fields) = &rule.when_json {
+            let asked = json_fields(args);
+            if !fields.iter().any(|f| asked.contains(&f.as_str())) {
+                return;
+            }
+        }
         let is_set = |n: &String| {
             self.lookup_var(local, n).is_some_and(|v| {
                 let v = v.trim();
@@ -1069,6 +1170,8 @@ impl<'a> Cx<'a> {
         let mut method: Option<String> = None;
         let mut path: Option<String> = None;
         let mut fields = false;
+        // The GraphQL document: `-f query=…` (or `-F query=@file`).
+        let mut query: Option<String> = None;
         let mut i = 0;
         let mut seen_api = false;
         while i < args.len() {
@@ -1089,6 +1192,9 @@ impl<'a> Cx<'a> {
                 }
                 "-f" | "-F" | "--field" | "--raw-field" | "--input" => {
                     fields = true;
+                    if let Some(q) = args.get(i + 1).and_then(|v| v.strip_prefix("query=")) {
+                        query = Some(q.to_string());
+                    }
                     i += 1;
                 }
                 "-H" | "--header" | "-q" | "--jq" | "-t" | "--template" | "--hostname" | "-p"
@@ -1099,7 +1205,13 @@ impl<'a> Cx<'a> {
                     || w.starts_with("--raw-field=")
                     || w.starts_with("--input=") =>
                 {
-                    fields = true
+                    fields = true;
+                    if let Some(q) = w
+                        .split_once('=')
+                        .and_then(|(_, v)| v.strip_prefix("query="))
+                    {
+                        query = Some(q.to_string());
+                    }
                 }
                 _ if is_option(w) => {}
                 _ => {
@@ -1116,6 +1228,11 @@ impl<'a> Cx<'a> {
             return;
         };
         let path = self.expand(local, &path);
+        if path.trim_start_matches('/') == "graphql" {
+            let query = query.map(|q| self.expand(local, &q));
+            self.gh_graphql(query.as_deref(), &note);
+            return;
+        }
         let path = match api::event_url_path(&path) {
             Some(p) => p.to_string(),
             None => api::api_path(&path)
@@ -1124,6 +1241,35 @@ impl<'a> Cx<'a> {
         };
         let (method, note) = method_or_assumed(method, fields, note);
         self.push_api("gh api", &method, &path, &note);
+    }
+
+    /// `gh api graphql` with its `query` field: the document's fields and mutations.
+    fn gh_graphql(&mut self, query: Option<&str>, note: &str) {
+        let document = match query {
+            Some(q) if q.starts_with('@') => {
+                let path = q[1..].trim_start_matches("./");
+                self.files.and_then(|read| read(path))
+            }
+            Some(q) if !q.contains('$') || q.contains("query") || q.contains('{') => {
+                Some(q.to_string())
+            }
+            _ => None,
+        };
+        let Some(document) = document else {
+            self.out.push_unknown(
+                "`gh api graphql` with a query wffmt cannot read; its scopes depend on the query"
+                    .into(),
+            );
+            return;
+        };
+        let a = graphql::graphql_needs(&document);
+        for mut n in a.needs {
+            n.reason = format!("{} (`gh api graphql`){note}", n.reason);
+            self.out.push(n);
+        }
+        for why in a.unknown {
+            self.out.push_unknown(format!("`gh api graphql`: {why}"));
+        }
     }
 
     fn http(&mut self, program: &str, args: &[String], local: &Local) {
@@ -1301,6 +1447,22 @@ impl<'a> Cx<'a> {
         self.script(&text, depth + 1);
         true
     }
+}
+
+/// The fields `gh … --json a,b` (or `--json=a,b`) asks for.
+fn json_fields(args: &[String]) -> Vec<&str> {
+    let mut out = Vec::new();
+    for (i, w) in args.iter().enumerate() {
+        let value = match w.strip_prefix("--json") {
+            Some("") => args.get(i + 1).map(String::as_str),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        };
+        if let Some(v) = value {
+            out.extend(v.split(',').map(str::trim).filter(|f| !f.is_empty()));
+        }
+    }
+    out
 }
 
 /// OIDC token requests in a script or program text.

@@ -4,11 +4,13 @@
 //! scripts use `github.<namespace>.<method>`). Each call is mapped to a scope by namespace (with
 //! a few method-level exceptions) and to a level by its verb: `get`/`list`/`check`/`compare`/
 //! `download`/`search` read, everything else writes. `github.request("POST /repos/...")` is
-//! mapped by its route like any REST call; `github.graphql`, a route we cannot read, loading
+//! mapped by its route like any REST call; `github.graphql` documents are read like any GraphQL
+//! document ([`super::graphql`]); a route or document we cannot read, loading
 //! code from files, or running commands is reported as unknown. Calls on an issue number also
 //! count for pull requests (the same endpoints serve both).
 
 use super::api::{self, ApiNeeds};
+use super::graphql;
 use super::{Analysis, Level, Need};
 
 const SOURCE: &str = "https://octokit.github.io/rest.js/";
@@ -276,10 +278,15 @@ pub fn github_script_needs(js: &str) -> Analysis {
             "github-script reaches the API through an alias or a computed method name".into(),
         );
     }
-    if js.contains(".graphql(") || js.contains(".graphql`") {
-        out.push_unknown(
-            "github-script runs a GraphQL query; its scopes depend on the query".into(),
-        );
+    for document in graphql_documents(js, &mut out) {
+        let a = graphql::graphql_needs(&document);
+        for mut n in a.needs {
+            n.reason = format!("github-script: {}", n.reason);
+            out.push(n);
+        }
+        for why in a.unknown {
+            out.push_unknown(format!("github-script: {why}"));
+        }
     }
     if loads_local_code(js) {
         out.push_unknown(
@@ -302,6 +309,64 @@ pub fn github_script_needs(js: &str) -> Analysis {
         });
     }
     out
+}
+
+/// The GraphQL documents of `github.graphql(…)` calls: a literal string or template, or a
+/// variable assigned one in the script. A call whose document cannot be found is unknown.
+fn graphql_documents(js: &str, out: &mut Analysis) -> Vec<String> {
+    let mut docs = Vec::new();
+    for (i, _) in js.match_indices(".graphql") {
+        let after = &js[i + ".graphql".len()..];
+        let arg = match after.strip_prefix('(') {
+            Some(a) => a.trim_start(),
+            None if after.starts_with('`') => after,
+            None => continue,
+        };
+        let found = match string_literal(arg) {
+            Some(doc) => Some(doc),
+            None => {
+                let name: String = arg
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$')
+                    .collect();
+                (!name.is_empty())
+                    .then(|| assigned_string(js, &name))
+                    .flatten()
+            }
+        };
+        match found {
+            Some(doc) => docs.push(doc),
+            None => out.push_unknown(
+                "github-script runs a GraphQL query wffmt cannot read; its scopes depend on the query"
+                    .into(),
+            ),
+        }
+    }
+    docs
+}
+
+/// The text of a string literal or template at the start of `s` (`'…'`, `"…"`, `` `…` ``).
+fn string_literal(s: &str) -> Option<String> {
+    let quote = s.chars().next().filter(|c| matches!(c, '\'' | '"' | '`'))?;
+    let body = &s[1..];
+    let end = body.find(quote)?;
+    Some(body[..end].to_string())
+}
+
+/// The string assigned to `name` (`const name = \`…\``, `let`, `var`, or a plain assignment).
+fn assigned_string(js: &str, name: &str) -> Option<String> {
+    js.match_indices(name).find_map(|(i, _)| {
+        let before = js[..i].chars().last();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+            return None;
+        }
+        let rest = js[i + name.len()..].trim_start();
+        let rest = rest.strip_prefix('=')?;
+        if rest.starts_with('=') {
+            return None;
+        }
+        string_literal(rest.trim_start())
+    })
 }
 
 /// `require`/`import` of a file (not of a Node module such as `fs`).
@@ -415,7 +480,10 @@ mod tests {
             ("github.request('POST /repos/{owner}/{repo}/dispatches', {})", "contents:write"),
             ("github.rest.repos.createWebhook({})", "?"),
             ("github.rest.actions.createOrUpdateRepoSecret({})", "?"),
-            ("await github.graphql(`query { viewer { login } }`)", "?"),
+            ("await github.graphql(`query { viewer { login } }`)", ""),
+            ("const query = `query($n: Int!) { repository(owner: \"o\", name: \"r\") { pullRequest(number: $n) { isDraft } } }`;\nconst r = await github.graphql(query, { n: 1 });", "pull-requests:read"),
+            ("await github.graphql(buildQuery())", "?"),
+            ("await github.graphql(`mutation { createDiscussion(input: {}) { discussion { id } } }`)", "discussions:write"),
             ("const s = require('./.github/scripts/x.js'); await s({github, context})", "?"),
             ("const t = await core.getIDToken('aud')", "id-token:write"),
             ("github.request(route)", "?"),
