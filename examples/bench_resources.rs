@@ -79,6 +79,7 @@ fn measure(bin: &Path, file: &Path) -> (f64, u64) {
     #[allow(clippy::zombie_processes)]
     let child = Command::new(bin)
         .args(["--check", "--select", "layout", "--color", "never"])
+        .args(["--max-file-size", "1GB"])
         .arg(file)
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("create the log"))

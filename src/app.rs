@@ -39,6 +39,10 @@ pub fn run(cli: Cli) -> i32 {
     if let Some(code) = crate::docs::run(&cli) {
         return code;
     }
+    if cli.init {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        return crate::init::run(&cli.paths, &cwd, cli.max_file_size);
+    }
     let mode = if cli.fix {
         Mode::Fix
     } else if cli.check {

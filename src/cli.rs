@@ -148,6 +148,12 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
 
+    /// Write a `wffmt.toml` with the indentation width and sequence style the workflow and
+    /// action files under PATH already use (in PATH when it is the only one, else in the current
+    /// directory) and exit. An existing configuration file is never overwritten.
+    #[arg(long, conflicts_with_all = ["check", "fix", "diff"])]
+    pub init: bool,
+
     /// Print a rule's documentation (what it does, why, examples, options) and exit.
     #[arg(long, value_name = "RULE", exclusive = true, value_parser = PossibleValuesParser::new(crate::passes::rule_names()))]
     pub explain: Option<String>,

@@ -101,10 +101,11 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct LayoutConfig {
-    /// Spaces per indentation level, 1..=8 (default 2).
+    /// Spaces per indentation level, 1..=8 (default 2), or `"auto"`: the width each file
+    /// already uses most.
     #[serde(deserialize_with = "deserialize_indent")]
-    #[schemars(range(min = 1, max = 8))]
-    pub indent: usize,
+    #[schemars(with = "IndentSchema", extend("default" = 2))]
+    pub indent: Indent,
     pub sequence_indent: SequenceIndent,
     /// Longest run of blank lines kept (default 1).
     #[serde(deserialize_with = "deserialize_blank_lines")]
@@ -115,12 +116,44 @@ pub struct LayoutConfig {
 impl Default for LayoutConfig {
     fn default() -> Self {
         LayoutConfig {
-            indent: 2,
+            indent: Indent::Spaces(2),
             sequence_indent: SequenceIndent::Indented,
             max_blank_lines: 1,
             line_ending: LineEnding::Preserve,
         }
     }
+}
+
+/// `[layout] indent`: spaces per level, or each file's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indent {
+    Spaces(usize),
+    /// The width most of the file already uses (2 when it shows none).
+    Auto,
+}
+
+impl PartialEq<usize> for Indent {
+    fn eq(&self, other: &usize) -> bool {
+        *self == Indent::Spaces(*other)
+    }
+}
+
+/// A number of spaces (1 to 8), or `"auto"`.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum IndentSchema {
+    /// Spaces per indentation level.
+    Spaces(#[schemars(range(min = 1, max = 8))] u8),
+    /// The width each file already uses most.
+    Auto(AutoValue),
+}
+
+#[derive(JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+#[allow(dead_code)]
+enum AutoValue {
+    Auto,
 }
 
 /// Where the `- ` of a block sequence goes relative to its parent key.
@@ -132,6 +165,8 @@ pub enum SequenceIndent {
     Indented,
     /// `steps:` / `- run: x` (at the key's column).
     Indentless,
+    /// The style most of each file already uses (indented when it shows none).
+    Auto,
 }
 
 /// The line ending written.
@@ -269,8 +304,13 @@ fn deserialize_optional_globs<'de, D: Deserializer<'de>>(
     deserialize_globs(d).map(Some)
 }
 
-fn deserialize_indent<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
-    integer_in(d, 1, 8, "`indent` must be a number of spaces from 1 to 8")
+fn deserialize_indent<'de, D: Deserializer<'de>>(d: D) -> Result<Indent, D::Error> {
+    let what = "`indent` must be a number of spaces from 1 to 8, or \"auto\"";
+    match toml::Value::deserialize(d)? {
+        toml::Value::String(s) if s == "auto" => Ok(Indent::Auto),
+        toml::Value::Integer(n) if (1..=8).contains(&n) => Ok(Indent::Spaces(n as usize)),
+        other => Err(de::Error::custom(format!("{what}, not {other}"))),
+    }
 }
 
 fn deserialize_blank_lines<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
@@ -743,15 +783,15 @@ ignore = ["my-org/*", "actions/checkout"]
     fn bad_values_are_errors_with_positions() {
         assert_eq!(
             err("[layout]\nindent = 9\n"),
-            "wffmt.toml:2:10: `indent` must be a number of spaces from 1 to 8, not 9"
+            "wffmt.toml:2:10: `indent` must be a number of spaces from 1 to 8, or \"auto\", not 9"
         );
         assert_eq!(
             err("[layout]\nindent = 0\n"),
-            "wffmt.toml:2:10: `indent` must be a number of spaces from 1 to 8, not 0"
+            "wffmt.toml:2:10: `indent` must be a number of spaces from 1 to 8, or \"auto\", not 0"
         );
         assert_eq!(
             err("[layout]\nsequence-indent = \"deep\"\n"),
-            "wffmt.toml:2:19: unknown variant `deep`, expected `indented` or `indentless`"
+            "wffmt.toml:2:19: unknown variant `deep`, expected one of `indented`, `indentless`, `auto`"
         );
         assert_eq!(
             err("[layout]\nline-ending = \"cr\"\n"),
@@ -767,11 +807,11 @@ ignore = ["my-org/*", "actions/checkout"]
         );
         assert_eq!(
             err("[layout]\nindent = 2.0\n"),
-            "wffmt.toml:2:10: `indent` must be a number of spaces from 1 to 8, not 2.0"
+            "wffmt.toml:2:10: `indent` must be a number of spaces from 1 to 8, or \"auto\", not 2.0"
         );
         assert_eq!(
             err("[layout]\nindent = \"2\"\n"),
-            "wffmt.toml:2:10: `indent` must be a number of spaces from 1 to 8, not \"2\""
+            "wffmt.toml:2:10: `indent` must be a number of spaces from 1 to 8, or \"auto\", not \"2\""
         );
         assert_eq!(
             err("[permissions]\nallow-scopes = [\"Vulnerability Alerts\"]\n"),
@@ -1010,7 +1050,7 @@ ignore = ["my-org/*", "actions/checkout"]
     #[test]
     fn finder_with_a_fixed_config_and_threads() {
         let mut config = Config::default();
-        config.layout.indent = 7;
+        config.layout.indent = Indent::Spaces(7);
         let finder = ConfigFinder::with_config(config);
         std::thread::scope(|s| {
             for i in 0..4 {

@@ -12,6 +12,7 @@ pub mod docs;
 pub mod edit;
 pub mod exclude;
 pub mod finding;
+pub mod init;
 pub mod interrupt;
 pub mod kb;
 pub mod migrations;

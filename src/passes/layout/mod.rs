@@ -32,6 +32,7 @@ mod lines;
 mod nesting;
 mod regions;
 mod spacing;
+pub mod style;
 
 use super::{Context, Output, Rule};
 use crate::config::LineEnding;
@@ -93,9 +94,10 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
     }
     let flow_style = spacing::FlowStyle::detect(tree, &lines, &fixed_spacing);
     let mut edits = spacing::edits(tree, &lines, &fixed_spacing, &flow_style);
+    let (width, sequence_indent) = style::effective(tree, cfg);
     let style = indent::Style {
-        indent: cfg.indent.max(1),
-        sequence_indent: cfg.sequence_indent,
+        indent: width,
+        sequence_indent,
     };
     let targets = indent::target_columns(tree, &lines, &verbatim, &fixed_spacing, &style);
     let shifts = align::Shifts::new(&lines, &edits, text.len());
