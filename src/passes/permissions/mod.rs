@@ -185,6 +185,12 @@ impl Rule for Permissions {
         if !candidate.iter().any(|&c| c) {
             return out;
         }
+        // A job whose key line carries `# wffmt: ignore[permissions]` is left alone; it keeps
+        // its current grants, so no top-level block may take them away either.
+        let suppressed: Vec<bool> = jobs
+            .iter()
+            .map(|j| cx.suppressed(NAME, at(j.entry).0))
+            .collect();
 
         let allowed: Vec<&str> = cx
             .config
@@ -217,7 +223,8 @@ impl Rule for Permissions {
         let all_known = unknown
             .iter()
             .zip(&candidate)
-            .all(|(u, &c)| !c || u.is_empty());
+            .zip(&suppressed)
+            .all(|((u, &c), &quiet)| !c || (u.is_empty() && !quiet));
         let nl = emit::line_break(tree).to_string();
         let mut edits = Vec::new();
         let unit = jobs
@@ -240,12 +247,13 @@ impl Rule for Permissions {
                 ));
             }
         }
-        for (((job, (_, jn)), unknown), _) in jobs
+        for ((((job, (_, jn)), unknown), _), _) in jobs
             .iter()
             .zip(&all)
             .zip(&unknown)
             .zip(&candidate)
-            .filter(|(_, &c)| c)
+            .zip(&suppressed)
+            .filter(|((_, &c), &quiet)| c && !quiet)
         {
             let spot = job
                 .map
