@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark wffmt against a baseline revision of itself and against its peers, in one run.
 
-    python3 bench/compare.py [--baseline REV] [--sizes 1,10] [--runs 3] [--corpus DIR]
+    python3 bench/compare.py [--baseline REV] [--sizes 1,10] [--runs 3] [--corpus DIR] [--realtime]
 
 What it does, all from scratch unless already done in the work directory (default
 `target/bench`, reused between runs):
@@ -19,8 +19,9 @@ What it does, all from scratch unless already done in the work directory (defaul
 5. Compares the output (`--format json`, diff mode) of both binaries on the 1x tree for every
    rule both know, file by file, and prints what differs (details in the work directory).
 
-Numbers from a busy machine are noise: check `uptime` first. Exit status 0 unless something
-could not be built or run.
+Numbers from a busy machine are noise: check `uptime` first, or pass `--realtime` (as root) to
+run each measured command ahead of everything else. Exit status 0 unless something could not
+be built or run.
 """
 
 import argparse
@@ -247,11 +248,23 @@ class Case:
         return max(self.rss)
 
 
-def run_cases(cases, runs, env):
+def realtime_prefix(wanted):
+    """`chrt -f 10` when --realtime is asked for and allowed: each measured command then runs
+    before anything else on the machine, so other people's builds do not distort wall times
+    (they wait for the few seconds each command takes)."""
+    if not wanted:
+        return []
+    if shutil.which("chrt") is None or os.geteuid() != 0:
+        say("--realtime: needs chrt and root; measuring at normal priority")
+        return []
+    return ["chrt", "-f", "10"]
+
+
+def run_cases(cases, runs, env, prefix):
     for n in range(runs):
         say(f"  round {n + 1}/{runs} ({len(cases)} commands)")
         for case in cases:
-            wall, rss, code = measure(case.argv, case.cwd, env)
+            wall, rss, code = measure(prefix + case.argv, case.cwd, env)
             case.walls.append(wall)
             case.rss.append(rss)
             case.codes.add(code)
@@ -336,6 +349,9 @@ def main():
     parser.add_argument("--work", type=Path, default=HERE / "target" / "bench",
                         help="where trees, builds and peers are kept (default target/bench)")
     parser.add_argument("--no-peers", action="store_true", help="leave the peers out")
+    parser.add_argument("--realtime", action="store_true",
+                        help="run each measured command with chrt -f 10 (root): stable wall "
+                             "times on a busy machine")
     parser.add_argument("--no-output-check", action="store_true",
                         help="skip comparing the two binaries' outputs")
     args = parser.parse_args()
@@ -402,12 +418,13 @@ def main():
             if argv:
                 peer_cases.append(Case(label, smallest, 0, argv, tree, nbytes, "peer"))
     say(f"timing ({args.runs} runs each, best kept)")
-    run_cases(cases + peer_cases, args.runs, env)
+    run_cases(cases + peer_cases, args.runs, env, realtime_prefix(args.realtime))
 
     by_key = {(c.who, c.label, c.size, c.jobs): c for c in cases}
     say("")
     say(f"wffmt: this checkout vs baseline {base_commit[:12]}; --check --offline, best of "
-        f"{args.runs}; memory is the peak resident set")
+        f"{args.runs}{' at real-time priority' if args.realtime else ''}; memory is the peak "
+        f"resident set")
     say(f"trees: " + ", ".join(f"{s}x = {trees[s][1]} files, {trees[s][2] / 1e6:.1f} MB"
                                for s in sizes))
     header = (f"{'mode':<24}{'tree':>5}{'-j':>3} | {'new s':>7} {'MB/s':>7} {'MiB':>6} | "
