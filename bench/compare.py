@@ -331,7 +331,9 @@ def compare_outputs(base_bin, new_bin, rules, tree, env, out_dir):
             parts = [f"{len(v)} files differ in {k}" for k, v in differ.items() if v]
             if "unreadable" in old or "unreadable" in new:
                 parts.append("a binary printed no JSON")
-            lines.append(f"  {select}: {'; '.join(parts)} (details: {out_dir / (name + '.txt')})")
+            details = out_dir / (name + ".txt")
+            shown = details.relative_to(HERE) if details.is_relative_to(HERE) else details
+            lines.append(f"  {select}: {'; '.join(parts)} (details: {shown})")
     return lines
 
 

@@ -3,13 +3,11 @@
 //! ```sh
 //! cargo build --release && cargo run --release --example bench [-- CORPUS_DIR]
 //! ```
-//! CORPUS_DIR defaults to `../shared/corpus`. It reports:
-//! 1. parse + print throughput of the CST on one core (MB/s), over every workflow file;
-//! 2. the whole `wffmt --check` pipeline over the corpus laid out as repositories
-//!    (`<owner>__<repo>/<original path>`), wall time and MB/s with `-j 1` and with all cores.
+//! CORPUS_DIR defaults to `../shared/corpus`. It reports the parse + print throughput of the CST
+//! on one core (MB/s), over every workflow file. Whole runs, against a baseline revision and
+//! the peers, are timed by `python3 bench/compare.py`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Instant;
 
 fn main() {
@@ -67,71 +65,4 @@ fn main() {
         rounds,
         secs
     );
-
-    // 2. The whole pipeline over a repository-shaped tree.
-    let tree_dir = std::env::temp_dir().join(format!("wffmt-bench-{}", std::process::id()));
-    for (stored, repo, original) in &files {
-        let dest = tree_dir.join(repo.replace('/', "__")).join(original);
-        if let Some(parent) = dest.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let _ = std::fs::copy(stored, &dest);
-    }
-    let exe = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent()?.parent().map(|d| d.join("wffmt")))
-        .filter(|p| p.exists());
-    let Some(exe) = exe else {
-        eprintln!("build the binary first: cargo build --release");
-        std::process::exit(2);
-    };
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let mut timings = Vec::new();
-    for (label, select) in [
-        ("all default rules", None),
-        ("layout,quote-patterns", Some("layout,quote-patterns")),
-    ] {
-        for jobs in [1, cores] {
-            let best = (0..3)
-                .map(|_| {
-                    let mut cmd = Command::new(&exe);
-                    cmd.arg("--check")
-                        .arg("-j")
-                        .arg(jobs.to_string())
-                        .arg("--offline")
-                        .arg(&tree_dir)
-                        .stdout(Stdio::null())
-                        .stderr(Stdio::null());
-                    if let Some(s) = select {
-                        cmd.arg("--select").arg(s);
-                    }
-                    let t = Instant::now();
-                    let _ = cmd.status();
-                    t.elapsed().as_secs_f64()
-                })
-                .fold(f64::MAX, f64::min);
-            println!(
-                "wffmt --check ({label}) -j {jobs}: {:.3} s, {:.1} MB/s",
-                best,
-                bytes as f64 / 1e6 / best
-            );
-            timings.push((label, jobs, best));
-        }
-    }
-    for label in ["all default rules", "layout,quote-patterns"] {
-        let one = timings
-            .iter()
-            .find(|t| t.0 == label && t.1 == 1)
-            .map(|t| t.2);
-        let all = timings
-            .iter()
-            .find(|t| t.0 == label && t.1 == cores)
-            .map(|t| t.2);
-        if let (Some(one), Some(all)) = (one, all) {
-            println!("speed-up ({label}) -j {cores} vs -j 1: {:.2}x", one / all);
-        }
-    }
-    let _ = std::fs::remove_dir_all(&tree_dir);
 }
