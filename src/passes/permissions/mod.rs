@@ -25,6 +25,7 @@
 //! cannot prove.
 
 pub mod checkout;
+pub mod condition;
 pub mod emit;
 pub mod needs;
 pub mod remote;

@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use super::checkout::{Checkout, Checkouts, Location};
+use super::condition::evaluate;
 use super::remote::{self, Fetched};
 use super::repo::{repo_identity, repo_root};
 use crate::kb::{self, KnowledgeBase, Level, Need, RunContext, Scopes, StepContext};
@@ -311,6 +312,13 @@ impl Walk<'_> {
         out: &mut JobNeeds,
     ) {
         let t = step.tree;
+        // In a composite action, a step whose `if:` the call's inputs make false never runs.
+        if scope.parent.is_some() {
+            let condition = step.get("if").and_then(|c| t.scalar_value(c));
+            if condition.is_some_and(|c| evaluate(&c, scope.inputs) == Some(false)) {
+                return;
+            }
+        }
         let label = match scope.parent {
             Some(p) => format!("{p}, its {}", step_label(step)),
             None => step_label(step),
