@@ -277,6 +277,28 @@ fn a_symlinked_workflow_is_processed_once() {
 }
 
 #[test]
+fn a_tree_named_twice_through_a_linked_directory_is_processed_once() {
+    let (_d, root) = repo(&[
+        ("real/.github/workflows/ci.yml", DIRTY.as_bytes()),
+        ("real/.github/workflows/other.yml", DIRTY.as_bytes()),
+    ]);
+    std::os::unix::fs::symlink("real", root.join("alias")).unwrap();
+    std::os::unix::fs::symlink("ci.yml", root.join("real/.github/workflows/link.yml")).unwrap();
+    for args in [
+        &["real", "alias"][..],
+        &["alias", "real/.github/workflows/ci.yml", "real"],
+    ] {
+        let out = wffmt(&root, args);
+        assert_eq!(
+            stdout(&out).matches("--- a/").count(),
+            2,
+            "{args:?}: {}",
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
 fn a_configuration_error_is_reported_once_at_its_place() {
     let (_d, root) = repo(&[
         (".github/workflows/a.yml", CLEAN.as_bytes()),
