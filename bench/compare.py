@@ -210,6 +210,22 @@ def zizmor_inputs(peers, tree):
     return files
 
 
+def prettier_fixed_point(prettier, wffmt, tree, work, env):
+    """How many files `wffmt --check --select layout` would change in a copy of `tree` that
+    prettier (defaults) has formatted: prettier's output must be a fixed point of layout."""
+    formatted = work / "prettier-formatted"
+    shutil.rmtree(formatted, ignore_errors=True)
+    shutil.copytree(tree, formatted)
+    subprocess.run([*prettier, "--write", "--no-config", "--no-editorconfig", "--log-level",
+                    "silent", "**/*.{yml,yaml}", "**/.github/**/*.{yml,yaml}"],
+                   cwd=formatted, env=env, capture_output=True)
+    proc = subprocess.run([str(wffmt), "--check", "--select", "layout", "--color", "never", "."],
+                          cwd=formatted, env=env, capture_output=True, text=True)
+    changed = sum(1 for line in proc.stdout.splitlines() if line.startswith("+++ "))
+    files = sum(1 for p in formatted.rglob("*") if p.is_file())
+    return changed, files
+
+
 def version_of(argv):
     proc = subprocess.run([*argv, "--version"], capture_output=True, text=True)
     return (proc.stdout.strip() or proc.stderr.strip()).splitlines()[0] if proc.returncode == 0 else "?"
@@ -478,6 +494,11 @@ def main():
         n, b = get("new", every, size, 2), get("base", every, size, 2)
         say(f"  peak memory, every rule, -j 2, {size}x: {n.peak:.0f} MiB (baseline {b.peak:.0f} MiB)")
 
+    if peers.get("prettier"):
+        changed, files = prettier_fixed_point(peers["prettier"], new_bin, trees[smallest][0],
+                                              work, env)
+        say(f"  prettier-formatted files that layout would change: {changed} of {files} "
+            f"(goal: 0)")
     say(f"  load average at the end: {os.getloadavg()[0]:.2f}")
 
     if not args.no_output_check:

@@ -7,7 +7,9 @@
 //! Inputs, written to a temporary directory:
 //! - workflows of 5 MB and 50 MB: many jobs with matrices (single- and multi-line flow
 //!   collections), steps with `with:` maps, `run: |` scripts, comments, all indented by 4 so
-//!   that every line is re-indented;
+//!   that every line is re-indented (the worst case: every line changes, and the multi-line
+//!   flow collections are verified by reading both texts with yaml-rust2);
+//! - the same 50 MB workflow already formatted (what `--check` meets in CI);
 //! - `- - - … x` on one line with 50,000 and 200,000 dashes (nested block sequences).
 //!
 //! For each it prints wall time, MB/s and the peak resident memory of the `wffmt` process (as a
@@ -33,9 +35,10 @@ fn main() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     // Streamed to disk: a child started while this process held the texts would count them in
     // its own peak memory until it execs.
-    let inputs: [(&str, Generator); 4] = [
-        ("workflow, 5 MB", |w| workflow(w, 5_000_000)),
-        ("workflow, 50 MB", |w| workflow(w, 50_000_000)),
+    let inputs: [(&str, Generator); 5] = [
+        ("workflow, 5 MB", |w| workflow(w, 5_000_000, false)),
+        ("workflow, 50 MB", |w| workflow(w, 50_000_000, false)),
+        ("formatted, 50 MB", |w| workflow(w, 50_000_000, true)),
         ("50,000 dashes", |w| dashes(w, 50_000)),
         ("200,000 dashes", |w| dashes(w, 200_000)),
     ];
@@ -130,9 +133,15 @@ impl Write for Counter {
     }
 }
 
-/// A workflow of about `size` bytes, indented by 4 spaces.
-fn workflow(out: &mut dyn Write, size: usize) -> std::io::Result<()> {
+/// A workflow of about `size` bytes: indented by 4 spaces with multi-line flow collections, or
+/// as wffmt (and prettier) format it.
+fn workflow(out: &mut dyn Write, size: usize, formatted: bool) -> std::io::Result<()> {
     let head = "name: generated\non:\n    push:\n        branches: [ main ]\njobs:\n";
+    let head = if formatted {
+        head.replace("    ", "  ").replace("[ main ]", "[main]")
+    } else {
+        head.to_string()
+    };
     out.write_all(head.as_bytes())?;
     let mut written = head.len();
     let mut job = String::new();
@@ -171,11 +180,36 @@ fn workflow(out: &mut dyn Write, size: usize) -> std::io::Result<()> {
                   --target ${{{{ matrix.target }}}}
 "#
         );
+        if formatted {
+            job = formatted_job(&job);
+        }
         out.write_all(job.as_bytes())?;
         written += job.len();
         i += 1;
     }
     Ok(())
+}
+
+/// The job as `layout` formats it: 2 spaces per level, flow collections on one line.
+fn formatted_job(job: &str) -> String {
+    let mut out = String::with_capacity(job.len());
+    for line in job.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let text = line.trim_start();
+        // The continuation of the `os:` list joins its first line.
+        if text.starts_with("macos-latest ]") {
+            out.pop();
+            out.push_str(" macos-latest]\n");
+            continue;
+        }
+        let text = text.replace("[ ubuntu-latest,", "[ubuntu-latest,");
+        let text = text.replace("darwin,     os", "darwin, os");
+        // 4 spaces per level become 2; the 2 after a `- ` stay.
+        out.push_str(&" ".repeat(indent / 4 * 2 + indent % 4));
+        out.push_str(&text);
+        out.push('\n');
+    }
+    out
 }
 
 /// `- - - … x`: `n` nested block sequences on one line.
