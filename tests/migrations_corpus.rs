@@ -481,7 +481,9 @@ fn scan_commands(text: &str) -> Vec<Occurrence> {
                 let mut from = 0;
                 while let Some(i) = lower[from..].find(&needle) {
                     let at = from + i + needle.len();
-                    if matches!(lower.as_bytes().get(at), Some(b' ' | b':')) {
+                    // The command's name ends at a blank, `::`, or a quote that splits the word.
+                    let after = lower.as_bytes().get(at);
+                    if matches!(after, Some(b' ' | b'\t' | b':' | b'"' | b'\'')) {
                         out.push(Occurrence {
                             what: format!("`::{name}` in a script"),
                             needles: vec![format!("`::{name}`")],
@@ -502,6 +504,6 @@ fn deprecated_commands_on_the_shared_corpus() {
 
 #[test]
 fn the_command_scan_finds_what_it_looks_for() {
-    let text = "jobs:\n  a:\n    steps:\n      - run: |\n          echo \"::set-output name=a::1\"\n          echo ::ADD-PATH::/x\n          echo ::set-output-x\n";
-    assert_eq!(scan_commands(text).len(), 2);
+    let text = "jobs:\n  a:\n    steps:\n      - run: |\n          echo \"::set-output name=a::1\"\n          echo ::ADD-PATH::/x\n          echo ::set-output-x\n          echo \"::set-env\" \"name=a::1\"\n";
+    assert_eq!(scan_commands(text).len(), 3);
 }

@@ -25,6 +25,9 @@ use yaml_rust2::{Yaml, YamlLoader};
 struct Effects {
     values: BTreeMap<(String, String), String>,
     path: Vec<String>,
+    /// The script's exit status and standard error: a rewrite must not make the step fail.
+    status: Option<i32>,
+    stderr: String,
 }
 
 /// The runner's parsing of one output line as a command.
@@ -194,7 +197,11 @@ fn execute(script: &str, shell: &str) -> Effects {
         cmd.env(var, &p);
     }
     let out = cmd.output().expect("the shell runs");
-    let mut effects = Effects::default();
+    let mut effects = Effects {
+        status: out.status.code(),
+        stderr: String::from_utf8_lossy(&out.stderr).replace(&*dir.path().to_string_lossy(), "DIR"),
+        ..Effects::default()
+    };
     for stream in [&out.stdout, &out.stderr] {
         for line in String::from_utf8_lossy(stream).lines() {
             parse_command_line(line, &mut effects);
@@ -334,6 +341,12 @@ fn migrated_scripts_set_the_same_outputs_state_env_and_path() {
             executed += 1;
             let a = execute(&substitute_expressions(&before), &shell);
             let b = execute(&substitute_expressions(&after), &shell);
+            if (a.status, &a.stderr) != (b.status, &b.stderr) {
+                failures.push(format!(
+                    "{case} {place}: exit status {:?} != {:?}, standard error {:?} != {:?}\n--- new\n{after}",
+                    a.status, b.status, a.stderr, b.stderr
+                ));
+            }
             if a.path != b.path {
                 failures.push(format!("{case} {place}: PATH {:?} != {:?}", a.path, b.path));
             }

@@ -285,7 +285,8 @@ fn echo(script: &str, cmd: &Command, at: usize, is_sh: bool, extra: &[String]) -
     outcome
 }
 
-/// The raw offset where the prefix ends, and the facts of what follows it.
+/// The raw offset just after the prefix's last character (a quote that closes there stays
+/// outside), and the facts of what follows it.
 fn raw_end_of_prefix(
     script: &str,
     cmd: &Command,
@@ -293,13 +294,18 @@ fn raw_end_of_prefix(
     words: &[Word],
     prefix_len: usize,
 ) -> Option<(usize, ValueFacts)> {
+    let last = prefix_len.checked_sub(1)?;
+    let mut end = None;
     let mut consumed = 0;
     for (k, w) in words.iter().enumerate() {
         let span = &cmd.word_spans[first + k];
-        let sep = usize::from(k > 0);
-        if consumed + sep + w.printed.len() >= prefix_len {
-            let inside = prefix_len - consumed - sep;
-            let raw = *w.raw_of.get(inside)?;
+        let start = consumed + usize::from(k > 0);
+        let word_end = start + w.printed.len();
+        if end.is_none() && (start..word_end).contains(&last) {
+            end = Some(span.start + *w.raw_of.get(last - start)? + 1);
+        }
+        if word_end >= prefix_len {
+            let raw = *w.raw_of.get(prefix_len - start)?;
             let mut facts = ValueFacts::default();
             // Facts of the rest: this word's expansions after the prefix, and later words'.
             let rest_raw = &script[span.start + raw..span.end];
@@ -310,9 +316,9 @@ fn raw_end_of_prefix(
                     .multi_line
                     .extend(later.facts.multi_line.iter().cloned());
             }
-            return Some((span.start + raw, facts));
+            return Some((end?, facts));
         }
-        consumed += sep + w.printed.len();
+        consumed = word_end;
     }
     None
 }
@@ -386,6 +392,12 @@ fn build(
 ) -> Outcome {
     let file = &prefix.row.file;
     let target = format!(" >> \"${file}\"");
+    // Quotes that open or close inside the prefix (`echo ::set-output name=k::"a b"`,
+    // `echo "::set-output name=k::"`) stay, so that the rest of the word keeps its quoting.
+    let quotes: String = script[prefix_range.clone()]
+        .chars()
+        .filter(|c| matches!(c, '\'' | '"'))
+        .collect();
     let mut reasons = Vec::new();
     let multi = !facts.multi_line.is_empty();
     if multi {
@@ -413,14 +425,14 @@ fn build(
                 cmd.span.start,
                 format!("{{ echo \"{}<<{delimiter}\"; ", prefix.key),
             ),
-            Edit::delete(prefix_range),
+            Edit::replace(prefix_range, quotes),
             Edit::insert(cmd.span.end, format!("; echo \"{delimiter}\"; }}{target}")),
         ]
     } else {
         let replacement = if prefix.row.is_path() {
-            String::new()
+            quotes
         } else {
-            format!("{}=", prefix.key)
+            format!("{}={quotes}", prefix.key)
         };
         vec![
             Edit::replace(prefix_range, replacement),
@@ -496,6 +508,15 @@ mod tests {
         assert_eq!(
             run("echo \"::set-output name=sha::${{ github.sha }}\" && ls"),
             "SAFE echo \"sha=${{ github.sha }}\" >> \"$GITHUB_OUTPUT\" && ls"
+        );
+        // Quotes that open or close inside the command's name stay.
+        assert_eq!(
+            run("echo ::set-output name=w::\"a b\""),
+            "SAFE echo w=\"a b\" >> \"$GITHUB_OUTPUT\""
+        );
+        assert_eq!(
+            run("echo \"::set-output name=e::\""),
+            "SAFE echo \"e=\" >> \"$GITHUB_OUTPUT\""
         );
         assert_eq!(
             run("printf '::set-output name=v::1.0\\n'"),

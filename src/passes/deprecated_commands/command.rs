@@ -71,7 +71,12 @@ pub fn occurrences(script: &str) -> Vec<(usize, &'static CommandRow)> {
         while let Some(i) = lower[from..].find(&needle) {
             let at = from + i;
             let after = lower.as_bytes().get(at + needle.len());
-            if matches!(after, None | Some(b' ' | b':' | b'\t')) {
+            // The name ends at a blank or `::`, or where a quote or a backslash splits the word
+            // the shell prints (`echo "::set-output" "name=k::v"`).
+            if matches!(
+                after,
+                None | Some(b' ' | b':' | b'\t' | b'"' | b'\'' | b'\\')
+            ) {
                 out.push((at, c));
             }
             from = at + needle.len();
@@ -191,11 +196,11 @@ mod tests {
 
     #[test]
     fn finds_occurrences() {
-        let s = "echo ::set-output name=a::1\necho '::ADD-PATH::x'\necho ::set-output-x\n";
+        let s = "echo ::set-output name=a::1\necho '::ADD-PATH::x'\necho ::set-output-x\necho \"::save-state\" \"name=a::1\"\n";
         let found: Vec<&str> = occurrences(s)
             .iter()
             .map(|(_, c)| c.name.as_str())
             .collect();
-        assert_eq!(found, ["set-output", "add-path"]);
+        assert_eq!(found, ["set-output", "add-path", "save-state"]);
     }
 }
