@@ -390,3 +390,84 @@ fn an_unreachable_server_is_exit_code_3() {
         "{all}"
     );
 }
+
+/// A hostile (or careless) action repository whose composite actions each call the next one
+/// ten times, eight levels deep: 10^8 calls if every one were read. The job ends undecided
+/// with the reason, in bounded time, and the other job of the workflow is still decided.
+#[test]
+fn a_wide_tree_of_composite_actions_is_cut_short() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("srv");
+    for i in 0..=8 {
+        let body = if i < 8 {
+            let mut b = format!("name: W{i}\nruns:\n  using: composite\n  steps:\n");
+            for _ in 0..10 {
+                b.push_str(&format!("    - uses: acme/w{}@v1\n", i + 1));
+            }
+            b
+        } else {
+            "name: Leaf\nruns:\n  using: composite\n  steps:\n    - run: echo leaf\n      shell: bash\n"
+                .to_string()
+        };
+        tagged(&base, &format!("w{i}"), &[("action.yml", &body)]);
+    }
+    let srv = Server { _tmp: tmp, base };
+    let repo = tempfile::tempdir().unwrap();
+    write(
+        repo.path(),
+        ".github/workflows/ci.yml",
+        "on: push
+jobs:
+  wide:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: acme/w0@v1
+  plain:
+    runs-on: ubuntu-latest
+    steps:
+      - run: gh release create v1
+        env:
+          GH_TOKEN: ${{ github.token }}
+",
+    );
+    // Output goes to a file, not a pipe: a run that prints a lot must not stall on a full pipe.
+    let (log, err_log) = (repo.path().join("out.log"), repo.path().join("err.log"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wffmt"))
+        .args(["--select", "permissions", ".github/workflows/ci.yml"])
+        .current_dir(repo.path())
+        .env("NO_COLOR", "1")
+        .env(
+            "GITHUB_SERVER_URL",
+            format!("file://{}", srv.base.display()),
+        )
+        .env("WFFMT_CACHE_DIR", repo.path().join(".cache"))
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::fs::File::create(&err_log).unwrap())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("wffmt still reads the composite actions after a minute");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let all = std::fs::read_to_string(&log).unwrap() + &std::fs::read_to_string(&err_log).unwrap();
+    assert_eq!(status.code(), Some(0), "{all}");
+    // Each reason once: the action met too deep in a thousand places is one warning.
+    assert_eq!(all.matches("warning[permissions]").count(), 2, "{all}");
+    assert!(
+        all.contains("job `wide`: cannot tell its permissions"),
+        "{all}"
+    );
+    assert!(all.contains("more than"), "{all}");
+    assert!(all.contains("contents: write"), "{all}");
+}

@@ -23,6 +23,9 @@ use crate::syntax::{parse, NodeId, NodeKind, SyntaxTree};
 
 /// How deep local actions and reusable workflows are followed.
 const MAX_DEPTH: usize = 8;
+/// How many local actions, remote actions and called workflows one job may reach in all. Depth alone does not bound the
+/// walk: composite actions that each call the next one ten times, eight deep, are 10^8 reads.
+const MAX_CALLS: usize = 1_000;
 
 /// One need, tied to the step that causes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,8 +79,16 @@ impl JobNeeds {
         }
     }
 
+    /// Records why the job cannot be decided. A reason already given (the same action used
+    /// again further down) is said once, at its first place.
+    fn add_unknown(&mut self, unknown: Unknown) {
+        if !self.unknown.iter().any(|u| u.why == unknown.why) {
+            self.unknown.push(unknown);
+        }
+    }
+
     fn unknown(&mut self, origin: &str, why: impl Into<String>) {
-        self.unknown.push(Unknown {
+        self.add_unknown(Unknown {
             origin: origin.to_string(),
             why: why.into(),
             undescribed: None,
@@ -86,7 +97,7 @@ impl JobNeeds {
     }
 
     fn undescribed(&mut self, origin: &str, why: String, action: &str) {
-        self.unknown.push(Unknown {
+        self.add_unknown(Unknown {
             origin: origin.to_string(),
             why,
             undescribed: Some(action.to_ascii_lowercase()),
@@ -103,7 +114,7 @@ impl JobNeeds {
         } else {
             format!("wffmt does not know what `{name}` needs and cannot read {what}: {why}")
         };
-        self.unknown.push(Unknown {
+        self.add_unknown(Unknown {
             origin: origin.to_string(),
             why,
             undescribed: (!network).then(|| name.to_ascii_lowercase()),
@@ -226,6 +237,7 @@ pub fn workflow_needs(wf: &Workflow, repo: &Repo) -> Vec<(String, JobNeeds)> {
                 repo,
                 events: Some(&events),
                 visiting: BTreeSet::new(),
+                calls: 0,
             };
             (job.id.clone(), walk.job(job, &wf_env, 0))
         })
@@ -239,6 +251,8 @@ struct Walk<'w> {
     events: Option<&'w [String]>,
     /// Files being read up the chain (a file that uses itself is a loop).
     visiting: BTreeSet<String>,
+    /// Actions and workflows called so far in this job, at any depth (bounded by `MAX_CALLS`).
+    calls: usize,
 }
 
 /// What a step sees besides itself.
@@ -255,6 +269,21 @@ struct StepScope<'s> {
 }
 
 impl Walk<'_> {
+    /// Counts one more action or workflow this job calls; past the budget the job is
+    /// undecided (said once) and the caller reads nothing more.
+    fn over_budget(&mut self, label: &str, out: &mut JobNeeds) -> bool {
+        self.calls += 1;
+        if self.calls == MAX_CALLS + 1 {
+            out.unknown(
+                label,
+                format!(
+                    "the job calls more than {MAX_CALLS} actions and workflows through composite actions and called workflows; wffmt stops there"
+                ),
+            );
+        }
+        self.calls > MAX_CALLS
+    }
+
     fn job(&mut self, job: &Job, wf: &WorkflowDefaults, depth: usize) -> JobNeeds {
         let mut out = JobNeeds::default();
         let t = job.tree;
@@ -547,6 +576,9 @@ impl Walk<'_> {
         checkouts: &mut Checkouts,
         out: &mut JobNeeds,
     ) {
+        if self.over_budget(call.label, out) {
+            return;
+        }
         let name = shown.split('@').next().unwrap_or(shown).to_string();
         match fetched {
             Fetched::File { text, sha, .. } => {
@@ -613,6 +645,9 @@ impl Walk<'_> {
         out: &mut JobNeeds,
     ) {
         let label = call.label;
+        if self.over_budget(label, out) {
+            return;
+        }
         let shown = if rel.is_empty() {
             "./".to_string()
         } else {
@@ -736,6 +771,9 @@ impl Walk<'_> {
     /// What a reusable workflow requests: for a local callee, the union of its jobs (their
     /// declared permissions when they have them); for a remote one, the knowledge base.
     fn callee(&mut self, target: &str, origin: &str, depth: usize, out: &mut JobNeeds) {
+        if self.over_budget(origin, out) {
+            return;
+        }
         if let Some(path) = target
             .strip_prefix("./")
             .or_else(|| target.strip_prefix("$/"))
