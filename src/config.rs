@@ -549,6 +549,17 @@ pub struct ConfigFinder {
     nearest: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
     /// Configuration file -> its parsed contents (or why it could not be parsed).
     loaded: Mutex<HashMap<PathBuf, Result<Arc<Config>, ConfigError>>>,
+    /// Directory -> what it holds that the lookup asks about, each directory asked once.
+    markers: Mutex<HashMap<PathBuf, DirMarkers>>,
+}
+
+/// What one directory holds that the configuration lookup needs.
+#[derive(Clone, Debug)]
+struct DirMarkers {
+    /// A `.git` entry (directory or file): the directory is a repository's root.
+    repository_root: bool,
+    /// Its configuration file, if any.
+    config_file: Option<PathBuf>,
 }
 
 impl Default for ConfigFinder {
@@ -574,6 +585,7 @@ impl ConfigFinder {
             user_file: None,
             nearest: Mutex::new(HashMap::new()),
             loaded: Mutex::new(HashMap::new()),
+            markers: Mutex::new(HashMap::new()),
         }
     }
 
@@ -622,10 +634,7 @@ impl ConfigFinder {
         let mut found = None;
         for ancestor in dir.ancestors() {
             visited.push(ancestor.to_path_buf());
-            found = CONFIG_FILE_NAMES
-                .iter()
-                .map(|name| ancestor.join(name))
-                .find(|candidate| candidate.is_file());
+            found = self.markers(ancestor).config_file;
             if found.is_some() || ancestor == boundary {
                 break;
             }
@@ -642,10 +651,7 @@ impl ConfigFinder {
     /// repository holding `dir` (the directory with `.git`, a directory or, in a worktree or a
     /// submodule, a file), else the current directory when `dir` is below it, else `dir` itself.
     fn boundary<'a>(&self, dir: &'a Path) -> &'a Path {
-        if let Some(root) = dir
-            .ancestors()
-            .find(|a| std::fs::symlink_metadata(a.join(".git")).is_ok())
-        {
+        if let Some(root) = dir.ancestors().find(|a| self.markers(a).repository_root) {
             return root;
         }
         match dir.strip_prefix(&self.cwd) {
@@ -655,6 +661,23 @@ impl ConfigFinder {
             }
             Err(_) => dir,
         }
+    }
+
+    /// The markers of `dir`, looked at on disk the first time it is asked about (the parents
+    /// of a tree's directories are asked about once, not once per directory below them).
+    fn markers(&self, dir: &Path) -> DirMarkers {
+        if let Some(known) = lock(&self.markers).get(dir) {
+            return known.clone();
+        }
+        let found = DirMarkers {
+            repository_root: std::fs::symlink_metadata(dir.join(".git")).is_ok(),
+            config_file: CONFIG_FILE_NAMES
+                .iter()
+                .map(|name| dir.join(name))
+                .find(|candidate| candidate.is_file()),
+        };
+        lock(&self.markers).insert(dir.to_path_buf(), found.clone());
+        found
     }
 
     fn load_cached(&self, path: &Path) -> Result<Arc<Config>, ConfigError> {

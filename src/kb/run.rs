@@ -177,6 +177,9 @@ pub struct GraphqlTable {
 #[derive(Debug, Clone, Default)]
 pub struct CommandTable {
     rules: Vec<CommandRule>,
+    /// Program name → (rule, pattern) indexes of the patterns that start with it, in table
+    /// order: a command is matched against its program's patterns only.
+    by_program: HashMap<String, Vec<(usize, usize)>>,
     graphql: GraphqlTable,
     errors: Vec<String>,
 }
@@ -282,8 +285,17 @@ impl CommandTable {
                 }
             }
         }
+        let mut by_program: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (r, rule) in rules.iter().enumerate() {
+            for (p, pat) in rule.patterns.iter().enumerate() {
+                if let Some(program) = pat.first() {
+                    by_program.entry(program.clone()).or_default().push((r, p));
+                }
+            }
+        }
         Ok(CommandTable {
             rules,
+            by_program,
             graphql,
             errors: Vec::new(),
         })
@@ -298,6 +310,7 @@ impl CommandTable {
                 // A broken data file is a bug the unit tests catch; report, do not panic.
                 Err(e) => CommandTable {
                     rules: Vec::new(),
+                    by_program: HashMap::new(),
                     graphql: GraphqlTable::default(),
                     errors: vec![e],
                 },
@@ -935,17 +948,18 @@ impl<'a> Cx<'a> {
             |pat: &Vec<String>| -> usize { pat.iter().map(|w| if w == "*" { 1 } else { 2 }).sum() };
         let mut best: Vec<(&CommandRule, &Vec<String>)> = Vec::new();
         let mut best_score = 0usize;
-        for rule in &table.rules {
-            for pat in &rule.patterns {
-                if pattern_matches(pat, rule.anywhere, program, &pos) {
-                    let sc = score(pat);
-                    if sc > best_score {
-                        best.clear();
-                        best_score = sc;
-                    }
-                    if sc == best_score {
-                        best.push((rule, pat));
-                    }
+        let candidates = table.by_program.get(program).map_or(&[][..], Vec::as_slice);
+        for &(r, p) in candidates {
+            let rule = &table.rules[r];
+            let pat = &rule.patterns[p];
+            if pattern_matches(pat, rule.anywhere, program, &pos) {
+                let sc = score(pat);
+                if sc > best_score {
+                    best.clear();
+                    best_score = sc;
+                }
+                if sc == best_score {
+                    best.push((rule, pat));
                 }
             }
         }

@@ -57,6 +57,8 @@ pub struct Permissions {
     /// Reads actions and reusable workflows of other repositories at the commit a workflow
     /// uses (`None`: the knowledge base only).
     pub session: Option<Arc<Session>>,
+    /// Local actions read so far in this run.
+    pub local_actions: needs::LocalActions,
 }
 
 impl Rule for Permissions {
@@ -99,7 +101,9 @@ impl Rule for Permissions {
                 return out;
             }
         };
-        let repo = Repo::of_file(cx.file, &kb).with_session(self.session.as_deref());
+        let repo = Repo::of_file(cx.file, &kb)
+            .with_session(self.session.as_deref())
+            .with_local_actions(&self.local_actions);
         let jobs = wf.jobs();
         // Only a real workflow: triggers and at least one job.
         if jobs.is_empty() || wf.on().is_none() {

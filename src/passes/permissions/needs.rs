@@ -9,8 +9,9 @@
 //! recursively for a local callee, from the knowledge base for a remote one. Anything that
 //! cannot be told makes the job *unknown*, with the reason.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use super::checkout::{Checkout, Checkouts, Location};
 use super::condition::evaluate;
@@ -23,8 +24,9 @@ use crate::syntax::{parse, NodeId, NodeKind, SyntaxTree};
 
 /// How deep local actions and reusable workflows are followed.
 const MAX_DEPTH: usize = 8;
-/// How many local actions, remote actions and called workflows one job may reach in all. Depth alone does not bound the
-/// walk: composite actions that each call the next one ten times, eight deep, are 10^8 reads.
+/// How many local actions, remote actions and called workflows one job may reach in all.
+/// Depth alone does not bound the walk: composite actions that each call the next one ten
+/// times, eight deep, are 10^8 reads.
 const MAX_CALLS: usize = 1_000;
 
 /// One need, tied to the step that causes it.
@@ -133,6 +135,31 @@ pub struct Repo<'a> {
     /// Reads actions and workflows of other repositories; without it they are only looked
     /// up in the knowledge base.
     pub session: Option<&'a Session>,
+    /// The run's local `action.yml` files, each read and parsed once.
+    pub local_actions: Option<&'a LocalActions>,
+}
+
+/// Local action metadata files read during a run, by path: a composite action used by many
+/// jobs and workflows is read and parsed once (`None`: it could not be read).
+#[derive(Default)]
+pub struct LocalActions(Mutex<HashMap<PathBuf, Option<Arc<SyntaxTree>>>>);
+
+impl LocalActions {
+    fn get(&self, file: &Path) -> Option<Arc<SyntaxTree>> {
+        if let Some(known) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(file) {
+            return known.clone();
+        }
+        // Read outside the lock; two threads reading the same file at once both parse it.
+        let tree = std::fs::read_to_string(file)
+            .ok()
+            .map(|text| Arc::new(parse(&text)));
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(file.to_path_buf())
+            .or_insert(tree)
+            .clone()
+    }
 }
 
 impl<'a> Repo<'a> {
@@ -144,6 +171,15 @@ impl<'a> Repo<'a> {
             root,
             kb,
             session: None,
+            local_actions: None,
+        }
+    }
+
+    /// The same, reading local actions through the run's `cache`.
+    pub fn with_local_actions(self, cache: &'a LocalActions) -> Repo<'a> {
+        Repo {
+            local_actions: Some(cache),
+            ..self
         }
     }
 
@@ -592,7 +628,7 @@ impl Walk<'_> {
                     return;
                 }
                 self.action_text(
-                    &text,
+                    &parse(&text),
                     shown,
                     ActionKind::Remote { name: &name },
                     call,
@@ -677,15 +713,21 @@ impl Walk<'_> {
             );
             return;
         }
-        match std::fs::read_to_string(&file) {
-            Ok(text) => {
+        let tree = match self.repo.local_actions {
+            Some(cache) => cache.get(&file),
+            None => std::fs::read_to_string(&file)
+                .ok()
+                .map(|text| Arc::new(parse(&text))),
+        };
+        match tree {
+            Some(tree) => {
                 let described_as = self_name(self.repo, rel);
                 let kind = ActionKind::Local {
                     described_as: described_as.as_deref(),
                 };
-                self.action_text(&text, &shown, kind, call, checkouts, out)
+                self.action_text(&tree, &shown, kind, call, checkouts, out)
             }
-            Err(_) => out.unknown(label, format!("{shown}/action.yml cannot be read")),
+            None => out.unknown(label, format!("{shown}/action.yml cannot be read")),
         }
         self.visiting.remove(&key);
     }
@@ -694,7 +736,7 @@ impl Walk<'_> {
     /// read step by step; a JavaScript or Docker action by its knowledge-base entry.
     fn action_text(
         &mut self,
-        text: &str,
+        tree: &SyntaxTree,
         shown: &str,
         kind: ActionKind,
         call: &Call,
@@ -702,8 +744,7 @@ impl Walk<'_> {
         out: &mut JobNeeds,
     ) {
         let label = call.label;
-        let tree = parse(text);
-        let Some(action) = ActionMeta::new(&tree) else {
+        let Some(action) = ActionMeta::new(tree) else {
             out.unknown(label, format!("{shown}/action.yml is not a mapping"));
             return;
         };
@@ -721,7 +762,7 @@ impl Walk<'_> {
         }
         if using == "composite" {
             // What each input is in this call: the caller's value, else the input's default.
-            let mut inputs = action_input_defaults(&tree, action.root);
+            let mut inputs = action_input_defaults(tree, action.root);
             for (k, v) in call.with {
                 let value = v.clone().unwrap_or_else(|| "${{ unknown }}".to_string());
                 match inputs.iter_mut().find(|(n, _)| n == k) {
@@ -758,7 +799,7 @@ impl Walk<'_> {
         }
         // A JavaScript or Docker action of this repository: it can only use the token if it
         // is given one, by an input default or by the step.
-        if action_inputs_default_to_token(&tree, action.root) || call.token_passed() {
+        if action_inputs_default_to_token(tree, action.root) || call.token_passed() {
             out.unknown(
                 label,
                 format!(
