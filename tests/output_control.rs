@@ -254,3 +254,28 @@ fn colours_per_stream() {
         .contains('\u{1b}'));
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// Workflow content quoted in a message cannot drive the terminal or the log viewer in any
+/// format: ESC and BEL from a `uses:` are printed as `\e` and `\x07`, as in the text format.
+#[test]
+fn control_characters_from_a_workflow_are_visible_in_every_format() {
+    let workflow = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: \"o/act@v1\\e[31mRED\\a\"\n";
+    let (_d, root) = repo(&[(".github/workflows/t.yml", workflow)]);
+    for format in ["text", "github", "markdown", "json", "sarif"] {
+        let out = wffmt(
+            &root,
+            &["--offline", "--skip", "permissions", "--format", format],
+        );
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            !all.contains(['\u{1b}', '\u{7}']),
+            "--format {format}: {all:?}"
+        );
+        if matches!(format, "text" | "github") {
+            assert!(
+                all.contains(r"cannot pin `o/act@v1\e[31mRED\x07`"),
+                "{format}: {all}"
+            );
+        }
+    }
+}

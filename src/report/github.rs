@@ -9,11 +9,15 @@
 //! A finding repeated for one cause is one annotation, at its first place, that names the
 //! others (GitHub shows only the first few annotations of each kind per step).
 //!
-//! Escaping follows `@actions/core`: in the message `%`, `\r` and `\n` are percent-encoded; in
-//! property values `:` and `,` are as well, since they delimit properties.
+//! Paths and messages quote workflow content and file names: their control characters are made
+//! visible first ([`terminal_safe`], as in the text format), since the runner's log viewer and a
+//! local terminal both interpret ANSI sequences. Then the workflow-command escaping of
+//! `@actions/core` applies: in the message `%`, `\r` and `\n` are percent-encoded (the message's
+//! own line breaks survive as `%0A`); in property values `:` and `,` are as well, since they
+//! delimit properties.
 
 use super::group::{group_findings, Group};
-use super::{FileReport, Mode};
+use super::{terminal_safe, FileReport, Mode};
 use crate::finding::Severity;
 
 /// How many other places of a repeated finding are named before `and N more`.
@@ -40,7 +44,7 @@ pub(super) fn render(reports: &[FileReport], mode: Mode) -> String {
                 "::{command} file={},title={}::{}\n",
                 escape_property(&report.path),
                 escape_property("wffmt"),
-                escape_data(&message)
+                escape_message(&message)
             ));
         }
     }
@@ -91,18 +95,27 @@ fn push_group(out: &mut String, group: &Group) {
     }
     out.push_str(&format!(
         "::{command} {properties}::{}\n",
-        escape_data(&message)
+        escape_message(&message)
     ));
+}
+
+/// A message: control characters made visible but its line breaks kept, then escaped.
+fn escape_message(text: &str) -> String {
+    escape_data(&terminal_safe(&text.replace("\r\n", "\n"), true))
+}
+
+/// A property value: every control character made visible (a path has no line to break), then
+/// escaped.
+fn escape_property(text: &str) -> String {
+    escape_data(&terminal_safe(text, false))
+        .replace(':', "%3A")
+        .replace(',', "%2C")
 }
 
 fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
-}
-
-fn escape_property(text: &str) -> String {
-    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]
@@ -112,6 +125,12 @@ mod tests {
     #[test]
     fn escaping() {
         assert_eq!(escape_data("50%\r\nx: a, b"), "50%25%0D%0Ax: a, b");
-        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+        // Control characters become visible: a path has no line breaks, a message keeps its own.
+        assert_eq!(escape_property("a\nb\u{1b}"), "a\\nb\\e");
+        assert_eq!(
+            escape_message("x\u{1b}[31m\u{7}\r\ny\rz%"),
+            "x\\e[31m\\x07%0Ay\\rz%25"
+        );
     }
 }

@@ -110,7 +110,7 @@ pub(super) fn render_with_version(
     };
     // Serialising plain structs of strings and numbers cannot fail; should it ever, say so in
     // valid JSON rather than panic.
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|err| {
+    let mut text = super::safe_json::to_string_pretty(&document).unwrap_or_else(|err| {
         serde_json::json!({ "error": format!("cannot serialise the report: {err}") }).to_string()
     });
     text.push('\n');

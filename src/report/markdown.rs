@@ -272,7 +272,7 @@ fn push_limited<T>(out: &mut String, items: &[T], line: impl Fn(&T) -> String) {
 /// Text shown as written: markdown punctuation backslash-escaped, `@` kept from mentioning,
 /// newlines and control characters made visible on one line.
 fn escape(text: &str) -> String {
-    let text = terminal_safe(text.trim_end(), true).replace('\n', " ");
+    let text = terminal_safe(&text.trim_end().replace("\r\n", "\n"), true).replace('\n', " ");
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {

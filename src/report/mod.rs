@@ -25,6 +25,7 @@ mod github;
 pub mod group;
 pub mod json;
 mod markdown;
+mod safe_json;
 mod sarif;
 pub mod stats;
 mod text;

@@ -225,7 +225,7 @@ pub(super) fn render_with_version(
             results,
         }],
     };
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    let mut text = super::safe_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');
     text
 }

@@ -502,3 +502,90 @@ fn colour_decisions() {
     assert!(!color_decision(Auto, false, false));
     assert!(!color_decision(Auto, true, true));
 }
+
+/// A report quoting hostile workflow content and a hostile file name everywhere text from
+/// files is printed: path, message, help, fix title, suggested diff.
+fn hostile_reports() -> Vec<FileReport> {
+    let mut finding = Finding::new(
+        "pin",
+        Severity::Warning,
+        6,
+        15,
+        "cannot pin `o/act@v1\u{1b}[31mRED\u{7}`: 100%, a: b\r\nnext line\ralone",
+    )
+    .with_help("see `\u{1b}]0;title\u{7}` \u{202e}reversed\u{9b}2J");
+    finding.suggestion = Some(Box::new(crate::finding::Suggestion {
+        applicability: Applicability::Unsafe,
+        reason: None,
+        edits: vec![],
+        diff: "-  uses: o/act@v1\u{1b}[31m\n+  uses: o/act@v2\u{1b}[31m\n".into(),
+    }));
+    vec![FileReport {
+        path: "dir\u{1b}[2J/x,y:z.yml".into(),
+        changed: true,
+        diff: None,
+        fixes: vec![FixSummary {
+            rule: "pin".into(),
+            title: "pin o/act@v1\u{1b}[31m\u{7} to a commit SHA".into(),
+            applicability: Applicability::Safe,
+        }],
+        findings: vec![finding],
+        error: None,
+    }]
+}
+
+/// Whether `text` has a character a terminal or log viewer would act on (line breaks aside).
+fn has_raw_controls(text: &str) -> bool {
+    text.chars().any(|c| c != '\n' && text::needs_escape(c))
+}
+
+#[test]
+fn github_control_characters_are_made_visible() {
+    let out = render(&hostile_reports(), &opts(Format::Github, Mode::Check));
+    assert!(!has_raw_controls(&out), "{out:?}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn markdown_control_characters_are_made_visible() {
+    let out = markdown::render_with_version(
+        &hostile_reports(),
+        Mode::Fix,
+        &RunFacts::default(),
+        "0.0.0-test",
+    );
+    assert!(!has_raw_controls(&out), "{out:?}");
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn every_format_keeps_control_characters_from_the_terminal() {
+    let reports = hostile_reports();
+    for format in [
+        Format::Text,
+        Format::Json,
+        Format::Github,
+        Format::Sarif,
+        Format::Markdown,
+    ] {
+        for mode in [Mode::Check, Mode::Fix] {
+            let options = RenderOptions {
+                verbose: true,
+                ..opts(format, mode)
+            };
+            let rendered = render_run(&reports, &options);
+            assert!(
+                !has_raw_controls(&rendered.stdout) && !has_raw_controls(&rendered.stderr),
+                "{format:?} {mode:?}: {rendered:?}"
+            );
+        }
+    }
+    // The machine formats escape without changing what the strings decode to.
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&reports, &opts(Format::Json, Mode::Check))).unwrap();
+    assert_eq!(json["files"][0]["path"], reports[0].path.as_str());
+    assert_eq!(
+        json["files"][0]["findings"][0]["help"],
+        reports[0].findings[0].help.as_deref().unwrap()
+    );
+}
