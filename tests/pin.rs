@@ -637,6 +637,138 @@ fn update_moves_within_the_major_and_upgrade_across() {
     );
 }
 
+/// Repositories that tag one commit in several release lines:
+/// - `acme/nov` (no `v`): n1 `1.0.0` and also `v9.0.0`, n2 `1.1.0`, n3 `2.0.0`;
+/// - `acme/compo` (plain and monorepo component tags): k1 `v1.0.0` + `comp/v1.0.0`,
+///   k2 `v1.1.0` + `v1` + `comp/v1.5.0`, k3 `v1.2.0`, k4 `v2.0.0` + `v2` + `other/v9.0.0`,
+///   k5 `comp/v1.6.0`.
+fn release_lines() -> Releases {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("srv");
+    let nov = Bare::init(&base, "acme", "nov");
+    let n1 = nov.commit("1", None);
+    let n2 = nov.commit("2", Some(&n1));
+    let n3 = nov.commit("3", Some(&n2));
+    nov.tag("1.0.0", &n1);
+    nov.tag("v9.0.0", &n1);
+    nov.tag("1.1.0", &n2);
+    nov.tag("2.0.0", &n3);
+    let compo = Bare::init(&base, "acme", "compo");
+    let mut k = vec![compo.commit("1", None)];
+    for i in 2..=5 {
+        let next = compo.commit(&i.to_string(), Some(&k[k.len() - 1]));
+        k.push(next);
+    }
+    for (tag, at) in [
+        ("v1.0.0", 0),
+        ("comp/v1.0.0", 0),
+        ("v1.1.0", 1),
+        ("v1", 1),
+        ("comp/v1.5.0", 1),
+        ("v1.2.0", 2),
+        ("v2.0.0", 3),
+        ("v2", 3),
+        ("other/v9.0.0", 3),
+        ("comp/v1.6.0", 4),
+    ] {
+        compo.tag(tag, &k[at]);
+    }
+    Releases {
+        _tmp: tmp,
+        base,
+        c: k,
+        m: vec![n1, n2, n3],
+        stable: String::new(),
+    }
+}
+
+/// A commit tagged in two lines (`1.0.0` + `v9.0.0`, `v1.1.0` + `comp/v1.5.0`) is updated
+/// within the line the ref or its comment is written in, and a second run changes nothing.
+#[test]
+fn update_stays_in_the_tag_line_of_the_ref_when_a_commit_has_several() {
+    let srv = release_lines();
+    let (k, n) = (&srv.c, &srv.m);
+    let uses = [
+        "acme/nov@1.0.0".to_string(),
+        format!("acme/nov@{} # 1.0.0", n[0]),
+        "acme/compo@v1.0.0".to_string(),
+        "acme/compo@v1".to_string(),
+        format!("acme/compo@{} # v1", k[1]),
+        format!("acme/compo@{} # v3", k[1]),
+        "acme/compo@v2".to_string(),
+        format!("acme/compo/comp@{} # comp/v1.5.0", k[1]),
+        format!("acme/compo/comp@{}", k[0]),
+    ];
+    let uses: Vec<&str> = uses.iter().map(String::as_str).collect();
+    let (lines, out) = fixed(&srv, &uses, &["--update"]);
+    let v1_2 = format!("acme/compo@{} # v1.2.0", k[2]);
+    let comp_v1_6 = format!("acme/compo/comp@{} # comp/v1.6.0", k[4]);
+    assert_eq!(
+        lines,
+        [
+            format!("acme/nov@{} # 1.1.0", n[1]),
+            format!("acme/nov@{} # 1.1.0", n[1]),
+            v1_2.clone(),
+            v1_2.clone(),
+            v1_2.clone(),
+            v1_2.clone(),
+            format!("acme/compo@{} # v2.0.0", k[3]),
+            comp_v1_6.clone(),
+            comp_v1_6.clone(),
+        ],
+        "{out}"
+    );
+    let (lines, out) = fixed(&srv, &uses, &["--upgrade"]);
+    let v2 = format!("acme/compo@{} # v2.0.0", k[3]);
+    assert_eq!(
+        lines,
+        [
+            format!("acme/nov@{} # 2.0.0", n[2]),
+            format!("acme/nov@{} # 2.0.0", n[2]),
+            v2.clone(),
+            v2.clone(),
+            v2.clone(),
+            v2.clone(),
+            v2.clone(),
+            comp_v1_6.clone(),
+            comp_v1_6.clone(),
+        ],
+        "{out}"
+    );
+}
+
+/// Without `--update`, a wrong or missing version comment is written in the line of the ref:
+/// the comment's own prefix, else the action's component, else a plain version tag; never
+/// another component's tag that happens to be on the same commit.
+#[test]
+fn version_comments_are_chosen_in_the_line_of_the_ref() {
+    let srv = release_lines();
+    let k = &srv.c;
+    let (lines, out) = fixed(
+        &srv,
+        &[
+            &format!("acme/compo@{} # v3", k[1]),
+            &format!("acme/compo@{}", k[1]),
+            &format!("acme/compo/comp@{}", k[1]),
+            &format!("acme/compo@{} # comp/v2", k[1]),
+            "acme/compo@v1",
+        ],
+        &[],
+    );
+    assert_eq!(
+        lines,
+        [
+            format!("acme/compo@{} # v1.1.0", k[1]),
+            format!("acme/compo@{} # v1.1.0", k[1]),
+            format!("acme/compo/comp@{} # comp/v1.5.0", k[1]),
+            format!("acme/compo@{} # comp/v1.5.0", k[1]),
+            format!("acme/compo@{} # v1.1.0", k[1]),
+        ],
+        "{out}"
+    );
+    assert!(out.contains("it now says `v1.1.0`"), "{out}");
+}
+
 #[test]
 fn cooldown_from_the_flag_config_and_dependabot_never_going_backwards() {
     let srv = releases();

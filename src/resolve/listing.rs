@@ -253,6 +253,44 @@ impl RefListing {
             .collect()
     }
 
+    /// [`names_for`](Self::names_for) with the version tags of one release line first, for a
+    /// commit named by a SHA: a repository can tag one commit in several lines (`v1.1.0` and
+    /// `1.1.0`, or a monorepo's `v1.1.0` and `comp/v1.5.0`), and those are different releases.
+    /// Preferred, in this order: tags with the prefix of `style` (a version the user wrote,
+    /// e.g. a stale version comment, so `# v3` is corrected to a `v…` tag); tags of the
+    /// action's own component (`cli/v1.2.0` for `owner/repo/cli`); tags with no component
+    /// (`v1.2.0`); other component tags. Within each group the order of `names_for` holds.
+    pub fn names_in_line(
+        &self,
+        sha: &str,
+        style: Option<&str>,
+        component: Option<&str>,
+    ) -> Vec<String> {
+        let style_prefix = style.and_then(Version::parse).map(|v| v.prefix);
+        let rank = |name: &str| -> u8 {
+            let Some(version) = Version::parse(name) else {
+                return 4;
+            };
+            if !self.tags.contains_key(name) {
+                return 4;
+            }
+            let directory = version.prefix.rsplit_once('/').map(|(dir, _)| dir);
+            if style_prefix == Some(version.prefix) {
+                0
+            } else if directory.is_some() && directory == component {
+                1
+            } else if directory.is_none() {
+                2
+            } else {
+                3
+            }
+        };
+        let mut names = self.names_for(sha);
+        // Stable: the order of `names_for` within a group (and branches after tags) is kept.
+        names.sort_by_key(|name| rank(name));
+        names
+    }
+
     /// Release tags newer than `current` (a version tag name: `v4.1.0`, `v4`, `pkg/v1.2.3`),
     /// newest first. A release has the same prefix as `current` (so `pkg/v…` tags are ordered
     /// within their component and `v` style is kept), at least two numbers, no suffix other
@@ -684,6 +722,48 @@ mod tests {
         assert!(compare_versions(&v("v1.2.0-rc.2"), &v("v1.2.0-rc.10")).is_lt());
         assert!(compare_versions(&v("v1.2"), &v("v1.2.0")).is_eq());
         assert!(compare_versions(&v("v1.2.0+b"), &v("v1.2.0")).is_eq());
+    }
+
+    #[test]
+    fn names_in_line_prefer_the_style_then_the_component_then_plain_tags() {
+        let l = listing(
+            &[
+                ("comp/v1.5.0", A),
+                ("v1.1.0", A),
+                ("v1", A),
+                ("1.1.0", A),
+                ("other/v9.0.0", A),
+                ("nightly", A),
+            ],
+            &[("main", A)],
+        );
+        // Without a preference: plain tags (most specific, higher first), then components.
+        assert_eq!(
+            l.names_in_line(A, None, None),
+            [
+                "1.1.0",
+                "v1.1.0",
+                "v1",
+                "other/v9.0.0",
+                "comp/v1.5.0",
+                "nightly",
+                "main"
+            ]
+        );
+        assert_eq!(l.names_in_line(A, Some("v3"), None)[0], "v1.1.0");
+        assert_eq!(l.names_in_line(A, Some("2.0"), None)[0], "1.1.0");
+        assert_eq!(
+            l.names_in_line(A, Some("other/v1"), None)[0],
+            "other/v9.0.0"
+        );
+        assert_eq!(l.names_in_line(A, None, Some("comp"))[0], "comp/v1.5.0");
+        assert_eq!(l.names_in_line(A, Some("v3"), Some("comp"))[0], "v1.1.0");
+        // A style no tag on the commit has falls back to the usual order.
+        assert_eq!(
+            l.names_in_line(A, Some("x/y2"), Some("sub/dir"))[0],
+            "1.1.0"
+        );
+        assert_eq!(l.names_in_line(A, Some("main"), None)[0], "1.1.0");
     }
 
     #[test]

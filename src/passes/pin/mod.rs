@@ -508,7 +508,8 @@ impl FileRun<'_, '_> {
             if self.data.verify_pins {
                 self.verify(site, &remote, &listing, &sha, version.as_ref());
             }
-            (sha.clone(), best_name(&listing, &sha))
+            let style = version.as_ref().map(|v| v.name);
+            (sha.clone(), line_name(&listing, &remote, &sha, style))
         } else {
             match listing.resolve(&remote.git_ref) {
                 Ok(resolution) => {
@@ -926,28 +927,44 @@ impl FileRun<'_, '_> {
     }
 }
 
-/// The version the pin is at today, as a tag name to compare releases with: the version
-/// comment when it names the pinned commit, else the most specific version tag on it, else a
-/// version-like ref as written. `None` when there is no version (a branch pin).
+/// The version the pin is at today, as a tag name to compare releases with. Releases are
+/// only ever looked for in this tag's line (its prefix: `v`, none, `comp/v`), so it is taken in
+/// the line the user chose: the version comment when it names the pinned commit, else the
+/// version tag a tag ref names (`@v1` → `v1.2.0`, never a `comp/v1.5.0` on the same commit),
+/// else the preferred version tag on the commit ([`line_name`]), else a version-like ref as
+/// written. `None` when there is no version (a branch pin). It is the name the pin's comment
+/// gets when the pin does not move, so a second run starts from the same line.
 fn base_version(
     listing: &RefListing,
     remote: &RemoteUses,
     sha: &str,
     comment: Option<&str>,
 ) -> Option<String> {
-    if let Some(name) = comment {
-        if Version::parse(name).is_some()
-            && listing
-                .resolve(name)
-                .is_ok_and(|r| r.sha.eq_ignore_ascii_case(sha))
-        {
-            return listing.resolve(name).ok().map(|r| r.comment);
+    let names_commit = |name: &str| {
+        listing
+            .resolve(name)
+            .ok()
+            .filter(|r| r.sha.eq_ignore_ascii_case(sha))
+    };
+    if let Some(name) = comment.filter(|n| Version::parse(n).is_some()) {
+        if let Some(r) = names_commit(name) {
+            return Some(r.comment);
         }
     }
-    let on_commit = listing
-        .names_for(sha)
-        .into_iter()
-        .find(|n| listing.tags.contains_key(n) && Version::parse(n).is_some());
+    if !remote.is_pinned() {
+        let tag = remote
+            .git_ref
+            .strip_prefix("refs/tags/")
+            .unwrap_or(&remote.git_ref);
+        if Version::parse(tag).is_some() && listing.tags.contains_key(tag) {
+            if let Some(r) = names_commit(&remote.git_ref) {
+                return Some(r.comment);
+            }
+        }
+    }
+    let style = comment.or((!remote.is_pinned()).then_some(remote.git_ref.as_str()));
+    let on_commit = line_name(listing, remote, sha, style)
+        .filter(|n| listing.tags.contains_key(n) && Version::parse(n).is_some());
     if on_commit.is_some() {
         return on_commit;
     }
@@ -955,9 +972,19 @@ fn base_version(
         .then(|| remote.git_ref.clone())
 }
 
-/// The name to write for a pinned commit: its most specific tag, else a branch at it.
-fn best_name(listing: &RefListing, sha: &str) -> Option<String> {
-    listing.names_for(sha).into_iter().next()
+/// The name to write for a pinned commit: its most specific tag in the line of `style` (a
+/// version the user wrote, e.g. a comment that names another commit), else in the action's
+/// component, else a plain version tag (see [`RefListing::names_in_line`]), else a branch at it.
+fn line_name(
+    listing: &RefListing,
+    remote: &RemoteUses,
+    sha: &str,
+    style: Option<&str>,
+) -> Option<String> {
+    listing
+        .names_in_line(sha, style, remote.path.as_deref())
+        .into_iter()
+        .next()
 }
 
 /// Any name (safe or not) a tag or branch at `sha` has: to say why no comment was written.
