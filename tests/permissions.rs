@@ -2,54 +2,52 @@
 //! with a local composite action and a reusable workflow), expected outputs in `expected/`, and
 //! for each a `.perms` file with the effective permissions every job must end up with. The
 //! output is loaded with yaml-rust2 and the effective permissions computed from its data, so the
-//! check is on meaning, not only on text. `UPDATE_FIXTURES=1` rewrites the expected outputs
-//! (never the `.perms` files: those are written by hand).
+//! check is on meaning, not only on text; the outputs must also read the same for YAML 1.1
+//! readers (see `common::readers`: the `hostile-text` fixture quotes values whose escapes decode
+//! to YAML 1.1 line breaks), and PyYAML, when it can be run, must see the same permissions.
+//! `UPDATE_FIXTURES=1` rewrites the expected outputs (never the `.perms` files: those are
+//! written by hand; a job id is written as the comments write it, escapes visible).
 
 mod common;
 
 use std::collections::BTreeMap;
 
+use serde_json::Value;
 use wffmt::app::select_rules;
 use wffmt::config::Config;
 use wffmt::discover::FileKind;
 use wffmt::passes::Rule;
 use wffmt::pipeline::process;
-use yaml_rust2::{Yaml, YamlLoader};
+use wffmt::syntax::comment_text;
+
+/// [`effective_doc`] of a workflow's text, read strictly.
+fn effective(text: &str) -> BTreeMap<String, String> {
+    let docs = common::readers::strict_read(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    effective_doc(&docs[0])
+}
 
 /// `job: scope=level, ...` per job; `default` when neither the job nor the workflow declares
-/// permissions, `none` for `{}`.
-fn effective(text: &str) -> BTreeMap<String, String> {
-    let docs = YamlLoader::load_from_str(text).expect("output loads with yaml-rust2");
-    let doc = &docs[0];
-    let render = |p: &Yaml| match p {
-        Yaml::Hash(h) if h.is_empty() => "none".to_string(),
-        Yaml::Hash(h) => h
+/// permissions, `none` for `{}`. `doc`: the workflow as JSON (see `common::readers`).
+fn effective_doc(doc: &Value) -> BTreeMap<String, String> {
+    let render = |p: &Value| match p {
+        Value::Object(h) if h.is_empty() => "none".to_string(),
+        Value::Object(h) => h
             .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    k.as_str().unwrap_or("?"),
-                    v.as_str().unwrap_or("?")
-                )
-            })
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("?")))
             .collect::<Vec<_>>()
             .join(", "),
-        Yaml::String(s) => s.clone(),
-        other => format!("{other:?}"),
+        Value::String(s) => s.clone(),
+        other => format!("{other}"),
     };
-    let top = &doc["permissions"];
+    let top = doc.get("permissions");
     let mut out = BTreeMap::new();
-    if let Yaml::Hash(jobs) = &doc["jobs"] {
+    if let Some(Value::Object(jobs)) = doc.get("jobs") {
         for (id, job) in jobs {
-            let own = &job["permissions"];
-            let eff = if !own.is_badvalue() {
-                render(own)
-            } else if !top.is_badvalue() {
-                render(top)
-            } else {
-                "default".to_string()
+            let eff = match job.get("permissions").or(top) {
+                Some(p) => render(p),
+                None => "default".to_string(),
             };
-            out.insert(id.as_str().unwrap_or("?").to_string(), eff);
+            out.insert(comment_text(id).into_owned(), eff);
         }
     }
     out
@@ -65,6 +63,7 @@ fn permissions_fixtures() {
     let mut failures = Vec::new();
     let inputs = common::files_under(&dir.join("repo/.github/workflows"), &[".yml"]);
     assert!(inputs.len() >= 12);
+    let mut outputs = Vec::new();
     for input in inputs {
         let name = input.file_name().unwrap().to_string_lossy().to_string();
         let text = std::fs::read_to_string(&input).unwrap();
@@ -98,15 +97,21 @@ fn permissions_fixtures() {
             .unwrap_or_else(|_| panic!("missing {}", perms_path.display()))
             .lines()
             .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-            .filter_map(|l| l.split_once(':'))
+            .filter_map(|l| l.rsplit_once(':'))
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect();
-        let got = effective(&out.output);
-        if got != want {
-            failures.push(format!(
-                "{name}: effective permissions {got:?}, expected {want:?}"
-            ));
+        match common::readers::strict_read(&out.output) {
+            Ok(docs) => {
+                let got = effective_doc(&docs[0]);
+                if got != want {
+                    failures.push(format!(
+                        "{name}: effective permissions {got:?}, expected {want:?}"
+                    ));
+                }
+            }
+            Err(e) => failures.push(format!("{name}: output read strictly: {e}")),
         }
+        outputs.push((name.clone(), want, out.output.clone()));
         // Running again adds nothing.
         let again = process(
             &out.output,
@@ -118,6 +123,21 @@ fn permissions_fixtures() {
         );
         if again.output != out.output {
             failures.push(format!("{name}: a second run changes the output"));
+        }
+    }
+    // A YAML 1.1 reader sees the same permissions.
+    if let Some(python) = common::readers::pyyaml() {
+        let texts: Vec<&str> = outputs.iter().map(|(_, _, t)| t.as_str()).collect();
+        let read = common::readers::pyyaml_read(&python, &texts);
+        for ((name, want, _), docs) in outputs.iter().zip(read) {
+            match docs {
+                Ok(docs) if effective_doc(&docs[0]) == *want => {}
+                Ok(docs) => failures.push(format!(
+                    "{name}: PyYAML reads the permissions {:?}, expected {want:?}",
+                    effective_doc(&docs[0])
+                )),
+                Err(e) => failures.push(format!("{name}: PyYAML rejects the output: {e}")),
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -11,10 +11,13 @@ pub mod uses;
 
 pub use date::Date;
 
+use std::fmt::Write as _;
+
 use serde::de::DeserializeOwned;
 
 use crate::edit::{Edit, Fix};
 use crate::passes::Output;
+use crate::syntax::comment::is_unsafe_to_write;
 use crate::syntax::{NodeId, SyntaxTree, TokenKind};
 
 /// Parses an embedded or configured table; the error names the line and column.
@@ -33,18 +36,41 @@ pub fn propose(out: &mut Output, fix: Fix, unsafe_reason: Option<String>, at: us
 }
 
 /// An edit that replaces a plain or quoted scalar's value with `value`, keeping its quoting.
-/// `None` for block scalars, or when `value` could not be written plain.
+/// `None` for block scalars, or when `value` could not be written plain, or single-quoted
+/// (which has no escapes) when it holds a character that is not safe to write as it is (a line
+/// break, a control character; see [`is_unsafe_to_write`]): a double-quoted value gets those
+/// as escapes.
 pub fn replace_scalar(tree: &SyntaxTree, node: NodeId, value: &str) -> Option<Edit> {
     let tok = tree.content_tokens(node).next()?;
     let text = match tok.kind {
         TokenKind::Plain if is_safe_plain(value) => value.to_string(),
-        TokenKind::SingleQuoted => format!("'{}'", value.replace('\'', "''")),
-        TokenKind::DoubleQuoted => {
-            format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+        TokenKind::SingleQuoted if !value.chars().any(is_unsafe_to_write) => {
+            format!("'{}'", value.replace('\'', "''"))
         }
+        TokenKind::DoubleQuoted => double_quoted(value),
         _ => return None,
     };
     Some(Edit::replace(tok.range(), text))
+}
+
+/// `value` as a double-quoted scalar, with escapes for `\`, `"` and every character that is not
+/// safe to write as it is.
+fn double_quoted(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c if is_unsafe_to_write(c) => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Whether `value` reads back as the same string when written as a plain scalar in any
@@ -77,6 +103,11 @@ mod tests {
         assert_eq!(edit("a", "ubuntu-24.04").as_deref(), Some("ubuntu-24.04"));
         assert_eq!(edit("b", "it's").as_deref(), Some("'it''s'"));
         assert_eq!(edit("c", "a\"b").as_deref(), Some("\"a\\\"b\""));
+        assert_eq!(
+            edit("c", "a\u{2028}b\u{1b}").as_deref(),
+            Some("\"a\\u2028b\\u001B\"")
+        );
+        assert_eq!(edit("b", "a\u{2028}b"), None);
         assert_eq!(edit("d", "y"), None);
         assert_eq!(edit("a", "3.10"), None);
         assert_eq!(edit("a", "yes"), None);

@@ -1,9 +1,11 @@
 //! CST-side checks of a rewrite, complementing the yaml-rust2 data comparison in
-//! [`crate::verify`]: no new syntax errors, comments unchanged, for input that yaml-rust2
+//! [`crate::verify`]: no new syntax errors, comments unchanged (or, for rules that write
+//! comments, no new line break or control character inside one), for input that yaml-rust2
 //! rejects no change outside the rule's own edits, and the proof that spares the comparison
 //! when a rewrite only moved whitespace ([`same_data`]).
 
 use crate::edit::Edit;
+use crate::syntax::comment::is_unsafe_to_write;
 use crate::syntax::{NodeKind, SyntaxTree, TokenKind};
 
 /// The first syntax error of `new` that `old` did not have (compared by message, in order).
@@ -29,6 +31,22 @@ pub fn comments(tree: &SyntaxTree) -> Vec<&str> {
         .iter()
         .filter(|t| t.kind == TokenKind::Comment)
         .map(|t| t.text(tree.text()).trim_end())
+        .collect()
+}
+
+/// Offsets of the characters in comments that are never written from file content as they
+/// are ([`is_unsafe_to_write`]: YAML 1.1 line breaks, controls, bidirectional overrides). A
+/// rewrite that adds one lets text quoted in a comment end it for some readers.
+pub fn unsafe_comment_chars(tree: &SyntaxTree) -> Vec<usize> {
+    tree.tokens()
+        .iter()
+        .filter(|t| t.kind == TokenKind::Comment)
+        .flat_map(|t| {
+            t.text(tree.text())
+                .char_indices()
+                .filter(|&(_, c)| is_unsafe_to_write(c))
+                .map(move |(i, _)| t.start as usize + i)
+        })
         .collect()
 }
 

@@ -238,6 +238,14 @@ fn check_rewrite(
     if !rule.may_edit_comments() && guard::comments(old_tree) != guard::comments(new_tree) {
         return Err(internal(old_tree, 0, "changed a comment".to_string()));
     }
+    let hazards = guard::unsafe_comment_chars(new_tree);
+    if hazards.len() > guard::unsafe_comment_chars(old_tree).len() {
+        return Err(internal(
+            new_tree,
+            hazards[0],
+            "wrote a line break or control character into a comment".to_string(),
+        ));
+    }
     if guard::same_data(old_tree, new_tree, edits) {
         return Ok(());
     }
@@ -408,6 +416,53 @@ mod tests {
         };
         let out = run(&rule, WF);
         assert!(out.error.expect("refused").message.contains("syntax error"));
+    }
+
+    /// Appends a comment line once.
+    struct Commenter(&'static str);
+
+    impl Rule for Commenter {
+        fn name(&self) -> &'static str {
+            "commenter"
+        }
+        fn allowed_routes(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn may_edit_comments(&self) -> bool {
+            true
+        }
+        fn run(&self, cx: &Context) -> Output {
+            let mut out = Output::default();
+            if !cx.tree.text().contains(self.0) {
+                let end = cx.tree.text().len();
+                out.fixes.push(Fix::new(
+                    "commenter",
+                    "comment",
+                    vec![Edit::insert(end, self.0)],
+                ));
+            }
+            out
+        }
+    }
+
+    #[test]
+    fn a_comment_that_yaml_1_1_readers_would_end_early_is_refused() {
+        let out = run(&Commenter("# a note: 😀 \t ok\n"), WF);
+        assert!(out.error.is_none(), "{:?}", out.error);
+        // Kept where the file already had one.
+        let with_break = format!("{WF}# x\u{2028}y\n");
+        let out = run(&Commenter("# a note\n"), &with_break);
+        assert!(out.error.is_none(), "{:?}", out.error);
+        for hostile in [
+            "# a\u{2028}permissions: write-all\n",
+            "# \u{1b}[31m\n",
+            "# \u{85}x\n",
+        ] {
+            let out = run(&Commenter(hostile), WF);
+            let err = out.error.expect("refused");
+            assert!(err.message.contains("into a comment"), "{}", err.message);
+            assert_eq!(out.output, WF);
+        }
     }
 
     /// Appends a comment line on every run: never stable.

@@ -34,7 +34,7 @@ use crate::edit::Fix;
 use crate::finding::{Finding, Severity};
 use crate::migrations::uses::{remote_sites, rewrite, Site};
 use crate::migrations::{self, Date};
-use crate::resolve::{Resolution, Session};
+use crate::resolve::{is_safe_ref_name, Resolution, Session};
 use crate::syntax::views::ActionMeta;
 use crate::syntax::{parse, SyntaxTree};
 use artifacts::Upload;
@@ -184,7 +184,12 @@ impl Run<'_> {
             match self.resolve_target(site, row) {
                 Ok(res) => {
                     let value = site.remote.with_ref(&res.sha);
-                    rewrite(self.tree, site, &value, Some((&version_text, &res.comment)))
+                    // The comment names a tag of the listing only when that name is safe to
+                    // write into a file; the target line names the same commit.
+                    let comment = Some(res.comment)
+                        .filter(|c| is_safe_ref_name(c))
+                        .unwrap_or_else(|| row.target_ref());
+                    rewrite(self.tree, site, &value, Some((&version_text, &comment)))
                 }
                 Err(e) => {
                     self.finding(
@@ -208,6 +213,7 @@ impl Run<'_> {
                 self.resolve_target(site, row)
                     .ok()
                     .map(|r| r.comment)
+                    .filter(|c| is_safe_ref_name(c))
                     .filter(|c| Version::parse_ref(c).is_some_and(|v| v.major == row.target.major))
                     .unwrap_or_else(|| row.target_ref())
             };

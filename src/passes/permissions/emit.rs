@@ -1,8 +1,9 @@
 //! Text for inserted `permissions:` blocks and where it goes: after `on:`/`concurrency:` at the
 //! top level, after `runs-on:`/`needs:` in a job, indented like the surrounding entries, using
-//! the file's line ending, without moving any comment.
+//! the file's line ending, without moving any comment. Comment text quotes the file (step names,
+//! `uses:` values) and is written through [`comment_text`].
 
-use crate::syntax::{NodeId, NodeKind, SyntaxTree, TokenKind};
+use crate::syntax::{comment_text, NodeId, NodeKind, SyntaxTree, TokenKind};
 
 /// Where and how to insert entries into a block mapping.
 pub struct Spot {
@@ -149,7 +150,7 @@ pub fn block(spot: &Spot, unit: usize, grants: &[Grant], nl: &str) -> String {
             let comment = if g.comment.is_empty() {
                 String::new()
             } else {
-                format!(" # {}", g.comment)
+                format!(" # {}", comment_text(&g.comment))
             };
             out.push_str(&format!("{inner}{}: {}{comment}{nl}", g.scope, g.level));
         }
@@ -157,7 +158,7 @@ pub fn block(spot: &Spot, unit: usize, grants: &[Grant], nl: &str) -> String {
     out
 }
 
-/// An own-line comment for `spot`.
+/// An own-line comment for `spot` (`text` is made safe: see [`comment_text`]).
 pub fn comment_line(spot: &Spot, text: &str, nl: &str) -> String {
     let mut out = String::new();
     if spot.needs_break {
@@ -166,7 +167,7 @@ pub fn comment_line(spot: &Spot, text: &str, nl: &str) -> String {
     out.push_str(&format!(
         "{}# {}{nl}",
         " ".repeat(spot.indent),
-        text.replace(['\n', '\r'], " ")
+        comment_text(text)
     ));
     out
 }
