@@ -404,6 +404,94 @@ fn never_answering_server_costs_one_timeout_not_one_per_repository() {
     assert!(msgs.contains("did not answer"), "{msgs}");
 }
 
+/// Command lines of the processes that mention `needle` (Linux: read from /proc). Zombies have
+/// an empty command line and do not count: they hold no connection.
+#[cfg(target_os = "linux")]
+fn processes_mentioning(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            if cmdline.contains(needle) {
+                found.push(cmdline);
+            }
+        }
+    }
+    found
+}
+
+/// Waits up to 5 s for every process mentioning `needle` to end (a killed process takes a
+/// moment to go), and returns those still there.
+#[cfg(target_os = "linux")]
+fn survivors(needle: &str) -> Vec<String> {
+    let start = std::time::Instant::now();
+    loop {
+        let left = processes_mentioning(needle);
+        if left.is_empty() || start.elapsed() > std::time::Duration::from_secs(5) {
+            return left;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A timed-out or interrupted lookup ends with everything git started for it: no `git
+/// remote-http` is left holding a connection to a server that never answers.
+#[cfg(target_os = "linux")]
+#[test]
+fn timed_out_and_interrupted_lookups_leave_no_git_process_behind() {
+    let Some(url) = common::git::stuck_server() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".github/workflows/w.yml",
+        "on: push\njobs:\n  a:\n    steps:\n      - uses: org/one@v1\n      - uses: org/two@v1\n",
+    );
+    let command = |timeout: &str, cache: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wffmt"));
+        cmd.args(["--select", "pin"])
+            .current_dir(dir.path())
+            .env("GITHUB_SERVER_URL", &url)
+            .env("WFFMT_CACHE_DIR", dir.path().join(cache))
+            .env("WFFMT_NETWORK_TIMEOUT", timeout)
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GH_TOKEN")
+            .stdin(Stdio::null());
+        cmd
+    };
+    let out = command("1", "cache-timeout").output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(text(&out).contains("did not answer"), "{}", text(&out));
+    let left = survivors(&url);
+    assert!(left.is_empty(), "left behind after a timeout: {left:#?}");
+
+    // Interrupted while git waits for the server (a lookup that would time out in 60 s).
+    let child = command("60", "cache-interrupt")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while processes_mentioning(&url).len() < 2 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "git never started: {:?}",
+            processes_mentioning(&url)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: signals the wffmt process this test started.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("interrupted (SIGINT)"), "{stderr}");
+    let left = survivors(&url);
+    assert!(left.is_empty(), "left behind after SIGINT: {left:#?}");
+}
+
 /// The all-zero SHA names no commit: never pinned to, never accepted by `--verify-pins`.
 #[test]
 fn the_all_zero_sha_is_refused() {

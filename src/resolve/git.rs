@@ -26,9 +26,10 @@
 //! - git older than 2.32 ignores `GIT_CONFIG_COUNT`/`GIT_CONFIG_GLOBAL` without a word, which
 //!   would undo all of the above, so it is refused (one `git version` per [`super::list_refs`]
 //!   call that has something to list).
-//! - A git process still running at the deadline is killed. Its remote helper
-//!   (`git-remote-https`) is a grandchild and may outlive it briefly: it exits the next time it
-//!   talks to its dead parent, or when its own network timeout fires.
+//! - A git process still running at the deadline is killed with its whole process group: its
+//!   remote helper (`git-remote-https`) is a grandchild that would otherwise keep its connection
+//!   to a server that never answers (git has no HTTP timeout of its own). An interrupted run
+//!   kills the groups too (see [`crate::interrupt::GroupChild`]).
 
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
@@ -41,6 +42,7 @@ use std::time::{Duration, Instant};
 use super::listing::RefListing;
 use super::uses::RepoId;
 use super::ResolveError;
+use crate::interrupt::GroupChild;
 
 /// Refuse listings larger than this: far above any real repository's heads and tags.
 const MAX_STDOUT: u64 = 64 * 1024 * 1024;
@@ -410,9 +412,9 @@ pub(crate) enum RunError {
     Io(io::Error),
 }
 
-/// Runs a command, collecting stdout and stderr on helper threads, and kills it when it is not
-/// done within `timeout`. The reader threads are not joined after a kill: a grandchild (git's
-/// remote helper) may still hold the pipes for a moment, and they end on their own.
+/// Runs a command in a process group of its own, collecting stdout and stderr on helper
+/// threads, and kills the group when it is not done within `timeout`. The reader threads are
+/// not joined after a kill: they end on their own when the pipes close.
 pub(crate) fn run_with_timeout(
     cmd: &mut Command,
     timeout: Duration,
@@ -430,7 +432,8 @@ pub(crate) fn run_with_input(
     if input.is_some() {
         cmd.stdin(Stdio::piped());
     }
-    let mut child = cmd.spawn().map_err(RunError::Spawn)?;
+    let mut group = GroupChild::spawn(cmd).map_err(RunError::Spawn)?;
+    let child = group.child();
     if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
         // On its own thread: a child that does not read must not block us past the deadline.
         let _ = thread::Builder::new()
@@ -484,13 +487,12 @@ pub(crate) fn run_with_input(
         }
     }
     if let Some(failure) = failure {
-        let _ = child.kill();
-        let _ = child.wait();
+        group.kill();
         return Err(failure);
     }
     let mut pause = Duration::from_millis(1);
     loop {
-        match child.try_wait() {
+        match group.try_wait() {
             Ok(Some(status)) => {
                 return Ok(RunOutput {
                     status,
@@ -499,8 +501,7 @@ pub(crate) fn run_with_input(
                 })
             }
             Ok(None) if Instant::now() >= deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
+                group.kill();
                 return Err(RunError::Timeout);
             }
             Ok(None) => {
@@ -508,7 +509,7 @@ pub(crate) fn run_with_input(
                 pause = (pause * 2).min(Duration::from_millis(20));
             }
             Err(e) => {
-                let _ = child.kill();
+                group.kill();
                 return Err(RunError::Io(e));
             }
         }
