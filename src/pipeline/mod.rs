@@ -724,6 +724,41 @@ mod screening_tests {
             .contains("unknown rule `permission`"));
     }
 
+    /// Reports one label twice word for word (as for a matrix value two combinations share),
+    /// and once with other words at the same place.
+    struct Repeater;
+
+    impl Rule for Repeater {
+        fn name(&self) -> &'static str {
+            "runner-labels"
+        }
+        fn allowed_routes(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn run(&self, _: &Context) -> Output {
+            let said =
+                |message: &str| Finding::new("runner-labels", Severity::Warning, 3, 14, message);
+            Output {
+                fixes: Vec::new(),
+                findings: vec![
+                    said("retired"),
+                    said("retired"),
+                    said("other"),
+                    said("retired"),
+                ],
+            }
+        }
+    }
+
+    #[test]
+    fn a_finding_repeated_word_for_word_at_one_place_is_reported_once() {
+        let out = run(&Repeater, WF, false);
+        assert_eq!(
+            messages(&out),
+            vec!["3:14 runner-labels retired", "3:14 runner-labels other"]
+        );
+    }
+
     /// Asks the context about every line, as a rule with one file-wide fix does.
     struct Asker;
 

@@ -3,6 +3,7 @@
 //! the suggested change instead). The final stability pass screens the same way, so a fix that
 //! is suppressed or withheld is not mistaken for instability.
 
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use super::Options;
@@ -64,7 +65,7 @@ impl Screen {
     ) -> (Vec<Fix>, Vec<Finding>) {
         self.suppressions.record(record);
         let mut findings = Vec::with_capacity(output.findings.len());
-        for finding in output.findings {
+        for finding in without_repeats(output.findings) {
             if !self.suppressions.silences(rule.name(), finding.line) {
                 findings.push(finding);
             }
@@ -149,6 +150,30 @@ impl Screen {
         }
         out
     }
+}
+
+/// `findings` without the ones that repeat an earlier one word for word at the same place (a
+/// rule that meets one value twice, say a runner label made from a matrix value that two
+/// combinations share, has nothing new to say the second time), in their order.
+fn without_repeats(findings: Vec<Finding>) -> Vec<Finding> {
+    if findings.len() < 2 {
+        return findings;
+    }
+    let mut seen = HashSet::with_capacity(findings.len());
+    findings
+        .into_iter()
+        .filter(|f| {
+            let key = (
+                f.line,
+                f.column,
+                f.severity as u8,
+                f.message.clone(),
+                f.help.clone(),
+                f.suggestion.as_ref().map(|s| s.diff.clone()),
+            );
+            seen.insert(key)
+        })
+        .collect()
 }
 
 /// The finding that stands for an unsafe fix that was not applied.

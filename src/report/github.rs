@@ -6,8 +6,12 @@
 //! - a file that would change (diff / check mode): one `::warning` on the file;
 //! - a file changed by `--fix`: one `::notice`.
 //!
-//! A finding repeated for one cause is one annotation, at its first place, that names the
-//! others (GitHub shows only the first few annotations of each kind per step).
+//! Every finding is an annotation at its own place, repeated causes included: grouping them
+//! (as the text format does) would leave every place but the first without its inline
+//! annotation on the pull request. GitHub shows at most [`SHOWN_PER_KIND`] annotations of each
+//! kind (error, warning, notice) per step, and 50 per job; the workflow commands beyond that
+//! still print in the step's log. When a kind goes over the limit, a first notice says so and
+//! how many there are.
 //!
 //! Paths and messages quote workflow content and file names: their control characters are made
 //! visible first ([`terminal_safe`], as in the text format), since the runner's log viewer and a
@@ -16,46 +20,81 @@
 //! own line breaks survive as `%0A`); in property values `:` and `,` are as well, since they
 //! delimit properties.
 
-use super::group::{group_findings, Group};
-use super::{terminal_safe, FileReport, Mode};
-use crate::finding::Severity;
+use std::collections::BTreeMap;
 
-/// How many other places of a repeated finding are named before `and N more`.
-const PLACES_SHOWN: usize = 10;
+use super::{terminal_safe, FileReport, Mode};
+use crate::finding::{Finding, Severity};
+
+/// Annotations of one kind GitHub shows per step (actions/toolkit, docs/problem-matchers.md:
+/// "10 warning annotations, 10 error annotations, and 10 notice annotations per step").
+const SHOWN_PER_KIND: usize = 10;
 
 pub(super) fn render(reports: &[FileReport], mode: Mode) -> String {
-    let mut out = String::new();
+    // (command, the whole line), in the order of the reports: each file's change, then its
+    // file-level error and findings by position.
+    let mut annotations: Vec<(&str, String)> = Vec::new();
     for report in reports {
         if report.changed {
-            let rules = report.fix_rules();
-            let rules = if rules.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", rules.join(", "))
-            };
-            let (command, message) = match mode {
-                Mode::Fix => ("notice", format!("fixed{rules}")),
-                Mode::Diff | Mode::Check => (
-                    "warning",
-                    format!("would be changed by wffmt{rules}; run `wffmt --fix` to apply"),
-                ),
-            };
-            out.push_str(&format!(
-                "::{command} file={},title={}::{}\n",
-                escape_property(&report.path),
-                escape_property("wffmt"),
-                escape_message(&message)
-            ));
+            annotations.push(changed_file(report, mode));
+        }
+        for finding in report.all_findings() {
+            annotations.push(finding_annotation(&report.path, finding));
         }
     }
-    for group in group_findings(reports, |_| true) {
-        push_group(&mut out, &group);
+    let mut per_kind: BTreeMap<&str, usize> = BTreeMap::new();
+    for (command, _) in &annotations {
+        *per_kind.entry(command).or_default() += 1;
+    }
+    let mut out = String::new();
+    let over: Vec<String> = ["error", "warning", "notice"]
+        .iter()
+        .filter_map(|kind| {
+            let n = per_kind.get(kind).copied().unwrap_or(0);
+            (n > SHOWN_PER_KIND).then(|| format!("{n} {kind}s"))
+        })
+        .collect();
+    if !over.is_empty() {
+        let message = format!(
+            "wffmt reports {}; GitHub shows the first {SHOWN_PER_KIND} annotations of each kind per step, so some have no inline annotation. The step's log lists every one.",
+            over.join(", ")
+        );
+        out.push_str(&format!(
+            "::notice title={}::{}\n",
+            escape_property("wffmt"),
+            escape_message(&message)
+        ));
+    }
+    for (_, line) in annotations {
+        out.push_str(&line);
     }
     out
 }
 
-fn push_group(out: &mut String, group: &Group) {
-    let (path, finding) = (group.path, group.finding);
+/// The annotation of a file that would change (a warning) or was fixed (a notice).
+fn changed_file(report: &FileReport, mode: Mode) -> (&'static str, String) {
+    let rules = report.fix_rules();
+    let rules = if rules.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", rules.join(", "))
+    };
+    let (command, message) = match mode {
+        Mode::Fix => ("notice", format!("fixed{rules}")),
+        Mode::Diff | Mode::Check => (
+            "warning",
+            format!("would be changed by wffmt{rules}; run `wffmt --fix` to apply"),
+        ),
+    };
+    let line = format!(
+        "::{command} file={},title={}::{}\n",
+        escape_property(&report.path),
+        escape_property("wffmt"),
+        escape_message(&message)
+    );
+    (command, line)
+}
+
+fn finding_annotation(path: &str, finding: &Finding) -> (&'static str, String) {
     let command = match finding.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -77,26 +116,8 @@ fn push_group(out: &mut String, group: &Group) {
         message.push_str("\nhelp: ");
         message.push_str(help);
     }
-    if !group.others.is_empty() {
-        let (places, left) = group.other_places(PLACES_SHOWN);
-        message.push_str(&format!(
-            "\nthe same in {} more {}: {}",
-            group.others.len(),
-            if group.others.len() == 1 {
-                "place"
-            } else {
-                "places"
-            },
-            places.join(", ")
-        ));
-        if left > 0 {
-            message.push_str(&format!(" and {left} more"));
-        }
-    }
-    out.push_str(&format!(
-        "::{command} {properties}::{}\n",
-        escape_message(&message)
-    ));
+    let line = format!("::{command} {properties}::{}\n", escape_message(&message));
+    (command, line)
 }
 
 /// A message: control characters made visible but its line breaks kept, then escaped.

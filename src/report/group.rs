@@ -2,10 +2,11 @@
 //!
 //! One bad setting or one unreachable host can produce the same finding in every file and at
 //! every `uses:`; printing it 300 times hides everything else. Findings with the same rule,
-//! severity, message and help are one cause: the human formats print the first occurrence with
-//! the number and places of the others. A rule that wants its findings grouped therefore words
+//! severity, message and help are one cause: the text and markdown formats print the first
+//! occurrence with the number and places of the others. A rule that wants its findings grouped therefore words
 //! the message by cause (`cannot reach github.com: ...`) and leaves the place to the location.
-//! The machine formats (JSON, SARIF) keep every occurrence.
+//! The github format (one annotation per place) and the machine formats (JSON, SARIF) keep every
+//! occurrence.
 
 use std::collections::BTreeMap;
 

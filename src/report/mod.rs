@@ -15,8 +15,9 @@
 //! - **sarif** ([`sarif`]): SARIF 2.1.0 for code-scanning dashboards.
 //! - **markdown** ([`markdown`]): a summary for a pull-request body.
 //!
-//! The human formats (text, github, markdown) say a repeated finding once ([`group`]); the
-//! machine formats keep every occurrence. Without a mode flag and with `--check`, the output is
+//! The formats read by people (text, markdown) say a repeated finding once ([`group`]); github
+//! annotates every place (an annotation is attached to its line), and the machine formats keep
+//! every occurrence. Without a mode flag and with `--check`, the output is
 //! the same (the contract says so); only the exit code differs, and that is the caller's
 //! business.
 

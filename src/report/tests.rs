@@ -226,12 +226,30 @@ fn markdown_summary() {
     assert!(nothing.contains("Nothing needs a human."));
 }
 
+/// Each place of a repeated finding is its own annotation, so that each line is annotated on
+/// the pull request.
 #[test]
-fn github_repeated_findings_are_one_annotation() {
-    insta::assert_snapshot!(render(
-        &repeated_reports(),
-        &opts(Format::Github, Mode::Check)
-    ));
+fn github_annotates_every_place() {
+    let out = render(&repeated_reports(), &opts(Format::Github, Mode::Check));
+    let findings: usize = repeated_reports().iter().map(|r| r.findings.len()).sum();
+    assert_eq!(out.lines().count(), findings);
+    insta::assert_snapshot!(out);
+}
+
+/// Beyond the annotations GitHub shows per step, a first notice says how many there are.
+#[test]
+fn github_says_when_annotations_go_over_the_limit() {
+    let mut reports = repeated_reports();
+    reports.extend(repeated_reports().into_iter().map(|r| FileReport {
+        path: r.path.replace("workflows/", "workflows/more/"),
+        ..r
+    }));
+    let out = render(&reports, &opts(Format::Github, Mode::Check));
+    assert_eq!(out.matches("::error ").count(), 16);
+    assert_eq!(out.matches("::warning ").count(), 8);
+    insta::assert_snapshot!(out.lines().next().unwrap_or_default());
+    let under = render(&repeated_reports(), &opts(Format::Github, Mode::Check));
+    assert!(!under.contains("GitHub shows"));
 }
 
 #[test]
