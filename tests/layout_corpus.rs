@@ -14,9 +14,11 @@ use wffmt::verify::{compare, Outcome};
 use std::process::Command;
 
 /// The layout configurations every corpus file is checked under.
-const CONFIGS: [&str; 4] = [
+const CONFIGS: [&str; 6] = [
     "",
     "[layout]\nindent = 4\n",
+    "[layout]\nindent = \"auto\"\nsequence-indent = \"auto\"\n",
+    "[layout]\nindent = 8\nmax-blank-lines = 2\n",
     "[layout]\nindent = 1\nsequence-indent = \"indentless\"\n",
     "[layout]\nline-ending = \"crlf\"\nmax-blank-lines = 0\n",
 ];
@@ -105,6 +107,21 @@ fn layout_is_never_refused_on_the_yaml_test_suite() {
             let out = process(&text, FileKind::Workflow, "t.yml", None, &config, &refs);
             if let Some(e) = out.error {
                 failures.push(format!("{} ({toml:?}): {}", f.display(), e.message));
+                continue;
+            }
+            let again = process(
+                &out.output,
+                FileKind::Workflow,
+                "t.yml",
+                None,
+                &config,
+                &refs,
+            );
+            if again.output != out.output {
+                failures.push(format!(
+                    "{} ({toml:?}): a second run changes the output",
+                    f.display()
+                ));
             }
         }
     }

@@ -88,6 +88,12 @@ pub fn target_columns(
             }
         }
     };
+    // Verbatim lines before each line, to ask in O(1) whether a collection holds any.
+    let mut verbatim_before = Vec::with_capacity(verbatim.len() + 1);
+    verbatim_before.push(0usize);
+    for &v in verbatim {
+        verbatim_before.push(verbatim_before.last().copied().unwrap_or(0) + usize::from(v));
+    }
     // Explicit stack: (collection node, its new indentation).
     let mut stack: Vec<(NodeId, usize)> = Vec::new();
     for doc in tree.documents() {
@@ -107,17 +113,23 @@ pub fn target_columns(
     }
     while let Some((coll, wanted)) = stack.pop() {
         let old = old_indent(tree, coll);
-        let ni = if frozen(tree, lines, verbatim, coll) {
+        let range = tree.range(coll);
+        let first_line = lines.line_of(range.start);
+        let last_line = lines.line_of(range.end.saturating_sub(1).max(range.start));
+        // A collection holding verbatim lines further down does not move right: its keys
+        // would reach or pass the verbatim lines' column, which stays (`# wffmt: off` inside
+        // a file re-indented from 4 to 8 spaces). Moving left keeps them deeper, so it is safe.
+        let holds_verbatim = verbatim_before[last_line + 1] > verbatim_before[first_line];
+        let ni = if frozen(tree, lines, verbatim, coll) || (holds_verbatim && wanted > old) {
             old
         } else {
             wanted
         };
-        let range = tree.range(coll);
         collections.push(Collection {
             old,
             new: ni,
-            first_line: lines.line_of(range.start),
-            last_line: lines.line_of(range.end.saturating_sub(1).max(range.start)),
+            first_line,
+            last_line,
         });
         for entry in tree.children(coll) {
             if !matches!(tree.kind(entry), NodeKind::Entry | NodeKind::Item) {
