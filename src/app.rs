@@ -253,7 +253,11 @@ pub fn run(cli: Cli) -> i32 {
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     // One report per broken configuration file, however many files it applies to.
     // Files skipped because their configuration is broken: each is one report until the dedup.
-    let is_config_error = |r: &FileReport| r.error.as_ref().is_some_and(|e| e.rule == "config");
+    let is_config_error = |r: &FileReport| {
+        r.error
+            .as_ref()
+            .is_some_and(|e| e.rule == crate::report::CONFIG_RULE)
+    };
     let config_reports = reports.iter().filter(|r| is_config_error(r)).count();
     reports.dedup_by(|a, b| {
         a.path == b.path && a.error.is_some() && a.error == b.error && a.diff.is_none()
@@ -272,7 +276,6 @@ pub fn run(cli: Cli) -> i32 {
         run: RunFacts {
             excluded,
             skipped_by_config: config_reports,
-            config_errors: reports.iter().filter(|r| is_config_error(r)).count(),
         },
         ..render_opts
     };
@@ -746,7 +749,7 @@ fn process_file(
                 return error_report(
                     &e.path,
                     Finding::new(
-                        "config",
+                        crate::report::CONFIG_RULE,
                         Severity::Error,
                         e.line.max(1),
                         e.column.max(1),

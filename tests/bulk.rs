@@ -99,7 +99,11 @@ fn the_per_repository_script_fixes_reports_and_decides_by_exit_code() {
             &std::fs::read_to_string(out.join(format!("my-org/{name}.json"))).unwrap(),
         )
         .unwrap();
-        assert_eq!(report["schema_version"], 1, "{name}");
+        assert_eq!(
+            report["schema_version"],
+            wffmt::report::json::SCHEMA_VERSION,
+            "{name}"
+        );
     }
 
     // A repository name that would escape the report directory is refused.

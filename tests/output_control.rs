@@ -205,7 +205,7 @@ fn output_file_receives_the_report() {
     assert_eq!(json.status.code(), Some(0));
     let value: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(root.join("report.json")).unwrap()).unwrap();
-    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["schema_version"], wffmt::report::json::SCHEMA_VERSION);
     assert_eq!(value["summary"]["changed"], 2);
 
     let bad = wffmt(
@@ -278,4 +278,52 @@ fn control_characters_from_a_workflow_are_visible_in_every_format() {
             );
         }
     }
+}
+
+/// The text summary line, the markdown title and footer and the JSON summary count the same
+/// files and errors: a file that cannot be read and an invalid configuration are errors in
+/// each, and the configuration file is not one of the files checked.
+#[test]
+fn every_format_counts_the_same_files_and_errors() {
+    let (_d, root) = repo(&[
+        (".github/workflows/tab.yml", "on: push\njobs:\n\ta: 1\n"),
+        (".github/workflows/flow.yml", "on: [push\n"),
+        (".github/workflows/ok.yml", CLEAN),
+        ("sub/wffmt.toml", "[layout]\nindnet = 1\n"),
+        ("sub/.github/workflows/skipped.yml", CLEAN),
+    ]);
+    std::fs::write(root.join(".github/workflows/bin.yml"), b"on: \xff\n").unwrap();
+    let run = |format: &str| wffmt(&root, &["--skip", "pin", "--format", format]);
+    let json: serde_json::Value = serde_json::from_slice(&run("json").stdout).unwrap();
+    let summary = &json["summary"];
+    let number = |key: &str| summary[key].as_u64().unwrap();
+    assert_eq!(
+        (number("files"), number("failed"), number("config_errors")),
+        (4, 1, 1),
+        "{summary}"
+    );
+    assert_eq!(number("skipped"), 1);
+    let (files, errors) = (number("files"), number("errors"));
+    // Two syntax errors or more, the unreadable file and the configuration.
+    assert!(errors >= 4, "{summary}");
+    let text = stderr(&run("text"));
+    let line = text.lines().last().unwrap_or_default();
+    assert!(
+        line.starts_with(&format!("{files} files checked,"))
+            && line.contains(&format!(", {errors} errors")),
+        "{line} / {summary}"
+    );
+    let markdown = stdout(&run("markdown"));
+    assert!(
+        markdown.starts_with(&format!(
+            "## wffmt: nothing to change in {files} files ({errors} errors"
+        )),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains(&format!(
+            " · {files} files checked · 1 file skipped (invalid configuration)</sub>"
+        )),
+        "{markdown}"
+    );
 }

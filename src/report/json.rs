@@ -1,12 +1,13 @@
 //! The JSON format: one document per run, stable field order, for scripts and editors.
 //!
 //! ```json
-//! {"schema_version": 1, "wffmt_version": "0.1.0", "mode": "check",
+//! {"schema_version": 2, "wffmt_version": "0.1.0", "mode": "check",
 //!  "files": [{"path": "...", "changed": true,
 //!             "fixes": [{"rule": "...", "title": "...", "applicability": "safe"}],
 //!             "findings": [...], "error": null, "diff": "--- a/...\n"}],
-//!  "summary": {"files": 1, "changed": 1, "failed": 0, "errors": 0, "warnings": 0, "infos": 0,
-//!              "unsafe_fixes_pending": 0},
+//!  "summary": {"files": 1, "changed": 1, "failed": 0, "config_errors": 0, "errors": 0,
+//!              "warnings": 0, "infos": 0, "unsafe_fixes_pending": 0, "excluded": 0,
+//!              "skipped": 0},
 //!  "statistics": [{"rule": "pin", "kind": "fix", "count": 3, "files": 1}]}
 //! ```
 //! Findings keep the shape of [`crate::finding::Finding`], ordered by position; `error` is
@@ -17,7 +18,9 @@
 //!
 //! `schema/report.schema.json` is the JSON Schema of this document, generated from these types
 //! (a test keeps it current). [`SCHEMA_VERSION`] changes when a field is removed, renamed or
-//! changes meaning; new fields may appear within a version.
+//! changes meaning; new fields may appear within a version. Version 2: `summary` counts what
+//! the text summary line counts (`errors` includes failed files and invalid configurations,
+//! `files` and `failed` leave the configuration files out, which `config_errors` counts).
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -27,7 +30,7 @@ use super::{Counts, FileReport, FixSummary, Mode, RunFacts};
 use crate::finding::Finding;
 
 /// The version of the document's shape (`schema_version`).
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The `--format json` document.
 #[derive(Serialize, JsonSchema)]

@@ -107,7 +107,7 @@ pub(super) fn render_with_version(
     let mut footer = format!(
         "wffmt {} · {} checked",
         escape(version),
-        plural(counts.files.saturating_sub(run.config_errors), "file")
+        plural(counts.files, "file")
     );
     if counts.skipped > 0 {
         footer.push_str(&format!(
@@ -123,7 +123,9 @@ pub(super) fn render_with_version(
 }
 
 fn title(counts: &Counts, mode: Mode) -> String {
-    let mut title = if counts.changed == 0 {
+    let mut title = if counts.files == 0 {
+        "## wffmt: no workflow or action files checked".to_string()
+    } else if counts.changed == 0 {
         format!(
             "## wffmt: nothing to change in {}",
             plural(counts.files, "file")
@@ -135,10 +137,9 @@ fn title(counts: &Counts, mode: Mode) -> String {
             changed_word(mode)
         )
     };
-    let errors = counts.errors + counts.failed;
     let mut extra = Vec::new();
-    if errors > 0 {
-        extra.push(plural(errors, "error"));
+    if counts.errors > 0 {
+        extra.push(plural(counts.errors, "error"));
     }
     if counts.warnings > 0 {
         extra.push(plural(counts.warnings, "warning"));

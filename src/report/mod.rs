@@ -86,6 +86,9 @@ pub struct FixSummary {
     pub applicability: Applicability,
 }
 
+/// The rule of the error that stands for an invalid configuration file.
+pub const CONFIG_RULE: &str = "config";
+
 /// Everything the run has to say about one file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FileReport {
@@ -120,6 +123,11 @@ impl FileReport {
         findings
     }
 
+    /// Whether the report is an invalid configuration file's (not a workflow or action file).
+    fn is_config_error(&self) -> bool {
+        self.error.as_ref().is_some_and(|e| e.rule == CONFIG_RULE)
+    }
+
     /// The file-level error (first) and the findings, ordered by position.
     fn all_findings(&self) -> Vec<&Finding> {
         self.error.iter().chain(self.sorted_findings()).collect()
@@ -152,8 +160,6 @@ pub struct RunFacts {
     pub excluded: usize,
     /// Files not processed because the configuration that applies to them is invalid.
     pub skipped_by_config: usize,
-    /// Reports that are configuration errors (one per invalid configuration file).
-    pub config_errors: usize,
 }
 
 impl RenderOptions {
@@ -206,18 +212,27 @@ pub fn render(reports: &[FileReport], opts: &RenderOptions) -> String {
     }
 }
 
-/// Totals over a run.
+/// Totals over a run: the same numbers in every format (the text summary line, the markdown
+/// title and footer, the JSON `summary`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, schemars::JsonSchema)]
 pub struct Counts {
-    /// Files processed (including those that failed).
+    /// Workflow and action files checked, including those that could not be processed (not
+    /// the invalid configuration files, nor the files they made wffmt skip).
     pub files: usize,
     /// Files that would change (diff / check) or were changed (fix).
     pub changed: usize,
-    /// Files that could not be processed (they carry a file-level error).
+    /// Files of `files` that could not be processed (they carry a file-level error: unreadable,
+    /// not UTF-8, failed verification, ...).
     pub failed: usize,
-    /// Findings by severity (file-level errors not included).
+    /// Invalid configuration files (each is one entry of the document's `files`, with its
+    /// error).
+    pub config_errors: usize,
+    /// Every error: error-level findings, plus one per failed file and per invalid
+    /// configuration file.
     pub errors: usize,
+    /// Warning-level findings.
     pub warnings: usize,
+    /// Info-level findings.
     pub infos: usize,
     /// Unsafe fixes reported and not applied (no `--unsafe-fixes`).
     pub unsafe_fixes_pending: usize,
@@ -230,13 +245,16 @@ pub struct Counts {
 
 impl Counts {
     pub fn of(reports: &[FileReport]) -> Counts {
-        let mut counts = Counts {
-            files: reports.len(),
-            ..Counts::default()
-        };
+        let mut counts = Counts::default();
         for report in reports {
+            if report.is_config_error() {
+                counts.config_errors += 1;
+            } else {
+                counts.files += 1;
+                counts.failed += usize::from(report.error.is_some());
+            }
+            counts.errors += usize::from(report.error.is_some());
             counts.changed += usize::from(report.changed);
-            counts.failed += usize::from(report.error.is_some());
             for finding in &report.findings {
                 counts.unsafe_fixes_pending += usize::from(finding.suggestion.is_some());
                 match finding.severity {
@@ -262,7 +280,7 @@ impl Counts {
 }
 
 /// The one-line summary for stderr, e.g. `3 files would be changed, 1 error` (no newline).
-/// Errors count both files that failed and error-level findings.
+/// Errors count files that failed, invalid configurations and error-level findings.
 pub fn summary(reports: &[FileReport], mode: Mode) -> String {
     summary_with(reports, mode, &RunFacts::default())
 }
@@ -270,8 +288,8 @@ pub fn summary(reports: &[FileReport], mode: Mode) -> String {
 /// [`summary`] that also says what was skipped and excluded.
 pub fn summary_with(reports: &[FileReport], mode: Mode, run: &RunFacts) -> String {
     let counts = Counts::of(reports);
-    let checked = counts.files.saturating_sub(run.config_errors);
-    if counts.files == 0 && run.excluded == 0 {
+    let checked = counts.files;
+    if reports.is_empty() && run.excluded == 0 {
         return "no workflow or action files found".to_string();
     }
     let mut parts = Vec::new();
@@ -299,9 +317,8 @@ pub fn summary_with(reports: &[FileReport], mode: Mode, run: &RunFacts) -> Strin
     if run.excluded > 0 {
         parts.push(format!("{} excluded", run.excluded));
     }
-    let errors = counts.failed + counts.errors;
-    if errors > 0 {
-        parts.push(plural(errors, "error"));
+    if counts.errors > 0 {
+        parts.push(plural(counts.errors, "error"));
     }
     if counts.warnings > 0 {
         parts.push(plural(counts.warnings, "warning"));

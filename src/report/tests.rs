@@ -464,7 +464,8 @@ fn summaries() {
             files: 4,
             changed: 1,
             failed: 1,
-            errors: 1,
+            config_errors: 0,
+            errors: 2,
             warnings: 2,
             infos: 1,
             unsafe_fixes_pending: 1,
@@ -490,7 +491,6 @@ fn summaries_say_what_was_skipped_and_excluded() {
     let facts = RunFacts {
         excluded: 4,
         skipped_by_config: 3,
-        config_errors: 1,
     };
     assert_eq!(
         summary_with(std::slice::from_ref(&config_error), Mode::Check, &facts),
@@ -606,4 +606,120 @@ fn every_format_keeps_control_characters_from_the_terminal() {
         json["files"][0]["findings"][0]["help"],
         reports[0].findings[0].help.as_deref().unwrap()
     );
+}
+
+/// A run with an invalid configuration (that made wffmt skip two files), a file that could not
+/// be read, a file with a syntax error and a warning, and a clean file.
+fn mixed_run() -> (Vec<FileReport>, RunFacts) {
+    let error =
+        |rule: &str, message: &str| Some(Finding::new(rule, Severity::Error, 1, 1, message));
+    let reports = vec![
+        FileReport {
+            path: ".github/workflows/a.yml".into(),
+            findings: vec![
+                Finding::new("syntax", Severity::Error, 3, 5, "unclosed flow sequence"),
+                Finding::new(
+                    "permissions",
+                    Severity::Warning,
+                    2,
+                    1,
+                    "job `x` needs a TODO",
+                ),
+            ],
+            ..FileReport::default()
+        },
+        FileReport {
+            path: ".github/workflows/bin.yml".into(),
+            error: error("io", "not valid UTF-8; skipped"),
+            ..FileReport::default()
+        },
+        FileReport {
+            path: ".github/workflows/ok.yml".into(),
+            ..FileReport::default()
+        },
+        FileReport {
+            path: "sub/wffmt.toml".into(),
+            error: error(CONFIG_RULE, "invalid configuration: unknown field `indnet`"),
+            ..FileReport::default()
+        },
+    ];
+    let run = RunFacts {
+        excluded: 0,
+        skipped_by_config: 2,
+    };
+    (reports, run)
+}
+
+/// The text summary line, the markdown title and footer, and the JSON summary count the same
+/// files and the same errors: file-level errors and invalid configurations are errors in each,
+/// and a configuration file is not a file checked.
+#[test]
+fn every_format_counts_the_same() {
+    let (reports, run) = mixed_run();
+    let options = RenderOptions {
+        run,
+        ..opts(Format::Text, Mode::Check)
+    };
+    let text = summary_with(&reports, Mode::Check, &run);
+    let markdown = markdown::render_with_version(&reports, Mode::Check, &run, "0.0.0-test");
+    let json: serde_json::Value = serde_json::from_str(&render(
+        &reports,
+        &RenderOptions {
+            format: Format::Json,
+            ..options
+        },
+    ))
+    .unwrap();
+    let summary = &json["summary"];
+    let counts = Counts::of_run(&reports, &run);
+    assert_eq!(serde_json::to_value(counts).unwrap(), *summary);
+    assert_eq!(
+        (
+            counts.files,
+            counts.failed,
+            counts.config_errors,
+            counts.errors
+        ),
+        (3, 1, 1, 3)
+    );
+    assert!(text.starts_with("3 files checked,"), "{text}");
+    assert!(text.contains(", 3 errors, 1 warning"), "{text}");
+    assert!(markdown.starts_with("## wffmt: nothing to change in 3 files (3 errors, 1 warning)\n"));
+    assert!(markdown.contains("· 3 files checked ·"), "{markdown}");
+    // The statistics add up to the same errors.
+    let stat_errors: u64 = json["statistics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["kind"] == "error")
+        .map(|s| s["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(stat_errors, summary["errors"].as_u64().unwrap());
+    let markdown_summary: Vec<&str> = markdown
+        .lines()
+        .filter(|l| l.starts_with("## ") || l.starts_with("<sub>"))
+        .collect();
+    insta::assert_snapshot!(format!(
+        "text: {text}\nmarkdown: {}\njson: {}",
+        markdown_summary.join("\n          "),
+        serde_json::to_string(summary).unwrap()
+    ));
+}
+
+/// Only an invalid configuration: no file was checked, and every format says so.
+#[test]
+fn a_run_that_checked_nothing_says_so() {
+    let (reports, run) = mixed_run();
+    let only_config = &reports[3..];
+    assert_eq!(
+        summary_with(only_config, Mode::Check, &run),
+        "2 files skipped (invalid configuration), 1 error"
+    );
+    let markdown = markdown::render_with_version(only_config, Mode::Check, &run, "0.0.0-test");
+    assert!(
+        markdown.starts_with("## wffmt: no workflow or action files checked (1 error)\n"),
+        "{markdown}"
+    );
+    let counts = Counts::of_run(only_config, &run);
+    assert_eq!((counts.files, counts.errors, counts.skipped), (0, 1, 2));
 }
