@@ -22,7 +22,7 @@ use crate::report::{
     finding_lines, printable_diff, render_run, terminal_safe, unified_diff, use_color, ColorChoice,
     FileReport, FixSummary, Format, Mode, RenderOptions, Rendered, RunFacts,
 };
-use crate::resolve::{RepoId, ResolveOptions, Session};
+use crate::resolve::{RepoId, ResolveOptions, Session, NETWORK_RULE};
 use crate::syntax::{parse, SyntaxTree};
 use crate::write::{replace_if_unchanged, sweep_leftovers, WriteError};
 
@@ -579,7 +579,7 @@ fn exit_code_of(reports: &[FileReport], mode: Mode) -> i32 {
     }
     if reports
         .iter()
-        .any(|r| r.findings.iter().any(|f| f.rule == pin::NETWORK_RULE))
+        .any(|r| r.findings.iter().any(|f| f.rule == NETWORK_RULE))
     {
         return exit::NETWORK;
     }

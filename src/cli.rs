@@ -12,7 +12,7 @@ Exit codes:
   0  nothing to change, or every change written
   1  --check: a file would change or has an error-level finding
   2  a file could not be read, parsed or verified, a configuration is broken, or the command line is wrong
-  3  pin could not resolve a ref because of the network or authentication
+  3  a lookup in another repository or a registry failed because of the network or authentication (rule `network`)
 
 Environment:
   GITHUB_SERVER_URL       where `pin` resolves owner/repo (default https://github.com; GitHub Enterprise Server and file:// work)
@@ -66,7 +66,7 @@ pub struct Cli {
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub skip: Vec<String>,
 
-    /// Never touch the network: `pin` uses only its cache.
+    /// Never touch the network: every lookup (`pin`, `permissions`, migrations) uses only the cache.
     #[arg(long)]
     pub offline: bool,
 

@@ -18,7 +18,8 @@ pub enum Severity {
 /// characters (not bytes) so that editors and GitHub annotations point at the right spot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Finding {
-    /// The rule that produced the finding (`quote-patterns`, `pin`, …) or `syntax` / `io` / `verify`.
+    /// The rule that produced the finding (`quote-patterns`, `pin`, …) or `syntax` / `io` / `verify`,
+    /// or `network` when a rule's lookup failed because of the network or authentication.
     pub rule: String,
     pub severity: Severity,
     pub line: usize,

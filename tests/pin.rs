@@ -1468,7 +1468,7 @@ fn first_run_without_network_says_the_cause_once() {
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     let refs = stderr
         .lines()
-        .filter(|l| l.contains("error[pin-network]"))
+        .filter(|l| l.contains("error[network]"))
         .count();
     assert_eq!(refs, 1, "one message for the unreachable server:\n{stderr}");
     assert!(stderr.contains("not pinned: network error:"), "{stderr}");

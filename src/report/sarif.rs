@@ -278,6 +278,10 @@ fn describe(rule: &str) -> String {
         "io" => "The file could not be read".to_string(),
         "config" => "The configuration file is not valid".to_string(),
         "verify" => "A fix did not pass verification and was not applied".to_string(),
+        "network" => {
+            "A lookup in another repository or a registry failed (network or authentication)"
+                .to_string()
+        }
         other => format!("wffmt rule {other}"),
     }
 }

@@ -185,6 +185,12 @@ fn default_cache_dir(get: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     base.map(|b| b.join("wffmt"))
 }
 
+/// The rule name of findings that say a lookup failed because of the network or
+/// authentication (exit code 3), whichever rule needed the lookup: `pin` resolving a ref,
+/// `permissions` reading another repository's action. Not `pin`'s name, since pin may not be
+/// running at all.
+pub const NETWORK_RULE: &str = "network";
+
 /// Why a question to the server has no answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ResolveError {
@@ -209,6 +215,10 @@ pub enum ResolveError {
     Skipped(String),
     /// `--offline` and the cache has no entry for the repository.
     NotCached,
+    /// `--offline` and the cache only remembers that an earlier run could not get the answer
+    /// (a network or authentication failure, kept briefly). Not a network failure of this run:
+    /// this run did not try.
+    NotCachedAfterFailure(Box<ResolveError>),
     /// git could not be started.
     GitUnavailable(String),
     /// Any other git failure.
@@ -267,6 +277,17 @@ impl fmt::Display for ResolveError {
                 "not in the cache and --offline forbids the network (run once without --offline \
                  to fill the cache)",
             ),
+            ResolveError::NotCachedAfterFailure(earlier) => {
+                let verb = match **earlier {
+                    ResolveError::Auth(_) => "was refused by the server",
+                    _ => "could not reach the server",
+                };
+                write!(
+                    f,
+                    "not in the cache (an earlier run {verb}: {}) and --offline forbids the network",
+                    without_url(&earlier.to_string())
+                )
+            }
             ResolveError::GitUnavailable(why) => {
                 write!(f, "git is needed to resolve refs: {why}")
             }
@@ -276,6 +297,19 @@ impl fmt::Display for ResolveError {
 }
 
 impl std::error::Error for ResolveError {}
+
+/// git's `unable to access 'https://host/owner/repo/': why` without the repository's URL, so
+/// that every repository of an unreachable server gives the same text.
+pub fn without_url(why: &str) -> &str {
+    const MARK: &str = "unable to access '";
+    why.find(MARK)
+        .and_then(|at| {
+            why[at + MARK.len()..]
+                .find("': ")
+                .map(|end| at + MARK.len() + end + 3)
+        })
+        .map_or(why, |rest| why[rest..].trim())
+}
 
 /// The cache file that holds (or would hold) `repo`'s listing; for diagnostics.
 pub fn cache_entry_path(opts: &ResolveOptions, repo: &RepoId) -> Option<PathBuf> {

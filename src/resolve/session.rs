@@ -231,7 +231,13 @@ impl Session {
             let failure_ttl = self.opts.ttl.min(FAILURE_TTL);
             if let Some(hit) = cache::read(dir, &server, repo, max_age, failure_ttl, with_token) {
                 bump(&self.counters.cache_hits);
-                return hit.map(Arc::new);
+                return match hit {
+                    // Offline, an earlier network failure is no network failure of this run.
+                    Err(e) if self.opts.offline && e.is_network_or_auth() => {
+                        Err(ResolveError::NotCachedAfterFailure(Box::new(e)))
+                    }
+                    hit => hit.map(Arc::new),
+                };
             }
         }
         if self.opts.offline {

@@ -407,13 +407,13 @@ fn network_findings(
             let (line, column) = tree.line_col(tree.range(node).start);
             out.findings.push(
                 Finding::new(
-                    crate::passes::pin::NETWORK_RULE,
+                    crate::resolve::NETWORK_RULE,
                     Severity::Error,
                     line,
                     column,
                     format!("permissions: {}", u.why),
                 )
-                .with_help("check the network, GITHUB_SERVER_URL and GITHUB_TOKEN, then run again"),
+                .with_help("check the network, GITHUB_SERVER_URL and GITHUB_TOKEN, then run again; without network, run with --offline (the cache only)"),
             );
         }
     }

@@ -43,8 +43,8 @@ use crate::discover::FileKind;
 use crate::edit::{Edit, Fix};
 use crate::finding::{Finding, Severity};
 use crate::resolve::{
-    is_safe_ref_name, parse_image, parse_uses, ImageRef, PinCheck, RefListing, Release, RemoteUses,
-    RepoId, ResolveError, Session, UsesRef, Version,
+    is_safe_ref_name, parse_image, parse_uses, without_url, ImageRef, PinCheck, RefListing,
+    Release, RemoteUses, RepoId, ResolveError, Session, UsesRef, Version, NETWORK_RULE,
 };
 use crate::syntax::views::{ActionMeta, Workflow};
 use crate::syntax::{NodeId, NodeKind, SyntaxTree, TokenKind};
@@ -1033,29 +1033,17 @@ fn comment_after(tree: &SyntaxTree, a: NodeId, version: &str) -> Edit {
 /// cause once with a count instead of once per ref.
 fn resolve_message(uses: &str, e: &ResolveError) -> String {
     match e {
-        ResolveError::Network(why) => format!("not pinned: network error: {}", server_cause(why)),
+        ResolveError::Network(why) => format!("not pinned: network error: {}", without_url(why)),
         ResolveError::Auth(why) => {
-            format!("not pinned: authentication failed: {}", server_cause(why))
+            format!("not pinned: authentication failed: {}", without_url(why))
         }
         ResolveError::Timeout
         | ResolveError::Skipped(_)
         | ResolveError::NotCached
+        | ResolveError::NotCachedAfterFailure(_)
         | ResolveError::GitUnavailable(_) => format!("not pinned: {e}"),
         _ => format!("cannot resolve `{uses}`: {e}"),
     }
-}
-
-/// git's `unable to access 'https://host/owner/repo/': why` without the repository's URL, so
-/// that every repository of an unreachable server gives the same text.
-fn server_cause(why: &str) -> &str {
-    const MARK: &str = "unable to access '";
-    why.find(MARK)
-        .and_then(|at| {
-            why[at + MARK.len()..]
-                .find("': ")
-                .map(|end| at + MARK.len() + end + 3)
-        })
-        .map_or(why, |rest| why[rest..].trim())
 }
 
 /// What to do about a failed lookup, one line per cause.
@@ -1064,16 +1052,14 @@ fn resolve_help(e: &ResolveError) -> &'static str {
         ResolveError::Timeout => "the server did not answer within WFFMT_NETWORK_TIMEOUT seconds; check the network and GITHUB_SERVER_URL, then run again",
         ResolveError::Skipped(_) => "this ref was not looked up; check the network and GITHUB_SERVER_URL (or raise WFFMT_NETWORK_TIMEOUT / WFFMT_NETWORK_DEADLINE), then run again",
         ResolveError::Auth(_) => "set GITHUB_TOKEN or GH_TOKEN to a token that can read the repository",
-        ResolveError::Network(_) => "check the network and GITHUB_SERVER_URL and run again; without network, run with --offline (the cache only) or --skip pin",
+        ResolveError::Network(_) => "check the network and GITHUB_SERVER_URL and run again; without network, run with --offline (the cache only)",
         ResolveError::NotCached => "run once without --offline to fill the cache",
+        ResolveError::NotCachedAfterFailure(_) => "run once without --offline, with the network, to fill the cache",
         ResolveError::RepoNotFound | ResolveError::InvalidRepo(_) => "check the owner and repository name",
         ResolveError::GitUnavailable(_) => "install git 2.32 or newer, or run with --skip pin",
         _ => "run again; if it persists, run with --skip pin and report the message",
     }
 }
-
-/// Findings with this rule name mean "resolution failed for network or auth reasons" (exit 3).
-pub const NETWORK_RULE: &str = "pin-network";
 
 fn describe_check(remote: &RemoteUses, check: PinCheck) -> Option<String> {
     let repo = format!("{}/{}", remote.owner, remote.repo);
