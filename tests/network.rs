@@ -113,3 +113,24 @@ fn a_network_failure_is_not_named_after_pin_when_pin_is_skipped() {
         text(&offline)
     );
 }
+
+/// A registry that cannot be reached: `network`, exit 3, and help about the registry, not about
+/// the git server (GITHUB_SERVER_URL plays no part in reading registries).
+#[test]
+fn pin_images_network_help_is_about_the_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    workflow(
+        dir.path(),
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    container: 127.0.0.1:9/tools/node:20\n    steps:\n      - run: true\n",
+    );
+    let out = wffmt(dir.path(), &["--select", "pin", "--pin-images"]);
+    let msgs = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{msgs}");
+    assert!(msgs.contains("w.yml:5:16: error[network]"), "{msgs}");
+    let help = msgs
+        .lines()
+        .find(|l| l.trim_start().starts_with("help:"))
+        .unwrap_or_else(|| panic!("no help: {msgs}"));
+    assert!(help.contains("registry"), "{help}");
+    assert!(!help.contains("GITHUB_SERVER_URL"), "{help}");
+}

@@ -85,7 +85,7 @@ impl Cooldown {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(d) = self.default_days {
-            parts.push(format!("{d} days"));
+            parts.push(days_text(i64::from(d)));
         }
         for (label, days) in [
             ("major", self.major_days),
@@ -93,7 +93,7 @@ impl Cooldown {
             ("patch", self.patch_days),
         ] {
             if let Some(d) = days {
-                parts.push(format!("{label} {d} days"));
+                parts.push(format!("{label} {}", days_text(i64::from(d))));
             }
         }
         if parts.is_empty() {
@@ -188,6 +188,15 @@ fn names(tree: &SyntaxTree, list: Option<NodeId>) -> Vec<String> {
     .unwrap_or_default()
 }
 
+/// `1 day`, `7 days`.
+pub fn days_text(days: i64) -> String {
+    if days == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{days} days")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,5 +269,14 @@ updates:
             Cooldown::days(7, "--min-age").days_for("x/y", Bump::Patch),
             7
         );
+    }
+
+    #[test]
+    fn one_day_is_singular() {
+        assert_eq!(days_text(1), "1 day");
+        assert_eq!(days_text(0), "0 days");
+        assert_eq!(days_text(30), "30 days");
+        let one = Cooldown::days(1, "--min-age").describe();
+        assert!(one.contains("1 day") && !one.contains("1 days"), "{one}");
     }
 }

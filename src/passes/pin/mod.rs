@@ -758,7 +758,7 @@ impl FileRun<'_, '_> {
                     Finding::new(rule, Severity::Error, line, column, msg).with_help(match e {
                         ResolveError::RepoNotFound => "check the image name and tag",
                         ResolveError::Auth(_) => "a private image needs credentials: GITHUB_TOKEN or GH_TOKEN for ghcr.io; other registries are read anonymously",
-                        _ => resolve_help(&e),
+                        _ => image_help(&e),
                     }),
                 );
                 return;
@@ -862,7 +862,7 @@ impl FileRun<'_, '_> {
         }
         let list: Vec<String> = held
             .iter()
-            .map(|(tag, age)| format!("{tag} ({age} days old)"))
+            .map(|(tag, age)| format!("{tag} ({} old)", cooldown::days_text(*age)))
             .collect();
         let source = self.cooldown.map(Cooldown::describe).unwrap_or_default();
         self.finding(
@@ -1043,6 +1043,18 @@ fn resolve_message(uses: &str, e: &ResolveError) -> String {
         | ResolveError::NotCachedAfterFailure(_)
         | ResolveError::GitUnavailable(_) => format!("not pinned: {e}"),
         _ => format!("cannot resolve `{uses}`: {e}"),
+    }
+}
+
+/// What to do about a failed registry lookup (`--pin-images`): registries are reached by their
+/// own names, so GITHUB_SERVER_URL plays no part.
+fn image_help(e: &ResolveError) -> &'static str {
+    match e {
+        ResolveError::Timeout => "the registry did not answer within WFFMT_NETWORK_TIMEOUT seconds; check the network and the registry's name, then run again",
+        ResolveError::Skipped(_) => "this image was not looked up; check the network (or raise WFFMT_NETWORK_TIMEOUT / WFFMT_NETWORK_DEADLINE), then run again",
+        ResolveError::Network(_) => "check the network and the registry's name and run again; without network, run with --offline (the cache only)",
+        ResolveError::NotCached | ResolveError::NotCachedAfterFailure(_) => "run once without --offline, with the network, to fill the cache",
+        _ => "run again; if it persists, run without --pin-images and report the message",
     }
 }
 
