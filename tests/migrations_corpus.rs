@@ -12,7 +12,7 @@ use wffmt::config::Config;
 use wffmt::discover::FileKind;
 use wffmt::finding::Finding;
 use wffmt::passes::Rule;
-use wffmt::pipeline::process;
+use wffmt::pipeline::{process, process_with, Options};
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// The day the tables are evaluated on (as in the fixtures), so the counts do not drift.
@@ -236,6 +236,92 @@ fn runner_labels_on_the_shared_corpus() {
     };
     // The corpus uses retired macOS labels and deprecated Ubuntu ones.
     assert!(counts.occurrences > 0);
+}
+
+/// Lists of values a job's runner is chosen from: `runs-on` lists and every list in its matrix
+/// (the axes, `include`, `exclude`), each as `job: where`.
+fn runner_lists(text: &str) -> Vec<(String, Vec<Yaml>)> {
+    let mut out = Vec::new();
+    for doc in load(text) {
+        let Yaml::Hash(jobs) = &doc["jobs"] else {
+            continue;
+        };
+        for (id, job) in jobs {
+            let id = id.as_str().unwrap_or("?");
+            if let Yaml::Array(items) = &job["runs-on"] {
+                out.push((format!("{id}: runs-on"), items.clone()));
+            }
+            if let Yaml::Hash(matrix) = &job["strategy"]["matrix"] {
+                for (key, value) in matrix {
+                    if let Yaml::Array(items) = value {
+                        let key = key.as_str().unwrap_or("?");
+                        out.push((format!("{id}: matrix.{key}"), items.clone()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// How many entries of `items` repeat an earlier one.
+fn repeats(items: &[Yaml]) -> usize {
+    items
+        .iter()
+        .enumerate()
+        .filter(|(i, item)| items[..*i].contains(item))
+        .count()
+}
+
+/// Replacing a retired label with one the list already has would repeat it (the same matrix
+/// jobs twice): with unsafe fixes applied too, no list on the corpus gains a repeated entry.
+#[test]
+fn runner_label_fixes_repeat_no_matrix_entry_on_the_shared_corpus() {
+    let files = common::shared_workflows();
+    if files.is_empty() {
+        return;
+    }
+    std::env::set_var("WFFMT_TODAY", DAY);
+    let rules = select_rules(&["runner-labels".to_string()], &[]).unwrap();
+    let refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
+    let options = Options { unsafe_fixes: true };
+    let mut failures = Vec::new();
+    let mut lists_changed = 0;
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let name = path.to_string_lossy().to_string();
+        let out = process_with(
+            &text,
+            FileKind::Workflow,
+            &name,
+            None,
+            &Config::default(),
+            &refs,
+            &options,
+        );
+        if out.output == text {
+            continue;
+        }
+        let before = runner_lists(&text);
+        for (place, items) in runner_lists(&out.output) {
+            let old = before.iter().find(|(p, _)| *p == place).map(|(_, i)| i);
+            if old != Some(&items) {
+                lists_changed += 1;
+            }
+            let had = old.map_or(0, |i| repeats(i));
+            if repeats(&items) > had {
+                failures.push(format!(
+                    "{}: {place} now repeats an entry: {items:?}",
+                    short(path)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    println!("runner-labels: {lists_changed} lists changed, none gained a repeated entry");
+    assert!(lists_changed > 0);
 }
 
 // ---- archived-actions -----------------------------------------------------------------------

@@ -10,7 +10,8 @@
 //! - retired (from its `retired` date): replaced by its replacement (following the chain while a
 //!   replacement is itself deprecated). The job cannot run at all as it is, so the fix is safe;
 //!   a matrix value that other parts of the job also read (names, conditions, inputs) is
-//!   changed there too, which makes that fix unsafe.
+//!   changed there too, which makes that fix unsafe. Where the replacement is in the list
+//!   already, the retired entry is removed instead (see [`duplicates`]).
 //!
 //! Reported, never rewritten: labels inside expressions, labels of runner groups and of
 //! self-hosted label sets (a self-hosted runner may carry any label), and labels passed to a
@@ -19,6 +20,8 @@
 //! ## Why
 //! A retired label leaves the job queued until it fails; GitHub warns about it only in the run
 //! logs and by mail.
+
+mod duplicates;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -238,15 +241,14 @@ impl Run<'_, '_> {
                 let self_hosted = items
                     .iter()
                     .any(|&i| literal(t, i).is_some_and(|l| l.eq_ignore_ascii_case("self-hosted")));
-                for item in items {
-                    let Some(label) = literal(t, item) else {
-                        continue;
-                    };
-                    if self_hosted {
-                        self.report(item, &label, "in a self-hosted label set");
-                    } else {
-                        self.fix_literal(item, &label);
+                if self_hosted {
+                    for item in items {
+                        if let Some(label) = literal(t, item) {
+                            self.report(item, &label, "in a self-hosted label set");
+                        }
                     }
+                } else {
+                    self.fix_list(runs_on, &items);
                 }
             }
             NodeKind::BlockMap | NodeKind::FlowMap => {
@@ -263,6 +265,51 @@ impl Run<'_, '_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// `runs-on: [a, b]`, labels a runner must all have: each retired one is replaced, or
+    /// removed when its replacement is listed already (the same set of labels, without a
+    /// repeated one).
+    fn fix_list(&mut self, list: NodeId, items: &[NodeId]) {
+        let t = self.tree;
+        let mut renamed = duplicates::Renames::new();
+        for &item in items {
+            if let Some(Status::Retired {
+                replacement: Some(new),
+                ..
+            }) = literal(t, item).map(|l| self.table.status(&l, self.today))
+            {
+                renamed.insert(item, new);
+            }
+        }
+        let entries: Vec<(NodeId, Option<NodeId>)> = items.iter().map(|&i| (i, Some(i))).collect();
+        let removed = duplicates::removed_items(t, &entries, &renamed);
+        for &item in items {
+            let Some(label) = literal(t, item) else {
+                continue;
+            };
+            if !removed.contains(&item) {
+                self.fix_literal(item, &label);
+                continue;
+            }
+            let Some(edit) = duplicates::remove_item(t, list, item) else {
+                self.report(
+                    item,
+                    &label,
+                    "in a label list that has a comment or shares its line",
+                );
+                continue;
+            };
+            let fix = Fix::new(
+                NAME,
+                format!(
+                    "remove retired runner label `{label}` from `runs-on`, which already lists `{}`",
+                    renamed[&item]
+                ),
+                vec![edit],
+            );
+            migrations::propose(self.out, fix, None, t.range(item).start);
         }
     }
 
@@ -413,7 +460,12 @@ impl Run<'_, '_> {
     /// `runs-on: ${{ matrix.<path> }}`: the literal matrix values that name retired labels.
     fn matrix(&mut self, job: &Job, runs_on: NodeId, path: &[String]) {
         let t = self.tree;
-        let sites = matrix_sites(t, job, path);
+        let axis = matrix_axis(t, job, path);
+        let entry_sites = matrix_entry_sites(t, job, path);
+        let sites = axis
+            .iter()
+            .flat_map(|(_, items)| items.iter().filter_map(|&(_, site)| site))
+            .chain(entry_sites.iter().copied());
         // Group the sites by the label they hold: one fix per label changes them all, so that
         // `include`/`exclude` entries still match the list.
         let mut by_label: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
@@ -425,6 +477,30 @@ impl Run<'_, '_> {
                     .push(site);
             }
         }
+        // What every retired label becomes, to see which entries the fixes together would make
+        // the same as another.
+        let mut renamed = duplicates::Renames::new();
+        for nodes in by_label.values() {
+            let label = literal(t, nodes[0]).unwrap_or_default();
+            if let Status::Retired {
+                replacement: Some(new),
+                ..
+            } = self.table.status(&label, self.today)
+            {
+                renamed.extend(nodes.iter().map(|&n| (n, new.clone())));
+            }
+        }
+        let removed = axis
+            .as_ref()
+            .map(|(_, items)| duplicates::removed_items(t, items, &renamed))
+            .unwrap_or_default();
+        let label_after = |n: NodeId| {
+            renamed
+                .get(&n)
+                .cloned()
+                .or_else(|| literal(t, n))
+                .map(|l| l.to_ascii_lowercase())
+        };
         let reference = format!("matrix.{}", path.join("."));
         let other_uses = other_references(t, job, runs_on, &reference);
         for (_, nodes) in by_label {
@@ -441,37 +517,137 @@ impl Run<'_, '_> {
                         self.retired_without_replacement(nodes[0], row);
                         continue;
                     };
+                    // The list items of this label that would repeat an entry the list keeps.
+                    let removing: Vec<NodeId> = axis
+                        .iter()
+                        .flat_map(|(_, items)| items)
+                        .filter(|(item, site)| {
+                            site.is_some_and(|s| nodes.contains(&s)) && removed.contains(item)
+                        })
+                        .map(|&(item, _)| item)
+                        .collect();
+                    // `include`/`exclude` entries that name the replacement already would then
+                    // apply to this label's jobs too; and this label's entries would apply to
+                    // the jobs of the replacement listed before.
+                    let merges = entry_sites.iter().any(|&e| {
+                        !nodes.contains(&e)
+                            && label_after(e).as_deref() == Some(&new.to_ascii_lowercase())
+                    }) || (!removing.is_empty()
+                        && nodes.iter().any(|n| entry_sites.contains(n)));
+                    if merges {
+                        self.merged(nodes[0], row, &new, &reference);
+                        continue;
+                    }
                     let edits: Option<Vec<Edit>> = nodes
                         .iter()
-                        .map(|&n| migrations::replace_scalar(t, n, &new))
+                        .map(|&n| {
+                            let item = axis
+                                .iter()
+                                .flat_map(|(_, items)| items)
+                                .find(|(_, site)| *site == Some(n))
+                                .map(|&(item, _)| item);
+                            match (&axis, item) {
+                                (Some((list, _)), Some(item)) if removing.contains(&item) => {
+                                    duplicates::remove_item(t, *list, item)
+                                }
+                                _ => migrations::replace_scalar(t, n, &new),
+                            }
+                        })
                         .collect();
                     let Some(edits) = edits else {
-                        self.report(
-                            nodes[0],
-                            &label,
-                            "written in a style this rule does not rewrite",
-                        );
+                        let how = if removing.is_empty() {
+                            "written in a style this rule does not rewrite"
+                        } else {
+                            "in a matrix entry that has a comment or shares its line"
+                        };
+                        self.report(nodes[0], &label, how);
                         continue;
                     };
-                    let fix = Fix::new(
-                        NAME,
+                    let mut reasons = Vec::new();
+                    let title = if removing.is_empty() {
                         format!(
                             "replace retired runner label `{label}` with `{new}` in `{reference}`"
-                        ),
-                        edits,
-                    );
-                    let reason = other_uses.as_ref().map(|place| {
+                        )
+                    } else {
+                        // `new` is listed, or another retired label listed becomes it.
+                        let listed = match axis_sites_becoming(t, &axis, &renamed, &new)
+                            .into_iter()
+                            .find(|s| !nodes.contains(s))
+                            .and_then(|s| literal(t, s))
+                        {
+                            Some(l) if !l.eq_ignore_ascii_case(&new) => {
+                                format!("`{l}`, which also becomes `{new}`")
+                            }
+                            _ => format!("`{new}`"),
+                        };
+                        reasons.push(format!(
+                            "`{reference}` already has {listed}, so `{label}` is removed rather \
+                             than replaced (a second `{new}` would run the same jobs twice); the \
+                             matrix loses the `{label}` combinations"
+                        ));
                         format!(
+                            "remove retired runner label `{label}` from `{reference}`, which already has {listed}"
+                        )
+                    };
+                    if let Some(place) = &other_uses {
+                        reasons.push(format!(
                             "`{reference}` is also read {place}, where the new value may change \
                              a name, a condition or an input"
-                        )
-                    });
+                        ));
+                    }
+                    let fix = Fix::new(NAME, title, edits);
+                    let reason = (!reasons.is_empty()).then(|| reasons.join("; "));
                     let at = t.range(nodes[0]).start;
                     migrations::propose(self.out, fix, reason, at);
                 }
             }
         }
     }
+
+    /// A retired label whose replacement the matrix already names where replacing it would
+    /// merge the two: reported, never rewritten.
+    fn merged(&mut self, node: NodeId, row: &LabelRow, new: &str, reference: &str) {
+        let (line, column) = self.at(node);
+        self.out.findings.push(
+            Finding::new(
+                NAME,
+                Severity::Warning,
+                line,
+                column,
+                format!(
+                    "runner label `{}` was retired; `{new}` is already in the matrix, and \
+                     replacing `{}` with it in `{reference}` would merge their jobs and their \
+                     `include`/`exclude` entries",
+                    row.label, row.label
+                ),
+            )
+            .with_help(format!(
+                "edit the matrix by hand: remove `{}` and the entries that name it, or choose \
+                 another runner; {}",
+                row.label,
+                self.help(Some(new), row)
+            )),
+        );
+    }
+}
+
+/// The label sites of the matrix list that read `new` once the fixes are applied.
+fn axis_sites_becoming(
+    tree: &SyntaxTree,
+    axis: &Option<Axis>,
+    renamed: &duplicates::Renames,
+    new: &str,
+) -> Vec<NodeId> {
+    axis.iter()
+        .flat_map(|(_, items)| items.iter().filter_map(|&(_, site)| site))
+        .filter(|s| {
+            renamed
+                .get(s)
+                .cloned()
+                .or_else(|| literal(tree, *s))
+                .is_some_and(|l| l.eq_ignore_ascii_case(new))
+        })
+        .collect()
 }
 
 /// `${{ <prefix>a.b }}` (the whole value) -> `["a", "b"]`.
@@ -503,38 +679,69 @@ fn template(value: &str, prefix: &str) -> Option<(String, Vec<String>, String)> 
 /// The scalar nodes that can give `matrix.<path>` its values: items of the list under the key,
 /// and the key in `include` and `exclude` entries.
 fn matrix_sites(tree: &SyntaxTree, job: &Job, path: &[String]) -> Vec<NodeId> {
-    let mut out = Vec::new();
-    let Some(matrix) = job
+    let mut out: Vec<NodeId> = matrix_axis(tree, job, path)
+        .map(|(_, items)| items.into_iter().filter_map(|(_, site)| site).collect())
+        .unwrap_or_default();
+    out.extend(matrix_entry_sites(tree, job, path));
+    out
+}
+
+/// The job's `strategy.matrix` mapping and the first key of `path` and the keys below it.
+fn matrix_of<'p>(
+    tree: &SyntaxTree,
+    job: &Job,
+    path: &'p [String],
+) -> Option<(NodeId, &'p String, &'p [String])> {
+    let matrix = job
         .get("strategy")
         .and_then(|s| tree.map_get(s, "matrix"))
-        .filter(|&m| matches!(tree.kind(m), NodeKind::BlockMap | NodeKind::FlowMap))
-    else {
-        return out;
-    };
-    let Some((first, rest)) = path.split_first() else {
-        return out;
-    };
-    let follow = |mut node: NodeId, rest: &[String]| -> Option<NodeId> {
-        for key in rest {
-            node = tree.map_get(node, key)?;
-        }
-        Some(node)
-    };
-    if let Some(list) = tree.map_get(matrix, first) {
-        if matches!(tree.kind(list), NodeKind::BlockSeq | NodeKind::FlowSeq) {
-            out.extend(tree.seq_items(list).filter_map(|i| follow(i, rest)));
-        }
+        .filter(|&m| matches!(tree.kind(m), NodeKind::BlockMap | NodeKind::FlowMap))?;
+    let (first, rest) = path.split_first()?;
+    Some((matrix, first, rest))
+}
+
+/// The scalar at `rest` below `node`.
+fn follow(tree: &SyntaxTree, mut node: NodeId, rest: &[String]) -> Option<NodeId> {
+    for key in rest {
+        node = tree.map_get(node, key)?;
     }
+    (tree.kind(node) == NodeKind::Scalar).then_some(node)
+}
+
+/// The list under the matrix key of `path`, with each item and the scalar in it that holds
+/// `matrix.<path>` (`None` for an item without one).
+type Axis = (NodeId, Vec<(NodeId, Option<NodeId>)>);
+
+fn matrix_axis(tree: &SyntaxTree, job: &Job, path: &[String]) -> Option<Axis> {
+    let (matrix, first, rest) = matrix_of(tree, job, path)?;
+    let list = tree
+        .map_get(matrix, first)
+        .filter(|&l| matches!(tree.kind(l), NodeKind::BlockSeq | NodeKind::FlowSeq))?;
+    let items = tree
+        .seq_items(list)
+        .map(|i| (i, follow(tree, i, rest)))
+        .collect();
+    Some((list, items))
+}
+
+/// The scalars that set `matrix.<path>` in the matrix's `include` and `exclude` entries.
+fn matrix_entry_sites(tree: &SyntaxTree, job: &Job, path: &[String]) -> Vec<NodeId> {
+    let mut out = Vec::new();
+    let Some((matrix, first, rest)) = matrix_of(tree, job, path) else {
+        return out;
+    };
     for extra in ["include", "exclude"] {
         if let Some(list) = tree.map_get(matrix, extra) {
             for entry in tree.seq_items(list) {
-                if let Some(v) = tree.map_get(entry, first).and_then(|v| follow(v, rest)) {
+                if let Some(v) = tree
+                    .map_get(entry, first)
+                    .and_then(|v| follow(tree, v, rest))
+                {
                     out.push(v);
                 }
             }
         }
     }
-    out.retain(|&n| tree.kind(n) == NodeKind::Scalar);
     out
 }
 
