@@ -193,6 +193,40 @@ fn outdated_actions_are_bumped_then_pinned_and_pins_are_moved_with_their_comment
 }
 
 #[test]
+fn an_exact_release_moves_to_an_exact_release_or_stays_and_is_reported() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let body = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v3.6.0\n";
+    let wf = write(dir.path(), ".github/workflows/ci.yml", body);
+    // Offline with nothing cached: the exact ref is kept, never weakened to `@v5`.
+    let out = wffmt(
+        dir.path(),
+        &srv,
+        &["--fix", "--offline", "--select", "outdated-actions", "."],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&wf).unwrap(), body);
+    assert!(
+        text(&out).contains("warning[outdated-actions]: `actions/checkout` v3.6.0 runs on node16")
+            && text(&out).contains("upgrade it to the newest v5 release (not in the cache")
+            && text(&out).contains("run with network access (without --offline) to look it up"),
+        "{}",
+        text(&out)
+    );
+    // With the server: the newest v5 release, by name.
+    let out = wffmt(
+        dir.path(),
+        &srv,
+        &["--fix", "--select", "outdated-actions", "."],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        std::fs::read_to_string(&wf).unwrap(),
+        body.replace("@v3.6.0", "@v5.0.1")
+    );
+}
+
+#[test]
 fn actions_outside_the_table_are_read_at_their_commit() {
     let srv = server();
     let dir = tempfile::tempdir().unwrap();

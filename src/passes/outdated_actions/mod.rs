@@ -8,6 +8,8 @@
 //! (node12, node16, node20) or is broken (artifact actions v1-v3, cache releases on the
 //! retired cache service), moves it to the table's target line:
 //! - `actions/checkout@v3` becomes `actions/checkout@v5` (`pin`, later in the same run, pins it);
+//! - an exact `@v4.1.0` becomes the exact newest release of the target line (`@v5.0.1`); when
+//!   that cannot be looked up (offline and not cached), it stays as it is and a finding says so;
 //! - a SHA pin with a `# v4.1.0` comment is re-pinned to the target line's newest release, with
 //!   its comment (resolved through the run's [`Session`]; offline and not cached: a finding).
 //!
@@ -209,13 +211,26 @@ impl Run<'_> {
             let new_ref = if version.is_line() {
                 row.target_ref()
             } else {
-                // A precise ref stays precise when the release can be looked up.
-                self.resolve_target(site, row)
-                    .ok()
-                    .map(|r| r.comment)
-                    .filter(|c| is_safe_ref_name(c))
-                    .filter(|c| Version::parse_ref(c).is_some_and(|v| v.major == row.target.major))
-                    .unwrap_or_else(|| row.target_ref())
+                // A precise ref stays precise: the newest release of the target line, or, when
+                // that cannot be looked up, the ref is left as it is and reported (a moving
+                // `@v5` would silently undo the author's choice of an exact release).
+                match self.exact_target(site, row) {
+                    Ok(name) => name,
+                    Err(e) => {
+                        self.finding(
+                            site,
+                            Severity::Warning,
+                            format!("`{name}` {version_text} {why}"),
+                            format!(
+                                "upgrade it to the newest {target} release ({e}); run with \
+                                 network access (without --offline) to look it up, or write \
+                                 `{name}@{target}` to follow the release line",
+                                target = row.target_ref()
+                            ),
+                        );
+                        return;
+                    }
+                }
             };
             rewrite(self.tree, site, &site.remote.with_ref(&new_ref), None)
         };
@@ -273,6 +288,23 @@ impl Run<'_> {
         listing
             .resolve(&row.target_ref())
             .map_err(|e| e.to_string())
+    }
+
+    /// The exact name of the target line's newest release (`v5.0.1` for `v5`), when it can be
+    /// looked up and its commit carries such a tag.
+    fn exact_target(&self, site: &Site, row: &ActionRow) -> Result<String, String> {
+        let res = self.resolve_target(site, row)?;
+        let exact = Some(res.comment)
+            .filter(|c| is_safe_ref_name(c))
+            .filter(|c| {
+                Version::parse_ref(c).is_some_and(|v| v.major == row.target.major && !v.is_line())
+            });
+        exact.ok_or_else(|| {
+            format!(
+                "the commit of {} has no exact version tag",
+                row.target_ref()
+            )
+        })
     }
 
     /// An action outside the table: its runtime from `action.yml` at the commit used.
