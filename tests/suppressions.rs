@@ -91,3 +91,32 @@ fn unsafe_fixes_is_accepted_and_changes_nothing_safe() {
     assert_eq!(plain.stdout, with_flag.stdout);
     assert!(!plain.stdout.is_empty());
 }
+
+/// A rule that met a syntax error skipped the file (or read part of it): its suppressions are
+/// not reported unused, since they are needed once the file parses. A rule that ran after
+/// another fixed the error read the whole file, and its stale suppression is reported.
+#[test]
+fn suppressions_of_a_rule_that_met_a_syntax_error_are_not_reported_unused() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env:\n      X: *nope\n    steps:\n      - run: echo \"::set-output name=a::b\" # wffmt: ignore[deprecated-commands]\n      - run: echo hi # wffmt: ignore\n";
+    write(dir.path(), WF, text);
+    let out = wffmt(dir.path(), &["--offline", "--skip", "pin,permissions"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error[syntax]"), "{stderr}");
+    assert!(!stderr.contains("suppression"), "{stderr}");
+
+    // `quote-patterns` quotes the alias-like glob, so the rule after it reads a whole file.
+    let text = "on:\n  push:\n    paths:\n      - **/x\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi # wffmt: ignore[deprecated-commands]\n";
+    write(dir.path(), WF, text);
+    let out = wffmt(
+        dir.path(),
+        &["--select", "quote-patterns,deprecated-commands"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{WF}:10:22: warning[suppression]: unused suppression: `deprecated-commands` found nothing"
+        )),
+        "{stderr}"
+    );
+}

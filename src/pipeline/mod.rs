@@ -101,11 +101,17 @@ pub fn process_parsed(
     out.findings.append(&mut screen.suppressions.problems);
     // Which rules changed the text: only they take part in the stability pass.
     let mut changed = vec![false; rules.len()];
+    // Which rules read a text with syntax errors: they skipped it or read only part of it, so
+    // their suppressions may be needed once the file parses.
+    let mut saw_part = vec![false; rules.len()];
     for (index, rule) in rules.iter().enumerate() {
         let mut first_round = true;
         for _ in 0..MAX_ROUNDS {
             let tree = rewritten.as_ref().unwrap_or(original);
             let current = tree.text();
+            if first_round {
+                saw_part[index] = !tree.diagnostics().is_empty();
+            }
             let cx = Context {
                 tree,
                 path,
@@ -194,7 +200,14 @@ pub fn process_parsed(
             return out;
         }
     }
-    out.findings.extend(screen.unused(rules));
+    let saw_whole: Vec<&str> = rules
+        .iter()
+        .zip(&saw_part)
+        .filter(|(_, &part)| !part)
+        .map(|(r, _)| r.name())
+        .collect();
+    out.findings
+        .extend(screen.unused(&saw_whole, saw_part.contains(&true)));
     // Syntax errors that remain in the result are errors of the file.
     for d in tree.diagnostics() {
         let (line, column) = position(tree, d.offset);
@@ -700,6 +713,15 @@ mod screening_tests {
                 "4:27 suppression unused suppression: `permissions` found nothing to report or fix here",
             ]
         );
+    }
+
+    #[test]
+    fn a_rule_that_met_a_syntax_error_has_no_unused_suppressions() {
+        // `*nope` is an alias without an anchor: the rule reads a text with a syntax error.
+        let text = "jobs:\n  a:\n    runs-on: ubuntu-22.04 # wffmt: ignore[permissions]\n    env: *nope\n  b: # wffmt: ignore\n    runs-on: x\n";
+        let out = run(&Renamer { unsafe_fix: false }, text, false);
+        assert_eq!(messages(&out).len(), 1, "{:?}", messages(&out));
+        assert_eq!(out.findings[0].rule, "syntax");
     }
 
     #[test]

@@ -105,12 +105,14 @@ impl Screen {
             .collect()
     }
 
-    /// A warning for each directive that named a rule which ran and silenced nothing.
-    pub fn unused(&self, rules: &[&dyn Rule]) -> Vec<Finding> {
+    /// A warning for each directive that named a rule which read the whole file and silenced
+    /// nothing. `saw_whole` are the rules that ran on a text without syntax errors; a rule that
+    /// met syntax errors skipped the file or read part of it, so nothing is known about its
+    /// directives (and with `some_saw_part`, nothing about a directive naming no rule).
+    pub fn unused(&self, saw_whole: &[&str], some_saw_part: bool) -> Vec<Finding> {
         if !self.tracking {
             return Vec::new();
         }
-        let ran: Vec<&str> = rules.iter().map(|r| r.name()).collect();
         let mut out = Vec::new();
         let used = self.suppressions.used();
         for (directive, used) in self.suppressions.directives.iter().zip(&used) {
@@ -118,9 +120,9 @@ impl Screen {
                 Some(named) => named
                     .iter()
                     .map(String::as_str)
-                    .filter(|n| ran.contains(n) && !used.iter().any(|u| u == n))
+                    .filter(|n| saw_whole.contains(n) && !used.iter().any(|u| u == n))
                     .collect(),
-                None if used.is_empty() => vec!["any rule"],
+                None if used.is_empty() && !some_saw_part => vec!["any rule"],
                 None => Vec::new(),
             };
             if idle.is_empty() {
