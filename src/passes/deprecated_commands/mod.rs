@@ -27,6 +27,7 @@
 //! since 2020 unless a workflow re-enables them), because any program that prints to the log
 //! could set outputs and environment variables.
 
+mod advice;
 mod bash;
 mod command;
 mod consumers;
@@ -261,7 +262,7 @@ fn step(tree: &SyntaxTree, rs: &RunStep, extra: &[String], out: &mut Output) -> 
                         Severity::Warning,
                         format!("`::{}` is deprecated and not rewritten: {why}", row.name),
                     )
-                    .with_help(help_for(row)),
+                    .with_help(advice::help(row, &rs.shell)),
                 );
             }
             Outcome::Fix {
@@ -301,7 +302,7 @@ fn step(tree: &SyntaxTree, rs: &RunStep, extra: &[String], out: &mut Output) -> 
                                 row.name
                             ),
                         )
-                        .with_help(help_for(row)),
+                        .with_help(advice::help(row, &rs.shell)),
                     );
                     continue;
                 };
@@ -316,18 +317,6 @@ fn step(tree: &SyntaxTree, rs: &RunStep, extra: &[String], out: &mut Output) -> 
         }
     }
     result
-}
-
-fn help_for(row: &command::CommandRow) -> String {
-    let form = if row.is_path() {
-        format!("echo \"PATH\" >> \"${}\"", row.file)
-    } else {
-        format!(
-            "echo \"NAME=VALUE\" >> \"${}\" (or NAME<<DELIMITER lines for values that span lines)",
-            row.file
-        )
-    };
-    format!("write `{form}` instead; see {}", row.source)
 }
 
 impl ScalarText {
