@@ -36,12 +36,15 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     }
     let old_lines = split_lines(old);
     let new_lines = split_lines(new);
+    // The algorithm compares and hashes lines many times: it runs on one number per distinct
+    // line instead (equal numbers = equal lines, so the diff is the same).
+    let (old_ids, new_ids) = line_ids(&old_lines, &new_lines);
     // Patience anchors on lines that occur once on each side, which keeps a re-indentation
     // of every line (where Myers is quadratic) fast; the sections between anchors use Myers.
     let ops = similar::capture_diff_slices_deadline(
         Algorithm::Patience,
-        &old_lines,
-        &new_lines,
+        &old_ids,
+        &new_ids,
         Instant::now().checked_add(DEADLINE),
     );
 
@@ -79,6 +82,19 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
         }
     }
     out
+}
+
+/// Numbers the distinct lines of both sides.
+fn line_ids<'a>(old: &[&'a str], new: &[&'a str]) -> (Vec<u32>, Vec<u32>) {
+    let mut ids: foldhash::HashMap<&'a str, u32> = foldhash::HashMap::default();
+    ids.reserve(old.len());
+    let mut number = |line: &'a str| -> u32 {
+        let next = ids.len() as u32;
+        *ids.entry(line).or_insert(next)
+    };
+    let old_ids = old.iter().map(|l| number(l)).collect();
+    let new_ids = new.iter().map(|l| number(l)).collect();
+    (old_ids, new_ids)
 }
 
 /// Lines including their `\n` (the last one may lack it). `""` has no lines.
