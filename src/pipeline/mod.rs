@@ -724,6 +724,44 @@ mod screening_tests {
         assert_eq!(out.findings[0].rule, "syntax");
     }
 
+    /// Adds a comment line at the top of a file that lacks it.
+    struct Prepender;
+
+    impl Rule for Prepender {
+        fn name(&self) -> &'static str {
+            "permissions"
+        }
+        fn allowed_routes(&self) -> &'static [&'static str] {
+            &[]
+        }
+        fn may_edit_comments(&self) -> bool {
+            true
+        }
+        fn run(&self, cx: &Context) -> Output {
+            let mut out = Output::default();
+            if !cx.tree.text().starts_with("# added") {
+                out.fixes.push(Fix::new(
+                    "permissions",
+                    "add",
+                    vec![Edit::insert(0, "# added\n")],
+                ));
+            }
+            out
+        }
+    }
+
+    #[test]
+    fn an_unused_suppression_is_reported_where_the_user_wrote_it() {
+        let text = "jobs:\n  a:\n    runs-on: x # wffmt: ignore[permissions]\n";
+        let out = run(&Prepender, text, false);
+        assert!(out.output.starts_with("# added\n"));
+        // Line 3 of the file as it is, not line 4 of the fixed text.
+        assert_eq!(
+            messages(&out),
+            vec!["3:16 suppression unused suppression: `permissions` found nothing to report or fix here"]
+        );
+    }
+
     #[test]
     fn a_file_wide_suppression_covers_every_line() {
         let text = format!("# wffmt: ignore-file[permissions]\n{WF}");

@@ -22,8 +22,9 @@ fn known_rules() -> &'static [&'static str] {
 pub(super) struct Screen {
     pub suppressions: Suppressions,
     options: Options,
-    /// How many directives the original text has.
-    original: usize,
+    /// Where the directives of the original text are (line, column): unused ones are reported
+    /// there, in the file as the user has it, however the fixes moved them.
+    original: Vec<(usize, usize)>,
     /// Whether directive indices still match the original text's (false once a rule added or
     /// removed a directive; unused directives are then not reported).
     tracking: bool,
@@ -33,7 +34,11 @@ impl Screen {
     pub fn new(tree: &SyntaxTree, options: &Options) -> Screen {
         let suppressions = Suppressions::read(tree, known_rules());
         Screen {
-            original: suppressions.directives.len(),
+            original: suppressions
+                .directives
+                .iter()
+                .map(|d| (d.line, d.column))
+                .collect(),
             suppressions,
             options: *options,
             tracking: true,
@@ -47,7 +52,7 @@ impl Screen {
         }
         let mut again = Suppressions::read(tree, known_rules());
         again.problems.clear();
-        if again.directives.len() != self.original {
+        if again.directives.len() != self.original.len() {
             self.tracking = false;
         }
         again.inherit_usage(&self.suppressions);
@@ -115,7 +120,13 @@ impl Screen {
         }
         let mut out = Vec::new();
         let used = self.suppressions.used();
-        for (directive, used) in self.suppressions.directives.iter().zip(&used) {
+        for ((directive, used), &(line, column)) in self
+            .suppressions
+            .directives
+            .iter()
+            .zip(&used)
+            .zip(&self.original)
+        {
             let idle: Vec<&str> = match &directive.rules {
                 Some(named) => named
                     .iter()
@@ -143,8 +154,8 @@ impl Screen {
                 Finding::new(
                     suppress::RULE,
                     Severity::Warning,
-                    directive.line,
-                    directive.column,
+                    line,
+                    column,
                     format!("unused suppression: {what} found nothing to report or fix here"),
                 )
                 .with_help("remove the rule from the comment (or the whole comment) so that it cannot hide a future finding"),
