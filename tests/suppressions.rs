@@ -120,3 +120,39 @@ fn suppressions_of_a_rule_that_met_a_syntax_error_are_not_reported_unused() {
         "{stderr}"
     );
 }
+
+/// The top-level `permissions: {}` belongs to the `on:` line: suppressed there, it is left out
+/// (the job still gets its own block) and the comment counts as used. A comment on the line
+/// that merely follows `on:` (where the block would go) does not suppress it.
+#[test]
+fn the_top_level_permissions_block_is_suppressed_on_the_on_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "on: push # wffmt: ignore[permissions]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n";
+    write(dir.path(), WF, text);
+    let out = wffmt(dir.path(), &["--offline", "--select", "permissions"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(!stdout.contains("+permissions: {}"), "{stdout}");
+    assert!(
+        stdout.contains("+    permissions:\n+      contents: read\n"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("suppression"), "{stderr}");
+
+    let text = "on: push\nname: ci # wffmt: ignore[permissions]\njobs:\n  build:\n    runs-on: ubuntu-latest\n";
+    write(dir.path(), WF, text);
+    let out = wffmt(dir.path(), &["--offline", "--select", "permissions"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(stdout.contains("+permissions: {}"), "{stdout}");
+    assert!(
+        stderr.contains(&format!(
+            "{WF}:2:10: warning[suppression]: unused suppression"
+        )),
+        "{stderr}"
+    );
+}

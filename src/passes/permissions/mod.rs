@@ -14,6 +14,10 @@
 //! - a job calling a reusable workflow always gets a block covering what the callee requests;
 //! - reusable workflows (`on: workflow_call`) get advisory findings only.
 //!
+//! `# wffmt: ignore[permissions]` on a job's key line leaves that job (and so the top level)
+//! alone, on the `on:` line the top-level block, on the `jobs:` line everything: the rule's one
+//! fix is anchored at the `jobs:` line, and the rule asks about the others itself.
+//!
 //! Existing `permissions` keys are never changed: the rule reports jobs whose declared grants
 //! look too small for what they do. `read-all`/`write-all` are never written, nor
 //! `vulnerability-alerts`/`code-quality` unless `allow-scopes` lists them.
@@ -190,8 +194,20 @@ impl Rule for Permissions {
         if !candidate.iter().any(|&c| c) {
             return out;
         }
-        // A job whose key line carries `# wffmt: ignore[permissions]` is left alone; it keeps
-        // its current grants, so no top-level block may take them away either.
+        // `# wffmt: ignore[permissions]` on the `jobs:` line leaves every job, and so the top
+        // level, alone.
+        let Some(jobs_entry) = tree.map_entry(wf.root, "jobs") else {
+            return out;
+        };
+        if cx.suppressed(NAME, at(jobs_entry).0) {
+            return out;
+        }
+        // On the `on:` line it leaves out the top-level block (the jobs still get theirs).
+        let top_suppressed = tree
+            .map_entry(wf.root, "on")
+            .is_some_and(|e| cx.suppressed(NAME, at(e).0));
+        // A job whose key line carries it is left alone; it keeps its current grants, so no
+        // top-level block may take them away either.
         let suppressed: Vec<bool> = jobs
             .iter()
             .map(|j| cx.suppressed(NAME, at(j.entry).0))
@@ -241,7 +257,9 @@ impl Rule for Permissions {
             TopLevel::Empty => Scopes::new(),
             TopLevel::ContentsRead => Scopes::from([("contents".to_string(), Level::Read)]),
         };
-        if all_known {
+        // The jobs inherit the top-level block only when it is written.
+        let top_written = all_known && !top_suppressed;
+        if top_written {
             if let Some(spot) =
                 emit::spot(tree, wf.root, &["on", "concurrency"], &["name", "run-name"])
             {
@@ -290,7 +308,7 @@ impl Rule for Permissions {
                 continue;
             }
             let scopes = jn.scopes();
-            let inherited = if all_known { Some(&top_grants) } else { None };
+            let inherited = if top_written { Some(&top_grants) } else { None };
             let covered = inherited.is_some_and(|top| {
                 scopes
                     .iter()
@@ -311,8 +329,13 @@ impl Rule for Permissions {
             ));
         }
         if !edits.is_empty() {
-            out.fixes
-                .push(Fix::new(NAME, "add least-privilege permissions", edits));
+            // One fix for the file (a top-level block without the job blocks would break jobs),
+            // suppressed where the whole of it is: at the `jobs:` line. Its first edit, the
+            // top-level block, goes after `on:`, at the start of whatever line follows.
+            out.fixes.push(
+                Fix::new(NAME, "add least-privilege permissions", edits)
+                    .at(tree.range(jobs_entry).start),
+            );
         }
         out
     }
