@@ -825,6 +825,40 @@ fn update_stays_in_the_tag_line_of_the_ref_when_a_commit_has_several() {
     );
 }
 
+/// The release dates fetched ahead of the run are those of the line the version comment names:
+/// for `@<sha> # comp/v1.5.0` only `comp/v1.6.0` is dated, not the plain `v1.2.0` newer than
+/// the commit's other tag.
+#[test]
+fn cooldown_dates_are_prefetched_in_the_line_of_the_comment() {
+    let srv = release_lines();
+    let dir = tempfile::tempdir().unwrap();
+    let wf = write(
+        dir.path(),
+        ".github/workflows/w.yml",
+        &steps(&[&format!("acme/compo@{} # comp/v1.5.0", srv.c[1])]),
+    );
+    let out = srv.run(
+        dir.path(),
+        &[
+            "--fix",
+            "--select",
+            "pin",
+            "--update",
+            "--min-age",
+            "1",
+            "-v",
+        ],
+    );
+    let msgs = text(&out);
+    assert!(
+        std::fs::read_to_string(&wf)
+            .unwrap()
+            .contains(&format!("acme/compo@{} # comp/v1.6.0\n", srv.c[4])),
+        "{msgs}"
+    );
+    assert!(msgs.contains("; 1 fetches"), "{msgs}");
+}
+
 /// Without `--update`, a wrong or missing version comment is written in the line of the ref:
 /// the comment's own prefix, else the action's component, else a plain version tag; never
 /// another component's tag that happens to be on the same commit.

@@ -279,7 +279,13 @@ pub fn dates_to_prefetch(
                 Err(_) => continue,
             }
         };
-        let base = base_version(&listing, &remote, &current_sha, None);
+        // The version comment decides the release line, as in the run itself.
+        let comment = comment_anchor(tree, site.node)
+            .and_then(|a| tree.trailing_comment(a))
+            .map(|i| tree.tokens()[i].text(tree.text()))
+            .and_then(|c| comment::split(c, |n| listing.resolve(n).is_ok()).version)
+            .map(|v| v.name);
+        let base = base_version(&listing, &remote, &current_sha, comment);
         let Some(base) = base else { continue };
         for release in listing
             .newer_releases(&base, mode == Mode::Upgrade)
