@@ -285,7 +285,7 @@ impl fmt::Display for ResolveError {
                 write!(
                     f,
                     "not in the cache (an earlier run {verb}: {}) and --offline forbids the network",
-                    without_url(&earlier.to_string())
+                    server_cause(&earlier.to_string())
                 )
             }
             ResolveError::GitUnavailable(why) => {
@@ -298,17 +298,44 @@ impl fmt::Display for ResolveError {
 
 impl std::error::Error for ResolveError {}
 
-/// git's `unable to access 'https://host/owner/repo/': why` without the repository's URL, so
-/// that every repository of an unreachable server gives the same text.
-pub fn without_url(why: &str) -> &str {
+/// The cause of a failure as the same text for every repository of a server, so that a report
+/// can say it once with a count: git's `unable to access 'https://host/owner/repo/': why`
+/// without the repository's URL, and without the time curl took (`Failed to connect to host
+/// port 443 after 3 ms: …` varies from one repository to the next).
+pub fn server_cause(why: &str) -> String {
     const MARK: &str = "unable to access '";
-    why.find(MARK)
+    let cause = why
+        .find(MARK)
         .and_then(|at| {
             why[at + MARK.len()..]
                 .find("': ")
                 .map(|end| at + MARK.len() + end + 3)
         })
-        .map_or(why, |rest| why[rest..].trim())
+        .map_or(why, |rest| why[rest..].trim());
+    without_timing(cause)
+}
+
+/// `… after 3 ms: …` → `…: …`; `after 12004 ms` is how curl words every connection failure.
+fn without_timing(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(" after ") {
+        let tail = &rest[at + " after ".len()..];
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        let unit = tail[digits..]
+            .strip_prefix(" ms")
+            .or_else(|| tail[digits..].strip_prefix(" milliseconds"));
+        out.push_str(&rest[..at]);
+        match unit {
+            Some(after) if digits > 0 => rest = after,
+            _ => {
+                out.push_str(" after ");
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The cache file that holds (or would hold) `repo`'s listing; for diagnostics.
@@ -420,6 +447,26 @@ mod tests {
         assert!(matches!(err, ResolveError::GitUnavailable(_)));
         assert!(!err.is_network_or_auth());
         assert!(err.to_string().contains("git"));
+    }
+
+    #[test]
+    fn a_server_cause_is_the_same_for_every_repository() {
+        let a = "fatal: unable to access 'http://127.0.0.1:9/o/a/': Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server";
+        let b = "fatal: unable to access 'http://127.0.0.1:9/o/b/': Failed to connect to 127.0.0.1 port 9 after 3 ms: Couldn't connect to server";
+        assert_eq!(server_cause(a), server_cause(b));
+        assert_eq!(
+            server_cause(a),
+            "Failed to connect to 127.0.0.1 port 9: Couldn't connect to server"
+        );
+        assert_eq!(
+            server_cause("Connection timed out after 30001 milliseconds"),
+            "Connection timed out"
+        );
+        // Other uses of the word stay.
+        assert_eq!(
+            server_cause("gave up after retrying, after 3 tries"),
+            "gave up after retrying, after 3 tries"
+        );
     }
 
     #[test]

@@ -43,7 +43,7 @@ use crate::discover::FileKind;
 use crate::edit::{Edit, Fix};
 use crate::finding::{Finding, Severity};
 use crate::resolve::{
-    is_safe_ref_name, parse_image, parse_uses, without_url, ImageRef, PinCheck, RefListing,
+    is_safe_ref_name, parse_image, parse_uses, server_cause, ImageRef, PinCheck, RefListing,
     Release, RemoteUses, RepoId, ResolveError, Session, UsesRef, Version, NETWORK_RULE,
 };
 use crate::syntax::views::{ActionMeta, Workflow};
@@ -1039,9 +1039,9 @@ fn comment_after(tree: &SyntaxTree, a: NodeId, version: &str) -> Edit {
 /// cause once with a count instead of once per ref.
 fn resolve_message(uses: &str, e: &ResolveError) -> String {
     match e {
-        ResolveError::Network(why) => format!("not pinned: network error: {}", without_url(why)),
+        ResolveError::Network(why) => format!("not pinned: network error: {}", server_cause(why)),
         ResolveError::Auth(why) => {
-            format!("not pinned: authentication failed: {}", without_url(why))
+            format!("not pinned: authentication failed: {}", server_cause(why))
         }
         ResolveError::Timeout
         | ResolveError::Skipped(_)
