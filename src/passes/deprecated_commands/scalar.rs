@@ -112,57 +112,49 @@ impl ScalarText {
 
 fn single_quoted(raw: &str, start: usize) -> Option<ScalarText> {
     let inner = raw.strip_prefix('\'')?.strip_suffix('\'')?;
-    let mut value = String::new();
-    let mut map = Vec::new();
-    let mut i = 0;
-    let b = inner.as_bytes();
-    while i < b.len() {
-        let at = start + 1 + i;
-        if b[i] == b'\'' {
-            value.push('\'');
-            map.push(at);
-            i += 2;
-            continue;
-        }
-        let ch_len = inner[i..].chars().next()?.len_utf8();
-        for k in 0..ch_len {
-            map.push(at + k);
-        }
-        value.push_str(&inner[i..i + ch_len]);
-        i += ch_len;
-    }
-    map.push(start + 1 + inner.len());
-    Some(ScalarText {
-        style: Style::SingleQuoted,
-        value,
-        token: 0..0,
-        map,
+    // `''` is one quote.
+    quoted(inner, start, Style::SingleQuoted, b'\'', |next| {
+        (next == b'\'').then_some('\'')
     })
 }
 
 fn double_quoted(raw: &str, start: usize) -> Option<ScalarText> {
     let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    quoted(inner, start, Style::DoubleQuoted, b'\\', |next| {
+        Some(match next {
+            b'\\' => '\\',
+            b'"' => '"',
+            b'/' => '/',
+            b' ' => ' ',
+            b't' | b'\t' => '\t',
+            b'n' => '\n',
+            b'r' => '\r',
+            b'0' => '\0',
+            // Other escapes (`\x41`, `\u00e9`...) are not worth mapping.
+            _ => return None,
+        })
+    })
+}
+
+/// The value of a quoted scalar whose text between the quotes is `inner` (its opening quote at
+/// `start`), with the source offset of each value byte. `escape` starts a two-byte escape
+/// sequence that `decode` reads from its second byte; `None` gives up on the scalar.
+fn quoted(
+    inner: &str,
+    start: usize,
+    style: Style,
+    escape: u8,
+    decode: impl Fn(u8) -> Option<char>,
+) -> Option<ScalarText> {
     let mut value = String::new();
     let mut map = Vec::new();
     let mut i = 0;
     let b = inner.as_bytes();
     while i < b.len() {
         let at = start + 1 + i;
-        if b[i] == b'\\' {
-            let decoded = match b.get(i + 1)? {
-                b'\\' => '\\',
-                b'"' => '"',
-                b'/' => '/',
-                b' ' => ' ',
-                b't' | b'\t' => '\t',
-                b'n' => '\n',
-                b'r' => '\r',
-                b'0' => '\0',
-                // Other escapes (`\x41`, `\u00e9`...) are not worth mapping.
-                _ => return None,
-            };
-            let mut buf = [0u8; 4];
-            for _ in decoded.encode_utf8(&mut buf).bytes() {
+        if b[i] == escape {
+            let decoded = decode(*b.get(i + 1)?)?;
+            for _ in 0..decoded.len_utf8() {
                 map.push(at);
             }
             value.push(decoded);
@@ -178,7 +170,7 @@ fn double_quoted(raw: &str, start: usize) -> Option<ScalarText> {
     }
     map.push(start + 1 + inner.len());
     Some(ScalarText {
-        style: Style::DoubleQuoted,
+        style,
         value,
         token: 0..0,
         map,
