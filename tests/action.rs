@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::run::{printed, Wffmt};
 use yaml_rust2::{Yaml, YamlLoader};
 
 fn action() -> Yaml {
@@ -60,18 +61,10 @@ fn inputs_never_appear_in_the_script() {
 /// wffmt finds nothing to change in its own action (pin is checked above, offline).
 #[test]
 fn wffmt_leaves_the_action_as_it_is() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wffmt"))
+    let out = Wffmt::in_dir(&common::project_dir())
         .args(["--check", "--skip", "pin", "action.yml"])
-        .current_dir(common::project_dir())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .output();
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
 }
 
 /// The first YAML block of a README section.
@@ -87,10 +80,9 @@ fn readme_yaml(section: &str) -> String {
 /// The workflow the README offers for copy-paste is one wffmt leaves as it is.
 #[test]
 fn the_readme_workflow_is_clean() {
-    use std::io::Write;
     let workflow = readme_yaml("Use in CI");
     assert!(workflow.contains("uses: OWNER/wffmt@"));
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wffmt"))
+    let out = Wffmt::new()
         .args([
             "--check",
             "--skip",
@@ -99,23 +91,6 @@ fn the_readme_workflow_is_clean() {
             ".github/workflows/wffmt.yml",
             "-",
         ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(workflow.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .output_with_input(workflow.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
 }

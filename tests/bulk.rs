@@ -7,6 +7,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::run::{printed, Wffmt};
+
 const DIRTY: &str = "on: push\npermissions: {}\njobs:\n    build:\n        runs-on: ubuntu-latest\n        steps:\n        -   run: make\n";
 const CLEAN: &str = "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n";
 const BROKEN: &str = "on: [push\njobs:\n    build:\n        runs-on: ubuntu-latest\n";
@@ -175,7 +177,7 @@ fn the_actions_matrix_workflow() {
             }
         }
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_wffmt"))
+    let out = Wffmt::new()
         .args([
             "--check",
             "--skip",
@@ -185,13 +187,6 @@ fn the_actions_matrix_workflow() {
             "-",
         ])
         .stdin(std::fs::File::open(&path).unwrap())
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .output();
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
 }

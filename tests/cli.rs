@@ -4,54 +4,25 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use common::run::{stderr, stdout, Wffmt};
+use common::tree::temp_tree;
 
 const DIRTY: &str = "on:\n  push:\n    paths:\n      - **/README.md\njobs:\n    build:\n        runs-on: ubuntu-latest\n";
 const CLEAN: &str = "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ubuntu-latest\n";
 
 fn wffmt(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("WFFMT_CACHE_DIR", dir.join(".cache"))
-        .stdin(Stdio::null())
-        .output()
-        .expect("wffmt runs")
+    Wffmt::in_dir(dir).own_cache().args(args).output()
 }
 
 fn wffmt_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("wffmt runs");
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
+    Wffmt::in_dir(dir).args(args).output_with_input(input)
 }
 
+/// Contents as bytes: some files are not UTF-8.
 fn repo(files: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_path_buf();
-    for (name, body) in files {
-        let p = root.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, body).unwrap();
-    }
-    (dir, root)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    temp_tree(files)
 }
 
 #[test]

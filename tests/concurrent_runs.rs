@@ -5,10 +5,14 @@
 //! depends on timing.
 #![cfg(unix)]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+
+use common::run::Wffmt;
 
 const DIRTY: &str = "on:\n  push:\n    paths:\n      - **/README.md\n";
 const FIXED: &str = "on:\n  push:\n    paths:\n      - '**/README.md'\n";
@@ -29,13 +33,11 @@ fn start_paused(root: &Path) -> Paused {
             .unwrap();
         assert!(status.success());
     }
-    let child = Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(["--fix", "--select", "quote-patterns", "."])
-        .current_dir(root)
-        .env("NO_COLOR", "1")
-        .env("XDG_CONFIG_HOME", root.join(".no-user-config"))
+    let child = Wffmt::in_dir(root)
+        .no_user_config()
         .env("WFFMT_TEST_PAUSE_BEFORE_RENAME", hook.path())
-        .stdin(Stdio::null())
+        .args(["--fix", "--select", "quote-patterns", "."])
+        .command()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -186,13 +188,10 @@ fn after_sigkill_the_next_fix_removes_the_leftover_and_nothing_else() {
 
     // A check run does not take the leftover for a workflow and removes nothing.
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_wffmt"))
+        Wffmt::in_dir(dir.path())
+            .no_user_config()
             .args(args)
-            .current_dir(dir.path())
-            .env("NO_COLOR", "1")
-            .env("XDG_CONFIG_HOME", dir.path().join(".no-user-config"))
             .output()
-            .unwrap()
     };
     let check = run(&["--check", "--select", "quote-patterns", "."]);
     assert_eq!(check.status.code(), Some(1));

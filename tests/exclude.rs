@@ -1,43 +1,23 @@
 //! `exclude` / `extend-exclude` in wffmt.toml, `--exclude`, `--force-exclude`, and a summary
 //! that says what was left out or skipped.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use common::run::{stderr, stdout, Wffmt};
+use common::tree::temp_tree;
 
 const DIRTY: &str =
     "on: push\npermissions: {}\njobs:\n    build:\n        runs-on: ubuntu-latest\n";
 
 fn wffmt(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("wffmt runs")
-}
-
-fn repo(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_path_buf();
-    for (name, body) in files {
-        let p = root.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, body).unwrap();
-    }
-    (dir, root)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    Wffmt::in_dir(dir).args(args).output()
 }
 
 fn tree() -> (tempfile::TempDir, PathBuf) {
-    repo(&[
+    temp_tree(&[
         (".github/workflows/ci.yml", DIRTY),
         (".github/workflows/generated/build.yml", DIRTY),
         (
@@ -116,7 +96,7 @@ fn named_files_need_force_exclude() {
 /// from being checked.
 #[test]
 fn a_broken_configuration_says_how_many_files_were_skipped() {
-    let (_d, root) = repo(&[
+    let (_d, root) = temp_tree(&[
         (".github/workflows/a.yml", DIRTY),
         (".github/workflows/b.yml", DIRTY),
         (".github/workflows/c.yml", DIRTY),
@@ -137,7 +117,7 @@ fn a_broken_configuration_says_how_many_files_were_skipped() {
 
 #[test]
 fn bad_globs_are_errors_with_their_place() {
-    let (_d, root) = repo(&[
+    let (_d, root) = temp_tree(&[
         (".github/workflows/a.yml", DIRTY),
         ("wffmt.toml", "extend-exclude = [\"ok\", \"\"]\n"),
     ]);
@@ -148,7 +128,7 @@ fn bad_globs_are_errors_with_their_place() {
         "{}",
         stderr(&out)
     );
-    let (_d, root) = repo(&[(".github/workflows/a.yml", DIRTY)]);
+    let (_d, root) = temp_tree(&[(".github/workflows/a.yml", DIRTY)]);
     let out = wffmt(&root, &["--check", "--exclude", "src/{a,b"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -1,16 +1,15 @@
 //! `wffmt --init` end to end: it writes the style the repository's files already use, never
 //! overwrites a configuration, and the result makes `--check` quiet on those files.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::run::Wffmt;
 
 fn wffmt(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("wffmt runs")
+    Wffmt::in_dir(dir).args(args).output()
 }
 
 const FOUR_INDENTLESS: &str = "on:\n    push:\n        branches:\n        - main\njobs:\n    build:\n        runs-on: ubuntu-latest\n        steps:\n        - run: make\n";

@@ -261,13 +261,10 @@ fn prettier_output_is_a_fixed_point_of_layout() {
         checked.len() > files.len() / 2,
         "prettier formatted too few files"
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_wffmt"))
+    let out = common::run::Wffmt::in_dir(work.path())
         .args(["--check", "--select", "layout", "--color", "never"])
         .args(&checked)
-        .current_dir(work.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("wffmt runs");
+        .output();
     let diff = String::from_utf8_lossy(&out.stdout);
     let changed = diff.lines().filter(|l| l.starts_with("+++ ")).count();
     eprintln!(

@@ -326,15 +326,15 @@ fn runner_label_fixes_repeat_no_matrix_entry_on_the_shared_corpus() {
 
 // ---- archived-actions -----------------------------------------------------------------------
 
-/// Every `uses:` string of a workflow or an action: jobs, steps, composite steps.
-fn uses_values(doc: &Yaml) -> Vec<String> {
+/// The `key` string of every step of a workflow or an action: job steps, then composite steps.
+fn step_values(doc: &Yaml, key: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut steps = |list: &Yaml| {
         if let Yaml::Array(items) = list {
             out.extend(
                 items
                     .iter()
-                    .filter_map(|s| s["uses"].as_str().map(str::to_string)),
+                    .filter_map(|s| s[key].as_str().map(str::to_string)),
             );
         }
     };
@@ -344,6 +344,12 @@ fn uses_values(doc: &Yaml) -> Vec<String> {
         }
     }
     steps(&doc["runs"]["steps"]);
+    out
+}
+
+/// Every `uses:` string of a workflow or an action: jobs, steps, composite steps.
+fn uses_values(doc: &Yaml) -> Vec<String> {
+    let mut out = step_values(doc, "uses");
     if let Yaml::Hash(jobs) = &doc["jobs"] {
         out.extend(
             jobs.values()
@@ -544,23 +550,7 @@ fn outdated_actions_on_the_shared_corpus() {
 fn scan_commands(text: &str) -> Vec<Occurrence> {
     let mut out = Vec::new();
     for doc in load(text) {
-        let mut scripts = Vec::new();
-        let mut steps = |list: &Yaml| {
-            if let Yaml::Array(items) = list {
-                scripts.extend(
-                    items
-                        .iter()
-                        .filter_map(|s| s["run"].as_str().map(str::to_string)),
-                );
-            }
-        };
-        if let Yaml::Hash(jobs) = &doc["jobs"] {
-            for job in jobs.values() {
-                steps(&job["steps"]);
-            }
-        }
-        steps(&doc["runs"]["steps"]);
-        for script in scripts {
+        for script in step_values(&doc, "run") {
             let lower = script.to_ascii_lowercase();
             for name in ["set-output", "save-state", "set-env", "add-path"] {
                 let needle = format!("::{name}");

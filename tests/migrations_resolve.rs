@@ -3,14 +3,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 
-use common::git::Bare;
+use common::git::GitServer;
+use common::run::{printed, Wffmt};
+use common::tree::write_file;
 
 struct Server {
-    _tmp: tempfile::TempDir,
-    base: PathBuf,
+    git: GitServer,
     /// gradle/actions at v3.5.0 (= v3).
     setup_gradle_v3: String,
     /// actions/checkout: v3.6.0 and v5.0.1 (= v5).
@@ -21,9 +22,8 @@ struct Server {
 }
 
 fn server() -> Server {
-    let tmp = tempfile::tempdir().unwrap();
-    let base = tmp.path().join("srv");
-    let actions = Bare::init(&base, "gradle", "actions");
+    let git = GitServer::new();
+    let actions = git.repo("gradle", "actions");
     let a0 = actions.commit("3.4.2", None);
     let a1 = actions.commit("3.5.0", Some(&a0));
     let a2 = actions.commit("4.0.0", Some(&a1));
@@ -33,7 +33,7 @@ fn server() -> Server {
     actions.tag("v4.0.0", &a2);
     actions.tag("v4", &a2);
     actions.branch("main", &a2);
-    let checkout = Bare::init(&base, "actions", "checkout");
+    let checkout = git.repo("actions", "checkout");
     let c3 = checkout.commit("3.6.0", None);
     let c5 = checkout.commit("5.0.1", Some(&c3));
     checkout.tag("v3.6.0", &c3);
@@ -42,7 +42,7 @@ fn server() -> Server {
     checkout.tag("v5.0.1", &c5);
     checkout.tag("v5", &c5);
     checkout.branch("main", &c5);
-    let old = Bare::init(&base, "acme", "old-node");
+    let old = git.repo("acme", "old-node");
     old.allow_filters();
     let o1 = old.commit_files(
         "v1",
@@ -66,8 +66,7 @@ fn server() -> Server {
     old.tag("v2", &o2);
     old.branch("main", &o2);
     Server {
-        _tmp: tmp,
-        base,
+        git,
         setup_gradle_v3: a1,
         checkout_v3: c3,
         checkout_v5: c5,
@@ -76,32 +75,10 @@ fn server() -> Server {
 }
 
 fn wffmt(dir: &Path, srv: &Server, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wffmt"))
+    Wffmt::with_server(dir, srv.git.url())
+        .today("2026-11-30")
         .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("WFFMT_TODAY", "2026-11-30")
-        .env(
-            "GITHUB_SERVER_URL",
-            format!("file://{}", srv.base.display()),
-        )
-        .env("WFFMT_CACHE_DIR", dir.join(".cache"))
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .stdin(Stdio::null())
         .output()
-        .expect("wffmt runs")
-}
-
-fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, body).unwrap();
-    p
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
 }
 
 #[test]
@@ -109,10 +86,10 @@ fn renamed_actions_move_their_pin_and_are_pinned_in_the_same_run() {
     let srv = server();
     let dir = tempfile::tempdir().unwrap();
     let old_sha = "4d9f0ba0025fe599b4ebab900eb7f3a1d93ef4c2";
-    let wf = write(
+    let wf = write_file(
         dir.path(),
         ".github/workflows/ci.yml",
-        &format!(
+        format!(
             "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: gradle/gradle-build-action@{old_sha} # v3.5.0\n      - uses: gradle/gradle-build-action@v3\n"
         ),
     );
@@ -121,7 +98,7 @@ fn renamed_actions_move_their_pin_and_are_pinned_in_the_same_run() {
         &srv,
         &["--fix", "--select", "archived-actions,pin", "."],
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", printed(&out));
     let new = std::fs::read_to_string(&wf).unwrap();
     let sha = &srv.setup_gradle_v3;
     assert_eq!(
@@ -136,7 +113,7 @@ fn renamed_actions_move_their_pin_and_are_pinned_in_the_same_run() {
         &srv,
         &["--check", "--select", "archived-actions,pin", "."],
     );
-    assert!(again.status.success(), "{}", text(&again));
+    assert!(again.status.success(), "{}", printed(&again));
 }
 
 #[test]
@@ -144,18 +121,18 @@ fn a_pinned_rename_offline_without_a_cache_is_a_finding() {
     let srv = server();
     let dir = tempfile::tempdir().unwrap();
     let body = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: gradle/gradle-build-action@4d9f0ba0025fe599b4ebab900eb7f3a1d93ef4c2 # v3.5.0\n";
-    let wf = write(dir.path(), ".github/workflows/ci.yml", body);
+    let wf = write_file(dir.path(), ".github/workflows/ci.yml", body);
     let out = wffmt(
         dir.path(),
         &srv,
         &["--fix", "--offline", "--select", "archived-actions", "."],
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", printed(&out));
     assert_eq!(std::fs::read_to_string(&wf).unwrap(), body);
     assert!(
-        text(&out).contains("moved to `gradle/actions/setup-gradle` (the same action), but the commit of v3.5.0 there is unknown"),
+        printed(&out).contains("moved to `gradle/actions/setup-gradle` (the same action), but the commit of v3.5.0 there is unknown"),
         "{}",
-        text(&out)
+        printed(&out)
     );
 }
 
@@ -164,10 +141,10 @@ fn outdated_actions_are_bumped_then_pinned_and_pins_are_moved_with_their_comment
     let srv = server();
     let dir = tempfile::tempdir().unwrap();
     let c3 = &srv.checkout_v3;
-    let wf = write(
+    let wf = write_file(
         dir.path(),
         ".github/workflows/ci.yml",
-        &format!(
+        format!(
             "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v3\n      - uses: actions/checkout@{c3} # v3.6.0\n      - uses: actions/checkout@v3.6.0 # exact\n"
         ),
     );
@@ -176,7 +153,7 @@ fn outdated_actions_are_bumped_then_pinned_and_pins_are_moved_with_their_comment
         &srv,
         &["--fix", "--select", "outdated-actions,pin", "."],
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", printed(&out));
     let c5 = &srv.checkout_v5;
     assert_eq!(
         std::fs::read_to_string(&wf).unwrap(),
@@ -189,7 +166,7 @@ fn outdated_actions_are_bumped_then_pinned_and_pins_are_moved_with_their_comment
         &srv,
         &["--check", "--select", "outdated-actions,pin", "."],
     );
-    assert!(again.status.success(), "{}", text(&again));
+    assert!(again.status.success(), "{}", printed(&again));
 }
 
 #[test]
@@ -197,21 +174,22 @@ fn an_exact_release_moves_to_an_exact_release_or_stays_and_is_reported() {
     let srv = server();
     let dir = tempfile::tempdir().unwrap();
     let body = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v3.6.0\n";
-    let wf = write(dir.path(), ".github/workflows/ci.yml", body);
+    let wf = write_file(dir.path(), ".github/workflows/ci.yml", body);
     // Offline with nothing cached: the exact ref is kept, never weakened to `@v5`.
     let out = wffmt(
         dir.path(),
         &srv,
         &["--fix", "--offline", "--select", "outdated-actions", "."],
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", printed(&out));
     assert_eq!(std::fs::read_to_string(&wf).unwrap(), body);
     assert!(
-        text(&out).contains("warning[outdated-actions]: `actions/checkout` v3.6.0 runs on node16")
-            && text(&out).contains("upgrade it to the newest v5 release (not in the cache")
-            && text(&out).contains("run with network access (without --offline) to look it up"),
+        printed(&out)
+            .contains("warning[outdated-actions]: `actions/checkout` v3.6.0 runs on node16")
+            && printed(&out).contains("upgrade it to the newest v5 release (not in the cache")
+            && printed(&out).contains("run with network access (without --offline) to look it up"),
         "{}",
-        text(&out)
+        printed(&out)
     );
     // With the server: the newest v5 release, by name.
     let out = wffmt(
@@ -219,7 +197,7 @@ fn an_exact_release_moves_to_an_exact_release_or_stays_and_is_reported() {
         &srv,
         &["--fix", "--select", "outdated-actions", "."],
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", printed(&out));
     assert_eq!(
         std::fs::read_to_string(&wf).unwrap(),
         body.replace("@v3.6.0", "@v5.0.1")
@@ -230,7 +208,7 @@ fn an_exact_release_moves_to_an_exact_release_or_stays_and_is_reported() {
 fn actions_outside_the_table_are_read_at_their_commit() {
     let srv = server();
     let dir = tempfile::tempdir().unwrap();
-    write(
+    write_file(
         dir.path(),
         ".github/workflows/ci.yml",
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme/old-node@v1\n      - uses: acme/old-node@v2\n",
@@ -240,7 +218,7 @@ fn actions_outside_the_table_are_read_at_their_commit() {
         &srv,
         &["--check", "--select", "outdated-actions", "."],
     );
-    let t = text(&out);
+    let t = printed(&out);
     let short = &srv.old_node_v1[..12];
     assert!(
         t.contains(&format!("`acme/old-node@v1` runs on node20 (action.yml at {short}), which runners no longer provide since 2026-09-16")),
@@ -254,8 +232,8 @@ fn actions_outside_the_table_are_read_at_their_commit() {
         &["--check", "--offline", "--select", "outdated-actions", "."],
     );
     assert!(
-        text(&offline).contains("runs on node20"),
+        printed(&offline).contains("runs on node20"),
         "{}",
-        text(&offline)
+        printed(&offline)
     );
 }

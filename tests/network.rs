@@ -6,32 +6,19 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use common::run::{printed, Wffmt};
+use common::tree::write_file;
 
 const UNREACHABLE: &str = "http://127.0.0.1:9";
 
 fn wffmt(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(args)
-        .current_dir(dir)
-        .env("GITHUB_SERVER_URL", UNREACHABLE)
-        .env("WFFMT_CACHE_DIR", dir.join(".cache"))
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .stdin(Stdio::null())
-        .output()
-        .expect("wffmt runs")
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+    Wffmt::with_server(dir, UNREACHABLE).args(args).output()
 }
 
 fn workflow(dir: &Path, body: &str) {
-    let path = dir.join(".github/workflows/w.yml");
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, body).unwrap();
+    write_file(dir, ".github/workflows/w.yml", body);
 }
 
 /// The rules named in a JSON report's findings.
@@ -57,15 +44,15 @@ fn offline_does_not_replay_a_cached_network_failure_as_one() {
         "on: push\npermissions: {}\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: acme/checkout@v4\n      - uses: acme/setup@v4\n",
     );
     let online = wffmt(dir.path(), &["--check", "--select", "pin"]);
-    assert_eq!(online.status.code(), Some(3), "{}", text(&online));
+    assert_eq!(online.status.code(), Some(3), "{}", printed(&online));
     assert!(
-        text(&online).contains("error[network]"),
+        printed(&online).contains("error[network]"),
         "{}",
-        text(&online)
+        printed(&online)
     );
 
     let offline = wffmt(dir.path(), &["--check", "--select", "pin", "--offline"]);
-    let msgs = text(&offline);
+    let msgs = printed(&offline);
     assert_eq!(offline.status.code(), Some(1), "{msgs}");
     assert!(msgs.contains("w.yml:7:15: error[pin]"), "{msgs}");
     assert!(
@@ -79,7 +66,7 @@ fn offline_does_not_replay_a_cached_network_failure_as_one() {
     assert!(msgs.contains("the same in 1 more place"), "{msgs}");
     // Without --check nothing is a network failure either.
     let preview = wffmt(dir.path(), &["--select", "pin", "--offline"]);
-    assert_eq!(preview.status.code(), Some(0), "{}", text(&preview));
+    assert_eq!(preview.status.code(), Some(0), "{}", printed(&preview));
 }
 
 /// `permissions` reading an action its knowledge base does not describe meets the network
@@ -93,12 +80,12 @@ fn a_network_failure_is_not_named_after_pin_when_pin_is_skipped() {
         "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: some/unknown-action@v1\n",
     );
     let out = wffmt(dir.path(), &["--skip", "pin", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", printed(&out));
     let rules = rules_in_json(&out);
     assert!(rules.iter().any(|r| r == "network"), "{rules:?}");
     assert!(!rules.iter().any(|r| r.starts_with("pin")), "{rules:?}");
     let out = wffmt(dir.path(), &["--skip", "pin"]);
-    let msgs = text(&out);
+    let msgs = printed(&out);
     assert!(msgs.contains("error[network]: permissions: "), "{msgs}");
     assert!(msgs.contains("run with --offline"), "{msgs}");
 
@@ -106,11 +93,11 @@ fn a_network_failure_is_not_named_after_pin_when_pin_is_skipped() {
         dir.path(),
         &["--skip", "pin", "--offline", "--format", "json"],
     );
-    assert_ne!(offline.status.code(), Some(3), "{}", text(&offline));
+    assert_ne!(offline.status.code(), Some(3), "{}", printed(&offline));
     assert!(
         !rules_in_json(&offline).iter().any(|r| r == "network"),
         "{}",
-        text(&offline)
+        printed(&offline)
     );
 }
 
@@ -124,7 +111,7 @@ fn pin_images_network_help_is_about_the_registry() {
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    container: 127.0.0.1:9/tools/node:20\n    steps:\n      - run: true\n",
     );
     let out = wffmt(dir.path(), &["--select", "pin", "--pin-images"]);
-    let msgs = text(&out);
+    let msgs = printed(&out);
     assert_eq!(out.status.code(), Some(3), "{msgs}");
     assert!(msgs.contains("w.yml:5:16: error[network]"), "{msgs}");
     let help = msgs

@@ -5,7 +5,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use common::run::{stderr, stdout, Wffmt};
+use common::tree::temp_tree;
 
 /// Needs quoting and layout, and has a `uses:` whose ref `pin` leaves alone (a local action)
 /// plus a permissions TODO for an unknown action.
@@ -15,42 +18,15 @@ const CLEAN: &str = "on: push\npermissions: {}\njobs:\n  build:\n    runs-on: ub
 const BROKEN: &str = "on:\n  push:\n    paths:\n      - **/README.md\n";
 
 fn wffmt(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wffmt"))
+    Wffmt::in_dir(dir)
+        .own_cache()
+        .no_server()
         .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("WFFMT_CACHE_DIR", dir.join(".cache"))
-        // A git server without repositories: nothing is fetched from the network.
-        .env(
-            "GITHUB_SERVER_URL",
-            format!("file://{}", dir.join(".no-server").display()),
-        )
-        .stdin(Stdio::null())
         .output()
-        .expect("wffmt runs")
-}
-
-fn repo(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_path_buf();
-    for (name, body) in files {
-        let p = root.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, body).unwrap();
-    }
-    (dir, root)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn two_dirty_files() -> (tempfile::TempDir, PathBuf) {
-    repo(&[
+    temp_tree(&[
         (".github/workflows/a.yml", DIRTY),
         (".github/workflows/b.yml", DIRTY),
         (".github/workflows/clean.yml", CLEAN),
@@ -116,7 +92,7 @@ fn quiet_prints_errors_only_and_keeps_the_exit_code() {
     assert_eq!(stdout(&out), "");
     assert_eq!(stderr(&out), "");
 
-    let (_d, root) = repo(&[(".github/workflows/a.yml", DIRTY), ("broken.yml", BROKEN)]);
+    let (_d, root) = temp_tree(&[(".github/workflows/a.yml", DIRTY), ("broken.yml", BROKEN)]);
     let out = wffmt(
         &root,
         &[
@@ -164,7 +140,7 @@ fn exit_zero_turns_changes_into_success_but_not_errors() {
     let out = wffmt(&root, &["--check", "--exit-zero", "--skip", "pin"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("+++ b/.github/workflows/a.yml"));
-    let (_d, root) = repo(&[("broken.yml", BROKEN)]);
+    let (_d, root) = temp_tree(&[("broken.yml", BROKEN)]);
     let out = wffmt(
         &root,
         &[
@@ -260,7 +236,7 @@ fn colours_per_stream() {
 #[test]
 fn control_characters_from_a_workflow_are_visible_in_every_format() {
     let workflow = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: \"o/act@v1\\e[31mRED\\a\"\n";
-    let (_d, root) = repo(&[(".github/workflows/t.yml", workflow)]);
+    let (_d, root) = temp_tree(&[(".github/workflows/t.yml", workflow)]);
     for format in ["text", "github", "markdown", "json", "sarif"] {
         let out = wffmt(
             &root,
@@ -285,7 +261,7 @@ fn control_characters_from_a_workflow_are_visible_in_every_format() {
 /// each, and the configuration file is not one of the files checked.
 #[test]
 fn every_format_counts_the_same_files_and_errors() {
-    let (_d, root) = repo(&[
+    let (_d, root) = temp_tree(&[
         (".github/workflows/tab.yml", "on: push\njobs:\n\ta: 1\n"),
         (".github/workflows/flow.yml", "on: [push\n"),
         (".github/workflows/ok.yml", CLEAN),

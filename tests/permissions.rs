@@ -178,7 +178,7 @@ fn contents_read_at_the_top_level_when_configured() {
 #[test]
 fn json_output_explains_each_need() {
     let dir = common::project_dir().join("corpus/fixtures/permissions/repo");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wffmt"))
+    let out = common::run::Wffmt::in_dir(&dir)
         .args([
             "--select",
             "permissions",
@@ -186,9 +186,7 @@ fn json_output_explains_each_need() {
             "json",
             ".github/workflows/ghcr.yml",
         ])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
+        .output();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let findings = v["files"][0]["findings"].as_array().unwrap();
     let text: Vec<String> = findings
@@ -272,9 +270,7 @@ fn checkout_with(origin: Option<&str>, files: &[(&str, &str)]) -> tempfile::Temp
         common::git::git(tmp.path(), &["remote", "add", "origin", url]);
     }
     for (path, text) in files {
-        let p = tmp.path().join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        common::tree::write_file(tmp.path(), path, text);
     }
     tmp
 }

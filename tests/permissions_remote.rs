@@ -4,27 +4,18 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Output;
 
-use common::git::Bare;
+use common::git::GitServer;
+use common::run::{printed, Wffmt};
+use common::tree::write_file;
 
 const DATE: &str = "2024-01-01T00:00:00Z";
 
-/// Repositories under `srv/`:
-/// - acme/build `setup` (composite, tag v1): calls acme/release-tools/publish with its inputs;
-/// - acme/release-tools `publish` (composite, tag v2): `gh release create` with the token input;
-/// - acme/notify (JavaScript, tag v1): takes the token by default;
-/// - acme/loop (composite, tag v1): uses itself;
-/// - acme/d1 … acme/d9 (composite, tag v1): each uses the next;
-/// - acme/workflows `.github/workflows/deploy.yml` (tag v1): a reusable workflow.
-struct Server {
-    _tmp: tempfile::TempDir,
-    base: PathBuf,
-}
-
-fn tagged(base: &Path, repo: &str, files: &[(&str, &str)]) {
-    let bare = Bare::init(base, "acme", repo);
+/// `acme/{repo}` holding `files` in one commit, tagged v1 and v2, on branch main.
+fn tagged(server: &GitServer, repo: &str, files: &[(&str, &str)]) {
+    let bare = server.repo("acme", repo);
     bare.allow_filters();
     let c = bare.commit_files("init", None, files, DATE);
     bare.tag("v1", &c);
@@ -32,12 +23,17 @@ fn tagged(base: &Path, repo: &str, files: &[(&str, &str)]) {
     bare.branch("main", &c);
 }
 
-/// The repositories; `deep` adds the chain acme/d1 … acme/d9.
-fn server_with(deep: bool) -> Server {
-    let tmp = tempfile::tempdir().unwrap();
-    let base = tmp.path().join("srv");
+/// The server's repositories:
+/// - acme/build `setup` (composite, tag v1): calls acme/release-tools/publish with its inputs;
+/// - acme/release-tools `publish` (composite, tag v2): `gh release create` with the token input;
+/// - acme/notify (JavaScript, tag v1): takes the token by default;
+/// - acme/loop (composite, tag v1): uses itself;
+/// - acme/d1 … acme/d9 (composite, tag v1, only when `deep`): each uses the next;
+/// - acme/workflows `.github/workflows/deploy.yml` (tag v1): a reusable workflow.
+fn server_with(deep: bool) -> GitServer {
+    let server = GitServer::new();
     tagged(
-        &base,
+        &server,
         "build",
         &[(
             "setup/action.yml",
@@ -60,7 +56,7 @@ runs:
         )],
     );
     tagged(
-        &base,
+        &server,
         "release-tools",
         &[(
             "publish/action.yml",
@@ -82,7 +78,7 @@ runs:
         )],
     );
     tagged(
-        &base,
+        &server,
         "notify",
         &[(
             "action.yml",
@@ -97,7 +93,7 @@ runs:
         )],
     );
     tagged(
-        &base,
+        &server,
         "loop",
         &[(
             "action.yml",
@@ -119,10 +115,10 @@ runs:
 ",
             i + 1
         );
-        tagged(&base, &format!("d{i}"), &[("action.yml", &next)]);
+        tagged(&server, &format!("d{i}"), &[("action.yml", &next)]);
     }
     tagged(
-        &base,
+        &server,
         "workflows",
         &[(
             ".github/workflows/deploy.yml",
@@ -143,44 +139,19 @@ jobs:
 ",
         )],
     );
-    Server { _tmp: tmp, base }
+    server
 }
 
-fn server() -> Server {
+fn server() -> GitServer {
     server_with(false)
 }
 
-fn wffmt(dir: &Path, srv: &Server, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(["--select", "permissions"])
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env(
-            "GITHUB_SERVER_URL",
-            format!("file://{}", srv.base.display()),
-        )
-        .env("WFFMT_CACHE_DIR", dir.join(".cache"))
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .stdin(Stdio::null())
-        .output()
-        .expect("wffmt runs")
+fn permissions(dir: &Path, server_url: impl AsRef<std::ffi::OsStr>) -> Wffmt {
+    Wffmt::with_server(dir, server_url).args(["--select", "permissions"])
 }
 
-fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, body).unwrap();
-    p
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+fn wffmt(dir: &Path, srv: &GitServer, args: &[&str]) -> Output {
+    permissions(dir, srv.url()).args(args).output()
 }
 
 const WRAP: &str = "name: Wrap
@@ -212,11 +183,11 @@ jobs:
 fn composite_chain_local_remote_remote() {
     let srv = server();
     let repo = tempfile::tempdir().unwrap();
-    write(repo.path(), ".github/actions/wrap/action.yml", WRAP);
-    let wf = write(repo.path(), ".github/workflows/ci.yml", CHAIN);
+    write_file(repo.path(), ".github/actions/wrap/action.yml", WRAP);
+    let wf = write_file(repo.path(), ".github/workflows/ci.yml", CHAIN);
 
     let out = wffmt(repo.path(), &srv, &["-v", ".github/workflows/ci.yml"]);
-    let all = text(&out);
+    let all = printed(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(
         all.contains(
@@ -227,7 +198,7 @@ fn composite_chain_local_remote_remote() {
     );
 
     let fixed = wffmt(repo.path(), &srv, &["--fix", ".github/workflows/ci.yml"]);
-    assert_eq!(fixed.status.code(), Some(0), "{}", text(&fixed));
+    assert_eq!(fixed.status.code(), Some(0), "{}", printed(&fixed));
     let after = std::fs::read_to_string(&wf).unwrap();
     assert!(after.contains("\npermissions: {}\n"), "{after}");
     assert!(
@@ -237,7 +208,7 @@ fn composite_chain_local_remote_remote() {
         "{after}"
     );
     let again = wffmt(repo.path(), &srv, &["--check", ".github/workflows/ci.yml"]);
-    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert_eq!(again.status.code(), Some(0), "{}", printed(&again));
 
     // Offline, with the server gone: the cache has everything.
     std::fs::write(&wf, CHAIN).unwrap();
@@ -249,7 +220,7 @@ fn composite_chain_local_remote_remote() {
         &["--offline", "--fix", ".github/workflows/ci.yml"],
     );
     std::fs::rename(&gone, &srv.base).unwrap();
-    assert_eq!(offline.status.code(), Some(0), "{}", text(&offline));
+    assert_eq!(offline.status.code(), Some(0), "{}", printed(&offline));
     assert_eq!(std::fs::read_to_string(&wf).unwrap(), after);
 }
 
@@ -258,14 +229,14 @@ fn composite_chain_local_remote_remote() {
 fn offline_without_a_cache_is_unknown() {
     let srv = server();
     let repo = tempfile::tempdir().unwrap();
-    write(repo.path(), ".github/actions/wrap/action.yml", WRAP);
-    write(repo.path(), ".github/workflows/ci.yml", CHAIN);
+    write_file(repo.path(), ".github/actions/wrap/action.yml", WRAP);
+    write_file(repo.path(), ".github/workflows/ci.yml", CHAIN);
     let out = wffmt(
         repo.path(),
         &srv,
         &["--offline", ".github/workflows/ci.yml"],
     );
-    let all = text(&out);
+    let all = printed(&out);
     assert!(all.contains("TODO(wffmt)"), "{all}");
     assert!(
         all.contains("cannot read acme/build/setup@v1: not in the cache and --offline"),
@@ -279,7 +250,7 @@ fn offline_without_a_cache_is_unknown() {
 fn javascript_actions_loops_and_depth() {
     let srv = server_with(true);
     let repo = tempfile::tempdir().unwrap();
-    write(
+    write_file(
         repo.path(),
         ".github/workflows/ci.yml",
         "on: push
@@ -303,7 +274,7 @@ jobs:
 ",
     );
     let out = wffmt(repo.path(), &srv, &[".github/workflows/ci.yml"]);
-    let all = text(&out);
+    let all = printed(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(
         all.contains("job `js`: cannot tell its permissions: step 1 (acme/notify@v1): wffmt does not know what the node20 action `acme/notify` needs"),
@@ -327,7 +298,7 @@ jobs:
 fn remote_reusable_workflows_and_checked_out_repositories() {
     let srv = server();
     let repo = tempfile::tempdir().unwrap();
-    let wf = write(
+    let wf = write_file(
         repo.path(),
         ".github/workflows/ci.yml",
         "on: push
@@ -348,7 +319,7 @@ jobs:
 ",
     );
     let out = wffmt(repo.path(), &srv, &["--fix", ".github/workflows/ci.yml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
     let after = std::fs::read_to_string(&wf).unwrap();
     assert!(
         after.contains(
@@ -368,20 +339,12 @@ jobs:
 #[test]
 fn an_unreachable_server_is_exit_code_3() {
     let repo = tempfile::tempdir().unwrap();
-    write(repo.path(), ".github/actions/wrap/action.yml", WRAP);
-    write(repo.path(), ".github/workflows/ci.yml", CHAIN);
-    let out = Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(["--select", "permissions", ".github/workflows/ci.yml"])
-        .current_dir(repo.path())
-        .env("NO_COLOR", "1")
-        .env("GITHUB_SERVER_URL", "http://127.0.0.1:9")
-        .env("WFFMT_CACHE_DIR", repo.path().join(".cache"))
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let all = text(&out);
+    write_file(repo.path(), ".github/actions/wrap/action.yml", WRAP);
+    write_file(repo.path(), ".github/workflows/ci.yml", CHAIN);
+    let out = permissions(repo.path(), "http://127.0.0.1:9")
+        .arg(".github/workflows/ci.yml")
+        .output();
+    let all = printed(&out);
     assert_eq!(out.status.code(), Some(3), "{all}");
     assert!(!all.contains("TODO(wffmt)"), "{all}");
     assert!(all.contains("acme/build/setup@v1 cannot be read"), "{all}");
@@ -396,8 +359,7 @@ fn an_unreachable_server_is_exit_code_3() {
 /// with the reason, in bounded time, and the other job of the workflow is still decided.
 #[test]
 fn a_wide_tree_of_composite_actions_is_cut_short() {
-    let tmp = tempfile::tempdir().unwrap();
-    let base = tmp.path().join("srv");
+    let srv = GitServer::new();
     for i in 0..=8 {
         let body = if i < 8 {
             let mut b = format!("name: W{i}\nruns:\n  using: composite\n  steps:\n");
@@ -409,11 +371,10 @@ fn a_wide_tree_of_composite_actions_is_cut_short() {
             "name: Leaf\nruns:\n  using: composite\n  steps:\n    - run: echo leaf\n      shell: bash\n"
                 .to_string()
         };
-        tagged(&base, &format!("w{i}"), &[("action.yml", &body)]);
+        tagged(&srv, &format!("w{i}"), &[("action.yml", &body)]);
     }
-    let srv = Server { _tmp: tmp, base };
     let repo = tempfile::tempdir().unwrap();
-    write(
+    write_file(
         repo.path(),
         ".github/workflows/ci.yml",
         "on: push
@@ -432,18 +393,9 @@ jobs:
     );
     // Output goes to a file, not a pipe: a run that prints a lot must not stall on a full pipe.
     let (log, err_log) = (repo.path().join("out.log"), repo.path().join("err.log"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(["--select", "permissions", ".github/workflows/ci.yml"])
-        .current_dir(repo.path())
-        .env("NO_COLOR", "1")
-        .env(
-            "GITHUB_SERVER_URL",
-            format!("file://{}", srv.base.display()),
-        )
-        .env("WFFMT_CACHE_DIR", repo.path().join(".cache"))
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .stdin(Stdio::null())
+    let mut child = permissions(repo.path(), srv.url())
+        .arg(".github/workflows/ci.yml")
+        .command()
         .stdout(std::fs::File::create(&log).unwrap())
         .stderr(std::fs::File::create(&err_log).unwrap())
         .spawn()

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use wffmt::app::select_rules;
 use wffmt::config::Config;
 use wffmt::discover::FileKind;
@@ -133,11 +131,9 @@ fn deep_nesting_through_the_command_line() {
     std::fs::write(wf.join("block.yml"), &block).unwrap();
     let unclosed = format!("on:\n  push:\n    paths: {}\n", "[{".repeat(10_000));
     std::fs::write(wf.join("unclosed.yml"), &unclosed).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_wffmt"))
+    let out = common::run::Wffmt::in_dir(dir.path())
         .args(["--check", "--select", "quote-patterns,permissions,layout"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+        .output();
     // Any verdict is fine; a crash is not.
     assert!(
         matches!(out.status.code(), Some(0..=2)),

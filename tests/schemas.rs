@@ -43,11 +43,9 @@ fn real_reports_validate_against_the_committed_schema() {
     std::fs::write(wf.join("broken.yml"), "on: [\n").unwrap();
     std::fs::write(wf.join("binary.yml"), b"on: push\0\n").unwrap();
     for mode in ["--check", "--fix"] {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_wffmt"))
+        let out = common::run::Wffmt::in_dir(dir.path())
             .args([mode, "--format", "json", "--skip", "pin"])
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
+            .output();
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert!(report["files"].as_array().unwrap().len() == 3);
         let errors: Vec<String> = validator

@@ -4,19 +4,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use common::run::{printed, stdout, Wffmt};
 
 fn wffmt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("wffmt runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    Wffmt::new().args(args).output()
 }
 
 fn rule_names() -> Vec<&'static str> {
@@ -76,14 +69,9 @@ fn explain_refuses_unknown_rules_and_other_flags() {
 #[test]
 fn subcommand_like_paths_get_a_hint() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(["explain", "pin"])
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+    let out = Wffmt::in_dir(dir.path()).args(["explain", "pin"]).output();
     assert_eq!(out.status.code(), Some(2));
-    let text = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    let text = printed(&out);
     assert!(
         text.contains("did you mean `wffmt --explain pin`?"),
         "{text}"

@@ -1,23 +1,15 @@
 //! Suppression comments and `--unsafe-fixes` through the command line.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use common::run::{self, Wffmt};
+use common::tree::write_file;
 
 fn wffmt(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("WFFMT_CACHE_DIR", dir.join(".cache"))
-        .stdin(Stdio::null())
-        .output()
-        .expect("wffmt runs")
-}
-
-fn write(dir: &Path, name: &str, text: &str) {
-    let path = dir.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
+    Wffmt::in_dir(dir).own_cache().args(args).output()
 }
 
 const WF: &str = ".github/workflows/ci.yml";
@@ -26,14 +18,9 @@ const WF: &str = ".github/workflows/ci.yml";
 fn a_line_suppression_keeps_that_line_and_fixes_the_others() {
     let dir = tempfile::tempdir().unwrap();
     let text = "on:\n  push:\n    paths: [!y] # wffmt: ignore[quote-patterns]\n    # wffmt: ignore[quote-patterns]\n    tags: [!v*]\n    branches: [!x]\npermissions: {}\njobs: {}\n";
-    write(dir.path(), WF, text);
+    write_file(dir.path(), WF, text);
     let out = wffmt(dir.path(), &["--fix", "--select", "quote-patterns"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", run::stderr(&out));
     let fixed = std::fs::read_to_string(dir.path().join(WF)).unwrap();
     assert_eq!(fixed, text.replace("[!x]", "['!x']"));
 }
@@ -42,14 +29,9 @@ fn a_line_suppression_keeps_that_line_and_fixes_the_others() {
 fn a_file_suppression_silences_a_rule_everywhere() {
     let dir = tempfile::tempdir().unwrap();
     let text = "# wffmt: ignore-file[layout]\non: push\npermissions: {}\njobs:\n    a:\n        runs-on: x\n";
-    write(dir.path(), WF, text);
+    write_file(dir.path(), WF, text);
     let out = wffmt(dir.path(), &["--check", "--select", "layout"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", run::stderr(&out));
     assert!(out.stdout.is_empty());
 }
 
@@ -57,10 +39,10 @@ fn a_file_suppression_silences_a_rule_everywhere() {
 fn unused_and_unknown_suppressions_are_reported_with_their_position() {
     let dir = tempfile::tempdir().unwrap();
     let text = "on:\n  push:\n    paths: ['*.md'] # wffmt: ignore[quote-patterns]\n    tags: [v1] # wffmt: ignore[quote-pattern]\npermissions: {}\njobs: {}\n";
-    write(dir.path(), WF, text);
+    write_file(dir.path(), WF, text);
     let out = wffmt(dir.path(), &["--check", "--select", "quote-patterns"]);
     // Findings are messages: standard error (standard output carries only diffs).
-    let stdout = String::from_utf8_lossy(&out.stderr);
+    let stdout = run::stderr(&out);
     assert!(
         stdout.contains(&format!(
             "{WF}:3:21: warning[suppression]: unused suppression: `quote-patterns` found nothing"
@@ -81,7 +63,7 @@ fn unused_and_unknown_suppressions_are_reported_with_their_position() {
 fn unsafe_fixes_is_accepted_and_changes_nothing_safe() {
     let dir = tempfile::tempdir().unwrap();
     let text = "on:\n  push:\n    paths: [*.md]\npermissions: {}\njobs: {}\n";
-    write(dir.path(), WF, text);
+    write_file(dir.path(), WF, text);
     let plain = wffmt(dir.path(), &["--select", "quote-patterns"]);
     let with_flag = wffmt(
         dir.path(),
@@ -99,20 +81,20 @@ fn unsafe_fixes_is_accepted_and_changes_nothing_safe() {
 fn suppressions_of_a_rule_that_met_a_syntax_error_are_not_reported_unused() {
     let dir = tempfile::tempdir().unwrap();
     let text = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    env:\n      X: *nope\n    steps:\n      - run: echo \"::set-output name=a::b\" # wffmt: ignore[deprecated-commands]\n      - run: echo hi # wffmt: ignore\n";
-    write(dir.path(), WF, text);
+    write_file(dir.path(), WF, text);
     let out = wffmt(dir.path(), &["--offline", "--skip", "pin,permissions"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = run::stderr(&out);
     assert!(stderr.contains("error[syntax]"), "{stderr}");
     assert!(!stderr.contains("suppression"), "{stderr}");
 
     // `quote-patterns` quotes the alias-like glob, so the rule after it reads a whole file.
     let text = "on:\n  push:\n    paths:\n      - **/x\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi # wffmt: ignore[deprecated-commands]\n";
-    write(dir.path(), WF, text);
+    write_file(dir.path(), WF, text);
     let out = wffmt(
         dir.path(),
         &["--select", "quote-patterns,deprecated-commands"],
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = run::stderr(&out);
     assert!(
         stderr.contains(&format!(
             "{WF}:10:22: warning[suppression]: unused suppression: `deprecated-commands` found nothing"
@@ -128,12 +110,9 @@ fn suppressions_of_a_rule_that_met_a_syntax_error_are_not_reported_unused() {
 fn the_top_level_permissions_block_is_suppressed_on_the_on_line() {
     let dir = tempfile::tempdir().unwrap();
     let text = "on: push # wffmt: ignore[permissions]\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n";
-    write(dir.path(), WF, text);
+    write_file(dir.path(), WF, text);
     let out = wffmt(dir.path(), &["--offline", "--select", "permissions"]);
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
+    let (stdout, stderr) = (run::stdout(&out), run::stderr(&out));
     assert!(!stdout.contains("+permissions: {}"), "{stdout}");
     assert!(
         stdout.contains("+    permissions:\n+      contents: read\n"),
@@ -142,12 +121,9 @@ fn the_top_level_permissions_block_is_suppressed_on_the_on_line() {
     assert!(!stderr.contains("suppression"), "{stderr}");
 
     let text = "on: push\nname: ci # wffmt: ignore[permissions]\njobs:\n  build:\n    runs-on: ubuntu-latest\n";
-    write(dir.path(), WF, text);
+    write_file(dir.path(), WF, text);
     let out = wffmt(dir.path(), &["--offline", "--select", "permissions"]);
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr),
-    );
+    let (stdout, stderr) = (run::stdout(&out), run::stderr(&out));
     assert!(stdout.contains("+permissions: {}"), "{stdout}");
     assert!(
         stderr.contains(&format!(

@@ -3,43 +3,30 @@
 //! configuration comes from the repository (or the user), never from an arbitrary parent
 //! directory.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn command(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wffmt"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("WFFMT_CACHE_DIR", dir.join(".cache"))
-        // No user-wide configuration from the machine running the tests.
-        .env("XDG_CONFIG_HOME", dir.join(".no-user-config"))
+use common::run::{stderr, stdout, Wffmt};
+use common::tree::temp_tree;
+
+/// No user-wide configuration and no server from the machine running the tests.
+fn command(dir: &Path, args: &[&str]) -> Wffmt {
+    Wffmt::in_dir(dir)
+        .own_cache()
+        .no_user_config()
         .env_remove("GITHUB_SERVER_URL")
-        .stdin(Stdio::null());
-    cmd
+        .args(args)
 }
 
 fn wffmt(dir: &Path, args: &[&str]) -> Output {
-    command(dir, args).output().expect("wffmt runs")
+    command(dir, args).output()
 }
 
+/// Contents as bytes: some files are not UTF-8.
 fn repo(files: &[(&str, &[u8])]) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().to_path_buf();
-    for (name, body) in files {
-        let p = root.join(name);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, body).unwrap();
-    }
-    (dir, root)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    temp_tree(files)
 }
 
 // ---- exit codes ----------------------------------------------------------------------------
@@ -77,8 +64,7 @@ fn a_server_url_without_scheme_is_one_error_with_exit_2() {
     for mode in ["--check", "--fix"] {
         let out = command(&root, &[mode])
             .env("GITHUB_SERVER_URL", "github.com")
-            .output()
-            .unwrap();
+            .output();
         assert_eq!(out.status.code(), Some(2), "{mode}");
         let all = format!("{}{}", stdout(&out), stderr(&out));
         assert_eq!(all.matches("GITHUB_SERVER_URL").count(), 2, "{all}");
@@ -95,8 +81,7 @@ fn a_server_url_without_scheme_is_one_error_with_exit_2() {
     // Without `pin`, the variable does not matter.
     let out = command(&root, &["--check", "--skip", "pin"])
         .env("GITHUB_SERVER_URL", "github.com")
-        .output()
-        .unwrap();
+        .output();
     assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
@@ -132,20 +117,7 @@ fn text_messages_escape_terminal_control_characters() {
     );
 
     // The same on standard input with --fix, where findings go to standard error.
-    let mut child = command(&root, &["--offline", "--fix", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(hostile.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = command(&root, &["--offline", "--fix", "-"]).output_with_input(hostile.as_bytes());
     assert_terminal_safe(&stderr(&out));
     assert!(
         stderr(&out).contains("-:6:15: warning[pin]"),
@@ -174,6 +146,7 @@ fn a_file_name_cannot_forge_a_fixed_line() {
 /// Runs wffmt and fails the test (instead of hanging it) if it has not finished in 60 s.
 fn wffmt_bounded(dir: &Path, args: &[&str]) -> Output {
     let mut child = command(dir, args)
+        .command()
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -291,6 +264,7 @@ fn files_over_the_size_limit_are_refused() {
 
     // Standard input has the same limit.
     let mut child = command(&small, &["--check", "--max-file-size", "1kB", "-"])
+        .command()
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -333,7 +307,7 @@ fn a_configuration_above_the_repository_does_not_apply() {
         stderr(&out)
     );
     // Standard input named by --stdin-filename is looked up the same way.
-    let mut child = command(
+    let out = command(
         &root,
         &[
             "-v",
@@ -344,19 +318,7 @@ fn a_configuration_above_the_repository_does_not_apply() {
             "-",
         ],
     )
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(DEPLOY.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    .output_with_input(DEPLOY.as_bytes());
     assert!(
         !stdout(&out).contains("id-token: write"),
         "{}",
@@ -390,8 +352,7 @@ fn the_user_wide_configuration_applies_where_the_repository_has_none() {
     std::fs::create_dir(root.join(".git")).unwrap();
     let out = command(&root, &["--select", "permissions", "-v"])
         .env("XDG_CONFIG_HOME", root.join("user-config"))
-        .output()
-        .unwrap();
+        .output();
     assert!(stdout(&out).contains("id-token: write"), "{}", stdout(&out));
     let expected = format!(
         "configuration for .github/workflows/deploy.yml: {} (user-wide)",
@@ -405,8 +366,7 @@ fn the_user_wide_configuration_applies_where_the_repository_has_none() {
         &["--select", "permissions", "-v", "--config", "other.toml"],
     )
     .env("XDG_CONFIG_HOME", root.join("user-config"))
-    .output()
-    .unwrap();
+    .output();
     assert!(
         !stdout(&out).contains("id-token: write"),
         "{}",

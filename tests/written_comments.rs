@@ -9,28 +9,18 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use common::git::Bare;
+use common::run::{printed, Wffmt};
 use serde_json::Value;
 
 fn wffmt(dir: &Path, server: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wffmt"))
+    let url = format!("file://{}", server.display());
+    Wffmt::with_server(dir, url)
+        .today("2026-11-30")
         .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("WFFMT_TODAY", "2026-11-30")
-        .env("GITHUB_SERVER_URL", format!("file://{}", server.display()))
-        .env("WFFMT_CACHE_DIR", dir.join(".cache"))
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .stdin(Stdio::null())
         .output()
-        .expect("wffmt runs")
-}
-
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
 }
 
 /// Tag names git accepts (no space, no colon) that hold YAML 1.1 line breaks and a
@@ -63,8 +53,6 @@ fn hostile_names_and_values_never_end_a_written_comment() {
     release.tag("v2", &r2);
 
     let dir = tmp.path().join("repo");
-    let wf = dir.join(".github/workflows/ci.yml");
-    std::fs::create_dir_all(wf.parent().unwrap()).unwrap();
     let input = format!(
         r#""on": push
 jobs:
@@ -83,7 +71,7 @@ jobs:
       - uses: "o/act@v1\e[31mRED\a\uFFFE\uFEFF\u202Eevil"
 "#
     );
-    std::fs::write(&wf, &input).unwrap();
+    let wf = common::tree::write_file(&dir, ".github/workflows/ci.yml", &input);
     let before = common::readers::strict_read(&input).expect("the input reads strictly");
 
     let out = wffmt(
@@ -92,9 +80,9 @@ jobs:
         &["--fix", "--select", "permissions,outdated-actions,pin", "."],
     );
     // Warnings only: the hostile `uses:` values cannot be pinned.
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", printed(&out));
     let written = std::fs::read_to_string(&wf).unwrap();
-    assert_ne!(written, input, "{}", text(&out));
+    assert_ne!(written, input, "{}", printed(&out));
 
     // The comments were written, their hostile parts escaped, and no hostile tag named.
     let has_line = |needle: &str| written.lines().any(|l| l.contains(needle));
@@ -155,11 +143,11 @@ jobs:
             ".",
         ],
     );
-    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert_eq!(again.status.code(), Some(0), "{}", printed(&again));
     assert_eq!(std::fs::read_to_string(&wf).unwrap(), written);
     assert!(
-        !text(&again).contains("would be changed"),
+        !printed(&again).contains("would be changed"),
         "{}",
-        text(&again)
+        printed(&again)
     );
 }

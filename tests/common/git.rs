@@ -47,6 +47,32 @@ pub fn git_with(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// Bare repositories under a temporary directory, served to wffmt as
+/// `GITHUB_SERVER_URL=file://…`; removed when dropped.
+pub struct GitServer {
+    _tmp: tempfile::TempDir,
+    /// Where the repositories are, `{base}/{owner}/{repo}`.
+    pub base: PathBuf,
+}
+
+impl GitServer {
+    pub fn new() -> GitServer {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = tmp.path().join("srv");
+        GitServer { _tmp: tmp, base }
+    }
+
+    /// A new bare repository `owner/repo` on this server.
+    pub fn repo(&self, owner: &str, repo: &str) -> Bare {
+        Bare::init(&self.base, owner, repo)
+    }
+
+    /// The server's `GITHUB_SERVER_URL`.
+    pub fn url(&self) -> String {
+        format!("file://{}", self.base.display())
+    }
+}
+
 /// A bare repository at `{base}/{owner}/{repo}`.
 pub struct Bare {
     pub dir: PathBuf,

@@ -3,6 +3,8 @@
 
 pub mod git;
 pub mod readers;
+pub mod run;
+pub mod tree;
 
 use std::path::{Path, PathBuf};
 
