@@ -1051,6 +1051,29 @@ fn forms_once_skipped_or_mislabelled() {
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
 }
 
+/// A ref whose own name cannot be written into the file (a bidi override) is pinned with the
+/// comment a bare SHA pin of its commit gets, so a second run finds nothing to change.
+#[test]
+fn a_ref_with_an_unwritable_name_is_pinned_stably() {
+    let srv = releases();
+    let dir = tempfile::tempdir().unwrap();
+    let wf = write(
+        dir.path(),
+        ".github/workflows/w.yml",
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: \"acme/tool@\\u202Ev9.9.9\"\n",
+    );
+    let out = srv.run(dir.path(), &["--fix", "--select", "pin"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let got = std::fs::read_to_string(&wf).unwrap();
+    assert!(
+        got.contains(&format!("acme/tool@{}\" # stable\n", srv.stable)),
+        "{got}"
+    );
+    assert!(!got.contains('\u{202e}') && !text(&out).contains('\u{202e}'));
+    let again = srv.run(dir.path(), &["--check", "--select", "pin"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+}
+
 /// `# wffmt: ignore[pin]` (the generic suppression) leaves a `uses:` alone, on its line or the
 /// line before; other lines are still pinned.
 #[test]

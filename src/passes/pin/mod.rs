@@ -547,9 +547,33 @@ impl FileRun<'_, '_> {
         };
 
         // Where it should be.
+        // A ref whose name cannot be written (control or bidi characters) is named in its
+        // comment by a tag of the same commit, as a bare SHA pin would be: the next run then
+        // finds the comment it would write itself.
+        let name = match current_name {
+            Some(raw) if !is_safe_ref_name(&raw) => {
+                let stand_in = listing
+                    .resolve(&current_sha)
+                    .ok()
+                    .map(|r| r.comment)
+                    .filter(|n| !n.is_empty() && is_safe_ref_name(n));
+                if let Some(stand_in) = &stand_in {
+                    self.finding(
+                        Severity::Info,
+                        site.node,
+                        format!(
+                            "the ref's name `{}` has characters that are not written into files; the version comment names `{stand_in}`, a tag of the same commit",
+                            raw.escape_debug()
+                        ),
+                    );
+                }
+                stand_in
+            }
+            other => other,
+        };
         let mut target = Target {
             sha: current_sha.clone(),
-            name: current_name.filter(|n| is_safe_ref_name(n)),
+            name,
             moved: None,
         };
         // A pin whose comment names a branch (not a tag) tracks that branch: the branch moving
