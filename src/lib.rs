@@ -10,6 +10,7 @@ pub mod config_schema;
 pub mod discover;
 pub mod docs;
 pub mod edit;
+pub mod escape;
 pub mod exclude;
 pub mod finding;
 pub mod init;

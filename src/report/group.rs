@@ -38,6 +38,30 @@ impl Group<'_> {
             .collect();
         (places, self.others.len().saturating_sub(limit))
     }
+
+    /// `the same in N more places: a, b and M more` (at most `limit` places, each written by
+    /// `show`), or `None` when the cause was found nowhere else.
+    pub fn same_elsewhere(&self, limit: usize, show: impl Fn(&str) -> String) -> Option<String> {
+        if self.others.is_empty() {
+            return None;
+        }
+        let (places, left) = self.other_places(limit);
+        let places: Vec<String> = places.iter().map(|p| show(p)).collect();
+        let noun = if self.others.len() == 1 {
+            "place"
+        } else {
+            "places"
+        };
+        let mut text = format!(
+            "the same in {} more {noun}: {}",
+            self.others.len(),
+            places.join(", ")
+        );
+        if left > 0 {
+            text.push_str(&format!(" and {left} more"));
+        }
+        Some(text)
+    }
 }
 
 /// `path:line:col`, or the path alone for a finding without a position.

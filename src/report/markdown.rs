@@ -222,23 +222,8 @@ fn needs_human_item(group: &Group) -> String {
     if let Some(help) = &finding.help {
         item.push_str(&format!(" — {}", escape(help)));
     }
-    if !group.others.is_empty() {
-        let (places, left) = group.other_places(PLACES_SHOWN);
-        let places: Vec<String> = places.iter().map(|p| code(p)).collect();
-        item.push_str(&format!(
-            " (the same in {} more {}: {}",
-            group.others.len(),
-            if group.others.len() == 1 {
-                "place"
-            } else {
-                "places"
-            },
-            places.join(", ")
-        ));
-        if left > 0 {
-            item.push_str(&format!(" and {left} more"));
-        }
-        item.push(')');
+    if let Some(elsewhere) = group.same_elsewhere(PLACES_SHOWN, code) {
+        item.push_str(&format!(" ({elsewhere})"));
     }
     item.push('\n');
     if let Some(suggestion) = &finding.suggestion {

@@ -9,12 +9,12 @@
 //! are: they are the file's own bytes, and a patch must reproduce them exactly.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use owo_colors::OwoColorize;
 
 use super::group::{group_findings, Group};
 use super::{printable_diff, stats, FileReport, Mode, RenderOptions};
+use crate::escape::visible_escapes;
 use crate::finding::{Finding, Severity};
 
 /// How many other places of a repeated finding are named before `and N more`.
@@ -95,27 +95,9 @@ fn push_changed_files(out: &mut String, reports: &[FileReport], opts: &RenderOpt
 /// A finding, and when its cause was found elsewhere too, a `note:` with the count and places.
 fn push_group(out: &mut String, group: &Group, shown: usize, color: bool) {
     push_finding(out, group.path, group.finding, color);
-    if group.others.is_empty() {
+    let Some(note) = group.same_elsewhere(shown, |p| terminal_safe(p, false).into_owned()) else {
         return;
-    }
-    let (places, left) = group.other_places(shown);
-    let places: Vec<Cow<str>> = places
-        .iter()
-        .map(|p| terminal_safe(p, false).into_owned().into())
-        .collect();
-    let mut note = format!(
-        "the same in {} more {}: {}",
-        group.others.len(),
-        if group.others.len() == 1 {
-            "place"
-        } else {
-            "places"
-        },
-        places.join(", ")
-    );
-    if left > 0 {
-        note.push_str(&format!(" and {left} more"));
-    }
+    };
     out.push_str(&format!(
         "  {}: {note}\n",
         paint("note", color, Paint::Cyan)
@@ -186,29 +168,7 @@ fn indent_continuation(text: &str) -> String {
 /// separators. A newline is kept when `keep_newlines` is set (multi-line messages indent their
 /// continuation lines), else shown as `\n`.
 pub fn terminal_safe(text: &str, keep_newlines: bool) -> Cow<'_, str> {
-    let unsafe_char = |c: char| needs_escape(c) && !(keep_newlines && c == '\n');
-    if !text.chars().any(unsafe_char) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if !unsafe_char(c) {
-            out.push(c);
-            continue;
-        }
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\u{1b}' => out.push_str("\\e"),
-            c if c.is_ascii() => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
-            }
-        }
-    }
-    Cow::Owned(out)
+    visible_escapes(text, |c| needs_escape(c) && !(keep_newlines && c == '\n'))
 }
 
 pub(super) fn needs_escape(c: char) -> bool {

@@ -10,7 +10,8 @@
 //! it.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
+
+use crate::escape::visible_escapes;
 
 /// `text` made safe for the body of a YAML comment on one line: every character a reader could
 /// take as a line break (`\n`, `\r`, U+0085, U+2028, U+2029), every character YAML forbids in a
@@ -19,25 +20,7 @@ use std::fmt::Write as _;
 /// U+2066..U+2069, U+200E, U+200F, U+061C) are written as visible escapes, in the notation
 /// messages use (`\n`, `\e`, `\x07`, `\u{2028}`). Everything else is kept.
 pub fn comment_text(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe_to_write) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            c if !is_unsafe_to_write(c) => out.push(c),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\u{1b}' => out.push_str("\\e"),
-            c if c.is_ascii() => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\u{{{:04x}}}", c as u32);
-            }
-        }
-    }
-    Cow::Owned(out)
+    visible_escapes(text, is_unsafe_to_write)
 }
 
 /// Whether `c` is never written as it is into a file from text the file (or a remote) supplied:
