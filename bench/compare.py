@@ -227,7 +227,10 @@ def prettier_fixed_point(prettier, wffmt, tree, work, env):
 
 
 def version_of(argv):
-    proc = subprocess.run([*argv, "--version"], capture_output=True, text=True)
+    try:
+        proc = subprocess.run([*argv, "--version"], capture_output=True, text=True)
+    except OSError as e:
+        return f"? ({e.strerror})"
     return (proc.stdout.strip() or proc.stderr.strip()).splitlines()[0] if proc.returncode == 0 else "?"
 
 
