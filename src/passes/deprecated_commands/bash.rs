@@ -471,20 +471,7 @@ mod tests {
     fn run(script: &str) -> String {
         let parsed = shell::parse(script);
         let at = super::super::command::occurrences(script)[0].0;
-        match analyze(script, &parsed, at, false, &[]) {
-            Outcome::Fix {
-                edits,
-                unsafe_reason,
-            } => {
-                let new = super::super::scalar::apply(script, &edits);
-                match unsafe_reason {
-                    Some(r) => format!("UNSAFE {new} ({r})"),
-                    None => format!("SAFE {new}"),
-                }
-            }
-            Outcome::Report { why } => format!("REPORT {why}"),
-            Outcome::Comment => "COMMENT".into(),
-        }
+        analyze(script, &parsed, at, false, &[]).describe(script, true)
     }
 
     #[test]

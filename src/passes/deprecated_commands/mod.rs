@@ -70,6 +70,27 @@ impl Outcome {
             why: why.to_string(),
         }
     }
+
+    /// One line for tests: `SAFE <new script>`, `UNSAFE <new script>` (with the reason when
+    /// `with_reason`), `REPORT <why>` or `COMMENT`.
+    #[cfg(test)]
+    fn describe(self, script: &str, with_reason: bool) -> String {
+        match self {
+            Outcome::Fix {
+                edits,
+                unsafe_reason,
+            } => {
+                let new = scalar::apply(script, &edits);
+                match unsafe_reason {
+                    Some(r) if with_reason => format!("UNSAFE {new} ({r})"),
+                    Some(_) => format!("UNSAFE {new}"),
+                    None => format!("SAFE {new}"),
+                }
+            }
+            Outcome::Report { why } => format!("REPORT {why}"),
+            Outcome::Comment => "COMMENT".into(),
+        }
+    }
 }
 
 pub struct DeprecatedCommands;

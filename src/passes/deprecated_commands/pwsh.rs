@@ -118,20 +118,7 @@ mod tests {
 
     fn run(script: &str, windows_powershell: bool) -> String {
         let at = super::super::command::occurrences(script)[0].0;
-        match analyze(script, at, windows_powershell) {
-            Outcome::Fix {
-                edits,
-                unsafe_reason,
-            } => {
-                let new = super::super::scalar::apply(script, &edits);
-                match unsafe_reason {
-                    Some(_) => format!("UNSAFE {new}"),
-                    None => format!("SAFE {new}"),
-                }
-            }
-            Outcome::Report { why } => format!("REPORT {why}"),
-            Outcome::Comment => "COMMENT".into(),
-        }
+        analyze(script, at, windows_powershell).describe(script, false)
     }
 
     #[test]
