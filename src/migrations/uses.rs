@@ -124,21 +124,6 @@ pub fn rewrite(
     Some(edits)
 }
 
-/// Whether `text` matches `pattern`, where `*` matches any run of characters.
-pub fn glob(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, tail)) => {
-            let Some(rest) = text.strip_prefix(head) else {
-                return false;
-            };
-            (0..=rest.len())
-                .filter(|&i| rest.is_char_boundary(i))
-                .any(|i| glob(tail, &rest[i..]))
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,14 +139,5 @@ mod tests {
         assert_eq!(v("# 1.2.3 (latest)").as_deref(), Some("1.2.3"));
         assert_eq!(v("# main"), None);
         assert_eq!(v("# see issue 12"), None);
-    }
-
-    #[test]
-    fn globs() {
-        assert!(glob("v3", "v3"));
-        assert!(glob("v3.*", "v3.1.0"));
-        assert!(!glob("v3.*", "v3"));
-        assert!(!glob("v3.*", "v30.1"));
-        assert!(glob("*", ""));
     }
 }

@@ -24,9 +24,9 @@ use serde::Deserialize;
 use super::{Context, Output, Rule};
 use crate::edit::Fix;
 use crate::finding::{Finding, Severity};
-use crate::migrations::uses::{glob, remote_sites, rewrite, Site};
+use crate::migrations::uses::{remote_sites, rewrite, Site};
 use crate::migrations::{self};
-use crate::resolve::{RepoId, Session};
+use crate::resolve::{wildcard_match, RepoId, Session};
 use crate::syntax::SyntaxTree;
 
 pub const NAME: &str = "archived-actions";
@@ -127,7 +127,7 @@ impl Rule for ArchivedActions {
             let version = site.version(tree);
             let same = version
                 .as_deref()
-                .is_some_and(|v| row.same_for.iter().any(|p| glob(p, v)));
+                .is_some_and(|v| row.same_for.iter().any(|p| wildcard_match(p, v)));
             let replacement = replacement_for(&site.full_name(), row);
             if same {
                 let version = version.as_deref().unwrap_or("");

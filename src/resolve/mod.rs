@@ -43,8 +43,8 @@ pub use listing::{
 pub use registry::{parse_image, ImageRef};
 pub use session::{list_refs, RemoteFile, Session, Stats, FAILURE_TTL, TRIP_AFTER_TIMEOUTS};
 pub use uses::{
-    is_full_sha, parse_uses, validate_owner, validate_ref, validate_repo, RemoteUses, RepoId,
-    UsesRef,
+    is_full_sha, parse_uses, validate_owner, validate_ref, validate_repo, wildcard_match,
+    RemoteUses, RepoId, UsesRef,
 };
 
 use std::fmt;

@@ -332,6 +332,22 @@ fn truncate(s: &str) -> String {
     format!("{}…", &s[..end])
 }
 
+/// Whether `text` matches `pattern`, where `*` matches any run of characters: the patterns of
+/// configuration that name repositories (`actions/*`) or versions (`v3.*`).
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, tail)) => {
+            let Some(rest) = text.strip_prefix(head) else {
+                return false;
+            };
+            (0..=rest.len())
+                .filter(|&i| rest.is_char_boundary(i))
+                .any(|i| wildcard_match(tail, &rest[i..]))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -486,5 +502,16 @@ mod tests {
         assert_eq!(a.to_string(), "Actions/Checkout");
         assert!(RepoId::new("a", "..").validate().is_err());
         assert!(RepoId::new("--upload-pack=x", "r").validate().is_err());
+    }
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("v3", "v3"));
+        assert!(wildcard_match("v3.*", "v3.1.0"));
+        assert!(!wildcard_match("v3.*", "v3"));
+        assert!(!wildcard_match("v3.*", "v30.1"));
+        assert!(wildcard_match("*", ""));
+        assert!(wildcard_match("a*/b*", "actions/bx"));
+        assert!(!wildcard_match("a*/c", "actions/b"));
     }
 }
