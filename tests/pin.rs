@@ -5,11 +5,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::git::Bare;
+use common::git::{Bare, GitServer};
+use common::run::{printed as text, Wffmt};
+use common::tree::write_file as write;
 
 struct Server {
-    _tmp: tempfile::TempDir,
-    base: PathBuf,
+    server: GitServer,
     /// acme/checkout: c1 is v4 = v4.2.2, c0 is v4.1.0, main is c2.
     c1: String,
     c2: String,
@@ -20,9 +21,8 @@ struct Server {
 }
 
 fn server() -> Server {
-    let tmp = tempfile::tempdir().unwrap();
-    let base = tmp.path().join("srv");
-    let checkout = Bare::init(&base, "acme", "checkout");
+    let server = GitServer::new();
+    let checkout = server.repo("acme", "checkout");
     let c0 = checkout.commit("zero", None);
     let c1 = checkout.commit("one", Some(&c0));
     let c2 = checkout.commit("two", Some(&c1));
@@ -30,22 +30,21 @@ fn server() -> Server {
     checkout.tag("v4", &c1);
     checkout.tag("v4.2.2", &c1);
     checkout.branch("main", &c2);
-    let annot_repo = Bare::init(&base, "acme", "annot");
+    let annot_repo = server.repo("acme", "annot");
     let annot = annot_repo.commit("a", None);
     annot_repo.annotated("v2.0.0", &annot);
     annot_repo.branch("main", &annot);
-    let release = Bare::init(&base, "acme", "release");
+    let release = server.repo("acme", "release");
     let r1 = release.commit("r1", None);
     let r2 = release.commit("r2", Some(&r1));
     release.tag("release", &r1);
     release.branch("release", &r2);
-    let workflows = Bare::init(&base, "acme", "workflows");
+    let workflows = server.repo("acme", "workflows");
     let w = workflows.commit("w", None);
     workflows.tag("v1", &w);
     workflows.tag("v1.3.0", &w);
     Server {
-        _tmp: tmp,
-        base,
+        server,
         c1,
         c2,
         annot,
@@ -53,32 +52,20 @@ fn server() -> Server {
     }
 }
 
-fn wffmt(dir: &Path, srv: &Server, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env(
-            "GITHUB_SERVER_URL",
-            format!("file://{}", srv.base.display()),
-        )
-        .env("WFFMT_CACHE_DIR", dir.join(".cache"))
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .stdin(Stdio::null())
-        .output()
-        .expect("wffmt runs")
+/// wffmt run in `dir` against `server`, with a cache of its own and no token.
+fn wffmt(dir: &Path, server: &GitServer, args: &[&str]) -> Output {
+    Wffmt::with_server(dir, server.url()).args(args).output()
 }
 
-fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(&p, body).unwrap();
-    p
+/// A temporary directory holding the workflow `.github/workflows/w.yml`, and that file's path.
+fn workflow(body: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = write(dir.path(), ".github/workflows/w.yml", body);
+    (dir, wf)
 }
 
-fn text(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap()
 }
 
 const WORKFLOW: &str = "\
@@ -104,12 +91,12 @@ fn pins_every_form_and_a_second_run_changes_nothing() {
     let srv = server();
     let dir = tempfile::tempdir().unwrap();
     let wf = write(dir.path(), ".github/workflows/ci.yml", WORKFLOW);
-    let out = wffmt(dir.path(), &srv, &["--fix", "--select", "pin"]);
+    let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let got = std::fs::read_to_string(&wf).unwrap();
+    let got = read(&wf);
     let (c1, c2, annot, rel) = (&srv.c1, &srv.c2, &srv.annot, &srv.release_tag);
     let w = common::git::git(
-        &srv.base.join("acme/workflows"),
+        &srv.server.base.join("acme/workflows"),
         &["rev-parse", "v1^{commit}"],
     );
     let expected = format!(
@@ -135,14 +122,17 @@ jobs:
     // The tag/branch collision was reported.
     let msgs = text(&out);
     assert!(msgs.contains("release"), "{msgs}");
-    let again = wffmt(dir.path(), &srv, &["--check", "--select", "pin"]);
+    let again = wffmt(dir.path(), &srv.server, &["--check", "--select", "pin"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
 }
 
 #[test]
 fn annotated_tags_are_peeled_to_the_commit() {
     let srv = server();
-    let tag_object = common::git::git(&srv.base.join("acme/annot"), &["rev-parse", "v2.0.0"]);
+    let tag_object = common::git::git(
+        &srv.server.base.join("acme/annot"),
+        &["rev-parse", "v2.0.0"],
+    );
     assert_ne!(tag_object, srv.annot, "the fixture tag must be annotated");
     let dir = tempfile::tempdir().unwrap();
     let wf = write(
@@ -150,8 +140,8 @@ fn annotated_tags_are_peeled_to_the_commit() {
         ".github/workflows/a.yml",
         "on: push\njobs:\n  a:\n    steps:\n      - uses: acme/annot@v2.0.0\n",
     );
-    wffmt(dir.path(), &srv, &["--fix", "--select", "pin"]);
-    let got = std::fs::read_to_string(&wf).unwrap();
+    wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
+    let got = read(&wf);
     assert!(
         got.contains(&format!("acme/annot@{} # v2.0.0", srv.annot)),
         "{got}"
@@ -162,10 +152,7 @@ fn annotated_tags_are_peeled_to_the_commit() {
 #[test]
 fn crlf_files_stay_crlf_and_composite_actions_are_pinned() {
     let srv = server();
-    let dir = tempfile::tempdir().unwrap();
-    let wf = write(
-        dir.path(),
-        ".github/workflows/w.yml",
+    let (dir, wf) = workflow(
         "on: push\r\njobs:\r\n  a:\r\n    steps:\r\n      - uses: acme/checkout@v4 # keep me\r\n",
     );
     let action = write(
@@ -173,9 +160,9 @@ fn crlf_files_stay_crlf_and_composite_actions_are_pinned() {
         "tools/setup/action.yml",
         "name: s\nruns:\n  using: composite\n  steps:\n    - uses: acme/checkout@v4\n",
     );
-    let out = wffmt(dir.path(), &srv, &["--fix", "--select", "pin"]);
+    let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let got = std::fs::read_to_string(&wf).unwrap();
+    let got = read(&wf);
     assert_eq!(
         got,
         format!(
@@ -183,27 +170,20 @@ fn crlf_files_stay_crlf_and_composite_actions_are_pinned() {
             srv.c1
         )
     );
-    assert!(std::fs::read_to_string(&action)
-        .unwrap()
-        .contains(&format!("acme/checkout@{} # v4.2.2", srv.c1)));
+    assert!(read(&action).contains(&format!("acme/checkout@{} # v4.2.2", srv.c1)));
 }
 
 #[test]
 fn unknown_repositories_and_refs_are_findings_and_the_rest_is_pinned() {
     let srv = server();
-    let dir = tempfile::tempdir().unwrap();
-    let wf = write(
-        dir.path(),
-        ".github/workflows/w.yml",
-        "on: push\njobs:\n  a:\n    steps:\n      - uses: acme/nope@v1\n      - uses: acme/checkout@v9\n      - uses: acme/checkout@v4\n",
-    );
-    let out = wffmt(dir.path(), &srv, &["--fix", "--select", "pin"]);
+    let (dir, wf) = workflow("on: push\njobs:\n  a:\n    steps:\n      - uses: acme/nope@v1\n      - uses: acme/checkout@v9\n      - uses: acme/checkout@v4\n");
+    let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
     let msgs = text(&out);
     assert!(msgs.contains(".github/workflows/w.yml:5:15"), "{msgs}");
     assert!(msgs.contains("acme/nope@v1"), "{msgs}");
     assert!(msgs.contains(".github/workflows/w.yml:6:15"), "{msgs}");
     assert!(msgs.contains("v9"), "{msgs}");
-    let got = std::fs::read_to_string(&wf).unwrap();
+    let got = read(&wf);
     assert!(got.contains(&format!("acme/checkout@{} # v4.2.2", srv.c1)));
     assert!(got.contains("acme/nope@v1\n"));
     // Not a network failure: no exit code 3.
@@ -213,21 +193,16 @@ fn unknown_repositories_and_refs_are_findings_and_the_rest_is_pinned() {
 #[test]
 fn offline_uses_a_warm_cache_and_reports_a_cold_one() {
     let srv = server();
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        ".github/workflows/w.yml",
-        "on: push\njobs:\n  a:\n    steps:\n      - uses: acme/checkout@v4\n",
-    );
+    let (dir, _) = workflow("on: push\njobs:\n  a:\n    steps:\n      - uses: acme/checkout@v4\n");
     // Cold cache, offline: nothing pinned, a clear message.
-    let cold = wffmt(dir.path(), &srv, &["--select", "pin", "--offline"]);
+    let cold = wffmt(dir.path(), &srv.server, &["--select", "pin", "--offline"]);
     assert!(text(&cold).contains("--offline"), "{}", text(&cold));
     assert!(!text(&cold).contains(&srv.c1));
     // Fill the cache online, then go offline with the server gone.
-    let online = wffmt(dir.path(), &srv, &["--select", "pin"]);
+    let online = wffmt(dir.path(), &srv.server, &["--select", "pin"]);
     assert!(text(&online).contains(&srv.c1));
-    std::fs::rename(&srv.base, srv.base.with_extension("gone")).unwrap();
-    let warm = wffmt(dir.path(), &srv, &["--select", "pin", "--offline"]);
+    std::fs::rename(&srv.server.base, srv.server.base.with_extension("gone")).unwrap();
+    let warm = wffmt(dir.path(), &srv.server, &["--select", "pin", "--offline"]);
     assert!(
         text(&warm).contains(&format!("acme/checkout@{} # v4.2.2", srv.c1)),
         "{}",
@@ -245,7 +220,7 @@ fn hostile_uses_strings_never_reach_git() {
         m = marker.display()
     );
     write(dir.path(), ".github/workflows/w.yml", &body);
-    let out = wffmt(dir.path(), &srv, &["--fix", "--select", "pin"]);
+    let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
     assert!(!marker.exists(), "a hostile uses: string created a file");
     assert!(text(&out).contains("cannot pin"), "{}", text(&out));
 }
@@ -253,18 +228,13 @@ fn hostile_uses_strings_never_reach_git() {
 #[test]
 fn actions_lockfile_leaves_pinning_to_it_unless_pin_is_selected() {
     let srv = server();
-    let dir = tempfile::tempdir().unwrap();
-    let wf = write(
-        dir.path(),
-        ".github/workflows/w.yml",
-        "on: push\njobs:\n  a:\n    steps:\n      - uses: acme/checkout@v4\n",
-    );
+    let (dir, wf) = workflow("on: push\njobs:\n  a:\n    steps:\n      - uses: acme/checkout@v4\n");
     write(dir.path(), ".github/workflows/actions.lock", "{}\n");
-    let out = wffmt(dir.path(), &srv, &["--fix"]);
+    let out = wffmt(dir.path(), &srv.server, &["--fix"]);
     assert!(text(&out).contains("lockfile"), "{}", text(&out));
-    assert!(std::fs::read_to_string(&wf).unwrap().contains("@v4\n"));
-    wffmt(dir.path(), &srv, &["--fix", "--select", "pin"]);
-    assert!(std::fs::read_to_string(&wf).unwrap().contains(&srv.c1));
+    assert!(read(&wf).contains("@v4\n"));
+    wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
+    assert!(read(&wf).contains(&srv.c1));
 }
 
 #[test]
@@ -280,7 +250,7 @@ fn verify_pins_reports_mismatched_comments_and_stray_shas() {
     write(dir.path(), ".github/workflows/w.yml", &body);
     let out = wffmt(
         dir.path(),
-        &srv,
+        &srv.server,
         &["--check", "--select", "pin", "--verify-pins"],
     );
     let msgs = text(&out);
@@ -294,26 +264,19 @@ fn verify_pins_reports_mismatched_comments_and_stray_shas() {
 
 #[test]
 fn network_failure_exits_3_and_other_files_are_still_processed() {
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        ".github/workflows/w.yml",
-        "on: push\njobs:\n  a:\n    steps:\n      - uses: acme/checkout@v4\n",
-    );
+    let (dir, _) = workflow("on: push\njobs:\n  a:\n    steps:\n      - uses: acme/checkout@v4\n");
     write(
         dir.path(),
         ".github/workflows/x.yml",
         "on:\n  push:\n    paths: [**.md]\n",
     );
     // Nothing listens on port 9 of the loopback address: the connection is refused.
-    let out = Command::new(env!("CARGO_BIN_EXE_wffmt"))
+    let out = Wffmt::in_dir(dir.path())
+        .own_cache()
+        .server("http://127.0.0.1:9")
+        .stdin(Stdio::inherit())
         .args(["--select", "pin,quote-patterns"])
-        .current_dir(dir.path())
-        .env("GITHUB_SERVER_URL", "http://127.0.0.1:9")
-        .env("WFFMT_CACHE_DIR", dir.path().join(".cache"))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+        .output();
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let msgs = text(&out);
     assert!(msgs.contains("w.yml:5:15"), "{msgs}");
@@ -323,16 +286,11 @@ fn network_failure_exits_3_and_other_files_are_still_processed() {
 #[test]
 fn full_branch_refs_keep_a_comment_that_verify_pins_accepts() {
     let srv = server();
-    let dir = tempfile::tempdir().unwrap();
-    let wf = write(
-        dir.path(),
-        ".github/workflows/w.yml",
-        "on: push\njobs:\n  a:\n    steps:\n      - uses: acme/release@refs/heads/release\n      - uses: \"acme/checkout@v4\\n\"\n      - uses: $/.github/workflows/x.yml\n",
-    );
-    let out = wffmt(dir.path(), &srv, &["--fix", "--select", "pin"]);
-    let got = std::fs::read_to_string(&wf).unwrap();
+    let (dir, wf) = workflow("on: push\njobs:\n  a:\n    steps:\n      - uses: acme/release@refs/heads/release\n      - uses: \"acme/checkout@v4\\n\"\n      - uses: $/.github/workflows/x.yml\n");
+    let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
+    let got = read(&wf);
     let branch = common::git::git(
-        &srv.base.join("acme/release"),
+        &srv.server.base.join("acme/release"),
         &["rev-parse", "refs/heads/release"],
     );
     assert!(
@@ -347,7 +305,7 @@ fn full_branch_refs_keep_a_comment_that_verify_pins_accepts() {
     assert!(!msgs.contains("w.yml:7:"), "{msgs}");
     let verify = wffmt(
         dir.path(),
-        &srv,
+        &srv.server,
         &["--check", "--select", "pin", "--verify-pins"],
     );
     assert!(
@@ -373,18 +331,12 @@ fn never_answering_server_costs_one_timeout_not_one_per_repository() {
         write(dir.path(), &format!(".github/workflows/w{i:02}.yml"), &body);
     }
     let start = std::time::Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_wffmt"))
+    let out = Wffmt::with_server(dir.path(), &url)
+        .env("WFFMT_NETWORK_TIMEOUT", "1")
+        .stdin(Stdio::inherit())
         // -v names every place of a cause the text output otherwise says once with a count.
         .args(["--select", "pin", "-j", "2", "-v"])
-        .current_dir(dir.path())
-        .env("GITHUB_SERVER_URL", &url)
-        .env("WFFMT_CACHE_DIR", dir.path().join(".cache"))
-        .env("WFFMT_NETWORK_TIMEOUT", "1")
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .output()
-        .unwrap();
+        .output();
     let elapsed = start.elapsed();
     let msgs = text(&out);
     assert_eq!(out.status.code(), Some(3), "{msgs}");
@@ -442,26 +394,18 @@ fn timed_out_and_interrupted_lookups_leave_no_git_process_behind() {
     let Some(url) = common::git::stuck_server() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    write(
-        dir.path(),
-        ".github/workflows/w.yml",
+    let (dir, _) = workflow(
         "on: push\njobs:\n  a:\n    steps:\n      - uses: org/one@v1\n      - uses: org/two@v1\n",
     );
     let command = |timeout: &str, cache: &str| {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_wffmt"));
-        cmd.args(["--select", "pin"])
-            .current_dir(dir.path())
-            .env("GITHUB_SERVER_URL", &url)
+        Wffmt::in_dir(dir.path())
+            .server(&url)
             .env("WFFMT_CACHE_DIR", dir.path().join(cache))
             .env("WFFMT_NETWORK_TIMEOUT", timeout)
-            .env("NO_COLOR", "1")
-            .env_remove("GITHUB_TOKEN")
-            .env_remove("GH_TOKEN")
-            .stdin(Stdio::null());
-        cmd
+            .without_tokens()
+            .args(["--select", "pin"])
     };
-    let out = command("1", "cache-timeout").output().unwrap();
+    let out = command("1", "cache-timeout").output();
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(text(&out).contains("did not answer"), "{}", text(&out));
     let left = survivors(&url);
@@ -469,6 +413,7 @@ fn timed_out_and_interrupted_lookups_leave_no_git_process_behind() {
 
     // Interrupted while git waits for the server (a lookup that would time out in 60 s).
     let child = command("60", "cache-interrupt")
+        .command()
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -509,7 +454,7 @@ fn the_all_zero_sha_is_refused() {
         &["--check", "--select", "pin"][..],
         &["--check", "--select", "pin", "--verify-pins"][..],
     ] {
-        let out = wffmt(dir.path(), &srv, args);
+        let out = wffmt(dir.path(), &srv.server, args);
         let msgs = text(&out);
         assert!(msgs.contains("w.yml:5:15"), "{msgs}");
         assert!(msgs.contains("all-zero"), "{msgs}");
@@ -535,48 +480,33 @@ fn days_ago(days: i64) -> String {
 ///
 /// `acme/mono`: component tags `cli/v1.0.0` (m1), `cli/v1.1.0` (m2), `lib/v3.0.0` (m3).
 struct Releases {
-    _tmp: tempfile::TempDir,
-    base: PathBuf,
+    server: GitServer,
     c: Vec<String>,
     m: Vec<String>,
     stable: String,
 }
 
+/// A commit of `repo` whose tree holds `path` with `content`, made `days` days ago.
+fn commit_aged(
+    repo: &Bare,
+    message: &str,
+    parent: Option<&str>,
+    (path, content): (&str, &str),
+    days: i64,
+) -> String {
+    repo.commit_files(message, parent, &[(path, content)], &days_ago(days))
+}
+
 fn releases() -> Releases {
-    let tmp = tempfile::tempdir().unwrap();
-    let base = tmp.path().join("srv");
-    let tool = Bare::init(&base, "acme", "tool");
-    let c1 = tool.commit_files("1", None, &[("action.yml", "name: t\n")], &days_ago(400));
-    let c2 = tool.commit_files(
-        "2",
-        Some(&c1),
-        &[("action.yml", "name: t2\n")],
-        &days_ago(300),
-    );
-    let c3 = tool.commit_files(
-        "3",
-        Some(&c2),
-        &[("action.yml", "name: t3\n")],
-        &days_ago(20),
-    );
-    let c4 = tool.commit_files(
-        "4",
-        Some(&c3),
-        &[("action.yml", "name: t4\n")],
-        &days_ago(1),
-    );
-    let c5 = tool.commit_files(
-        "5",
-        Some(&c3),
-        &[("action.yml", "name: t5\n")],
-        &days_ago(50),
-    );
-    let c6 = tool.commit_files(
-        "6",
-        Some(&c5),
-        &[("action.yml", "name: t6\n")],
-        &days_ago(40),
-    );
+    let server = GitServer::new();
+    let tool = server.repo("acme", "tool");
+    let action = |name| ("action.yml", name);
+    let c1 = commit_aged(&tool, "1", None, action("name: t\n"), 400);
+    let c2 = commit_aged(&tool, "2", Some(&c1), action("name: t2\n"), 300);
+    let c3 = commit_aged(&tool, "3", Some(&c2), action("name: t3\n"), 20);
+    let c4 = commit_aged(&tool, "4", Some(&c3), action("name: t4\n"), 1);
+    let c5 = commit_aged(&tool, "5", Some(&c3), action("name: t5\n"), 50);
+    let c6 = commit_aged(&tool, "6", Some(&c5), action("name: t6\n"), 40);
     tool.tag("v1.0.0", &c1);
     tool.annotated_at("v1.1.0", &c2, &days_ago(2));
     tool.tag("v1.2.0", &c3);
@@ -588,7 +518,7 @@ fn releases() -> Releases {
     tool.tag("v2", &c5);
     tool.tag("v2.1.0-rc.1", &c6);
     // A hostile tag on the commit of the branch `stable`.
-    let stable = tool.commit_files("s", None, &[("action.yml", "name: s\n")], &days_ago(5));
+    let stable = commit_aged(&tool, "s", None, action("name: s\n"), 5);
     tool.branch("stable", &stable);
     common::git::git(
         &tool.dir,
@@ -602,48 +532,18 @@ fn releases() -> Releases {
         &tool.dir,
         &["update-ref", "refs/tags/\u{202e}v9.9.9", &stable],
     );
-    let mono = Bare::init(&base, "acme", "mono");
-    let m1 = mono.commit_files("1", None, &[("cli/action.yml", "name: c\n")], &days_ago(90));
-    let m2 = mono.commit_files(
-        "2",
-        Some(&m1),
-        &[("cli/action.yml", "name: c2\n")],
-        &days_ago(60),
-    );
-    let m3 = mono.commit_files(
-        "3",
-        Some(&m2),
-        &[("lib/action.yml", "name: l\n")],
-        &days_ago(30),
-    );
+    let mono = server.repo("acme", "mono");
+    let m1 = commit_aged(&mono, "1", None, ("cli/action.yml", "name: c\n"), 90);
+    let m2 = commit_aged(&mono, "2", Some(&m1), ("cli/action.yml", "name: c2\n"), 60);
+    let m3 = commit_aged(&mono, "3", Some(&m2), ("lib/action.yml", "name: l\n"), 30);
     mono.tag("cli/v1.0.0", &m1);
     mono.tag("cli/v1.1.0", &m2);
     mono.tag("lib/v3.0.0", &m3);
     Releases {
-        _tmp: tmp,
-        base,
+        server,
         c: vec![c1, c2, c3, c4, c5, c6],
         m: vec![m1, m2, m3],
         stable,
-    }
-}
-
-impl Releases {
-    fn run(&self, dir: &Path, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_wffmt"))
-            .args(args)
-            .current_dir(dir)
-            .env("NO_COLOR", "1")
-            .env(
-                "GITHUB_SERVER_URL",
-                format!("file://{}", self.base.display()),
-            )
-            .env("WFFMT_CACHE_DIR", dir.join(".cache"))
-            .env_remove("GITHUB_TOKEN")
-            .env_remove("GH_TOKEN")
-            .stdin(Stdio::null())
-            .output()
-            .expect("wffmt runs")
     }
 }
 
@@ -657,21 +557,15 @@ fn steps(uses: &[&str]) -> String {
 
 /// Fixes a workflow of `uses` lines with `args` and returns the `uses` lines afterwards.
 fn fixed(srv: &Releases, uses: &[&str], args: &[&str]) -> (Vec<String>, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let wf = write(dir.path(), ".github/workflows/w.yml", &steps(uses));
+    let (dir, wf) = workflow(&steps(uses));
     let mut all = vec!["--fix", "--select", "pin"];
     all.extend(args);
-    let out = srv.run(dir.path(), &all);
+    let out = wffmt(dir.path(), &srv.server, &all);
     assert!(matches!(out.status.code(), Some(0)), "{}", text(&out));
-    let got = std::fs::read_to_string(&wf).unwrap();
+    let got = read(&wf);
     // Idempotent: a second run with the same flags changes nothing.
-    let again = srv.run(dir.path(), &all);
-    assert_eq!(
-        std::fs::read_to_string(&wf).unwrap(),
-        got,
-        "{}",
-        text(&again)
-    );
+    let again = wffmt(dir.path(), &srv.server, &all);
+    assert_eq!(read(&wf), got, "{}", text(&again));
     let lines = got
         .lines()
         .filter_map(|l| l.trim_start().strip_prefix("- uses: ").map(str::to_string))
@@ -731,9 +625,8 @@ fn update_moves_within_the_major_and_upgrade_across() {
 ///   k2 `v1.1.0` + `v1` + `comp/v1.5.0`, k3 `v1.2.0`, k4 `v2.0.0` + `v2` + `other/v9.0.0`,
 ///   k5 `comp/v1.6.0`.
 fn release_lines() -> Releases {
-    let tmp = tempfile::tempdir().unwrap();
-    let base = tmp.path().join("srv");
-    let nov = Bare::init(&base, "acme", "nov");
+    let server = GitServer::new();
+    let nov = server.repo("acme", "nov");
     let n1 = nov.commit("1", None);
     let n2 = nov.commit("2", Some(&n1));
     let n3 = nov.commit("3", Some(&n2));
@@ -741,7 +634,7 @@ fn release_lines() -> Releases {
     nov.tag("v9.0.0", &n1);
     nov.tag("1.1.0", &n2);
     nov.tag("2.0.0", &n3);
-    let compo = Bare::init(&base, "acme", "compo");
+    let compo = server.repo("acme", "compo");
     let mut k = vec![compo.commit("1", None)];
     for i in 2..=5 {
         let next = compo.commit(&i.to_string(), Some(&k[k.len() - 1]));
@@ -762,8 +655,7 @@ fn release_lines() -> Releases {
         compo.tag(tag, &k[at]);
     }
     Releases {
-        _tmp: tmp,
-        base,
+        server,
         c: k,
         m: vec![n1, n2, n3],
         stable: String::new(),
@@ -831,14 +723,10 @@ fn update_stays_in_the_tag_line_of_the_ref_when_a_commit_has_several() {
 #[test]
 fn cooldown_dates_are_prefetched_in_the_line_of_the_comment() {
     let srv = release_lines();
-    let dir = tempfile::tempdir().unwrap();
-    let wf = write(
+    let (dir, wf) = workflow(&steps(&[&format!("acme/compo@{} # comp/v1.5.0", srv.c[1])]));
+    let out = wffmt(
         dir.path(),
-        ".github/workflows/w.yml",
-        &steps(&[&format!("acme/compo@{} # comp/v1.5.0", srv.c[1])]),
-    );
-    let out = srv.run(
-        dir.path(),
+        &srv.server,
         &[
             "--fix",
             "--select",
@@ -851,9 +739,7 @@ fn cooldown_dates_are_prefetched_in_the_line_of_the_comment() {
     );
     let msgs = text(&out);
     assert!(
-        std::fs::read_to_string(&wf)
-            .unwrap()
-            .contains(&format!("acme/compo@{} # comp/v1.6.0\n", srv.c[4])),
+        read(&wf).contains(&format!("acme/compo@{} # comp/v1.6.0\n", srv.c[4])),
         "{msgs}"
     );
     assert!(msgs.contains("; 1 fetches"), "{msgs}");
@@ -930,8 +816,8 @@ fn cooldown_from_the_flag_config_and_dependabot_never_going_backwards() {
         std::fs::create_dir(dir.path().join(".git")).unwrap();
         write(dir.path(), file, body);
         let wf = write(dir.path(), ".github/workflows/w.yml", &steps(&[&at_v1_0]));
-        let out = srv.run(dir.path(), &["--fix", "--select", "pin", "--update", "-v"]);
-        let got = std::fs::read_to_string(&wf).unwrap();
+        let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin", "--update", "-v"]);
+        let got = read(&wf);
         let want = if expect_v1_2 { &at_v1_2 } else { &at_v1_0 };
         assert!(got.contains(want.as_str()), "{file}: {body}\n{got}\n{}", text(&out));
         assert!(
@@ -946,20 +832,15 @@ fn cooldown_from_the_flag_config_and_dependabot_never_going_backwards() {
 fn wrong_version_comments_are_fixed_and_missing_ones_filled() {
     let srv = releases();
     let c = &srv.c;
-    let dir = tempfile::tempdir().unwrap();
-    let wf = write(
-        dir.path(),
-        ".github/workflows/w.yml",
-        &steps(&[
-            &format!("acme/tool@{} # v1.0.0", c[2]),
-            &format!("acme/tool@{} # pin @v1.0.0", c[4]),
-            &format!("acme/tool@{}", c[1]),
-            &format!("acme/tool@{} # v1.2.0", c[2]),
-            &format!("acme/tool@{} # main", c[2]),
-        ]),
-    );
-    let out = srv.run(dir.path(), &["--fix", "--select", "pin"]);
-    let got = std::fs::read_to_string(&wf).unwrap();
+    let (dir, wf) = workflow(&steps(&[
+        &format!("acme/tool@{} # v1.0.0", c[2]),
+        &format!("acme/tool@{} # pin @v1.0.0", c[4]),
+        &format!("acme/tool@{}", c[1]),
+        &format!("acme/tool@{} # v1.2.0", c[2]),
+        &format!("acme/tool@{} # main", c[2]),
+    ]));
+    let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
+    let got = read(&wf);
     assert!(
         got.contains(&format!("acme/tool@{} # v1.2.0\n", c[2])),
         "{got}"
@@ -1016,20 +897,15 @@ fn comments_on_the_line_stay_there_and_opt_outs_are_honoured() {
 fn forms_once_skipped_or_mislabelled() {
     let srv = releases();
     let c = &srv.c;
-    let dir = tempfile::tempdir().unwrap();
-    let wf = write(
-        dir.path(),
-        ".github/workflows/w.yml",
-        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: >-\n          acme/tool@v1\n      - uses: acme/tool@refs/heads/main\n      - uses: acme/tool@refs/tags/v1\n      - uses: acme/tool@latest\n      - uses: acme/tool@stable\n",
-    );
+    let (dir, wf) = workflow("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: >-\n          acme/tool@v1\n      - uses: acme/tool@refs/heads/main\n      - uses: acme/tool@refs/tags/v1\n      - uses: acme/tool@latest\n      - uses: acme/tool@stable\n");
     let action = write(
         dir.path(),
         ".github/workflows/setup/action.yml",
         "name: s\nruns:\n  using: composite\n  steps:\n    - uses: acme/tool@v1.0.0\n",
     );
-    let out = srv.run(dir.path(), &["--fix", "--select", "pin"]);
+    let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let got = std::fs::read_to_string(&wf).unwrap();
+    let got = read(&wf);
     assert_eq!(
         got,
         format!(
@@ -1038,16 +914,18 @@ fn forms_once_skipped_or_mislabelled() {
             s = srv.stable
         )
     );
-    assert!(std::fs::read_to_string(&action)
-        .unwrap()
-        .contains(&format!("acme/tool@{} # v1.0.0", c[0])));
+    assert!(read(&action).contains(&format!("acme/tool@{} # v1.0.0", c[0])));
     // The hostile tags on `stable`'s commit were neither written nor printed.
     let msgs = text(&out);
     for bad in ['\u{2028}', '\u{202e}'] {
         assert!(!got.contains(bad));
         assert!(!msgs.contains(bad), "{msgs}");
     }
-    let again = srv.run(dir.path(), &["--check", "--select", "pin", "--verify-pins"]);
+    let again = wffmt(
+        dir.path(),
+        &srv.server,
+        &["--check", "--select", "pin", "--verify-pins"],
+    );
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
 }
 
@@ -1056,21 +934,16 @@ fn forms_once_skipped_or_mislabelled() {
 #[test]
 fn a_ref_with_an_unwritable_name_is_pinned_stably() {
     let srv = releases();
-    let dir = tempfile::tempdir().unwrap();
-    let wf = write(
-        dir.path(),
-        ".github/workflows/w.yml",
-        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: \"acme/tool@\\u202Ev9.9.9\"\n",
-    );
-    let out = srv.run(dir.path(), &["--fix", "--select", "pin"]);
+    let (dir, wf) = workflow("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: \"acme/tool@\\u202Ev9.9.9\"\n");
+    let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let got = std::fs::read_to_string(&wf).unwrap();
+    let got = read(&wf);
     assert!(
         got.contains(&format!("acme/tool@{}\" # stable\n", srv.stable)),
         "{got}"
     );
     assert!(!got.contains('\u{202e}') && !text(&out).contains('\u{202e}'));
-    let again = srv.run(dir.path(), &["--check", "--select", "pin"]);
+    let again = wffmt(dir.path(), &srv.server, &["--check", "--select", "pin"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
 }
 
@@ -1100,8 +973,8 @@ fn suppression_comments_leave_a_uses_alone() {
     let dir = tempfile::tempdir().unwrap();
     let body = "on: push\njobs:\n  a:\n    steps:\n      # wffmt: ignore[pin]\n      - uses: acme/tool@v1\n      - uses: acme/tool@v1\n";
     let wf = write(dir.path(), ".github/workflows/w.yml", body);
-    srv.run(dir.path(), &["--fix", "--select", "pin"]);
-    let got = std::fs::read_to_string(&wf).unwrap();
+    wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
+    let got = read(&wf);
     assert_eq!(
         got,
         format!("on: push\njobs:\n  a:\n    steps:\n      # wffmt: ignore[pin]\n      - uses: acme/tool@v1\n      - uses: acme/tool@{c3} # v1.2.0\n")
@@ -1122,25 +995,18 @@ fn zizmor_directives_survive_pinning() {
         );
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let base = tmp.path().join("srv");
-    let checkout = Bare::init(&base, "actions", "checkout");
+    let server = GitServer::new();
+    let checkout = server.repo("actions", "checkout");
     let c = checkout.commit("c", None);
     checkout.tag("v4", &c);
     checkout.tag("v4.2.2", &c);
     let srv = Releases {
-        _tmp: tmp,
-        base,
+        server,
         c: vec![c.clone()],
         m: Vec::new(),
         stable: String::new(),
     };
-    let dir = tempfile::tempdir().unwrap();
-    let wf = write(
-        dir.path(),
-        ".github/workflows/w.yml",
-        "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4 # zizmor: ignore[artipacked]\n      - uses: actions/checkout@v4\n",
-    );
+    let (dir, wf) = workflow("on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4 # zizmor: ignore[artipacked]\n      - uses: actions/checkout@v4\n");
     let findings = || -> Vec<(String, u64)> {
         let out = Command::new(&zizmor)
             .args(["--offline", "--no-config", "--format=json"])
@@ -1174,9 +1040,9 @@ fn zizmor_directives_survive_pinning() {
         ],
         "zizmor before pinning"
     );
-    let out = srv.run(dir.path(), &["--fix", "--select", "pin"]);
+    let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let pinned = std::fs::read_to_string(&wf).unwrap();
+    let pinned = read(&wf);
     assert!(
         pinned.contains(&format!(
             "actions/checkout@{c} # v4.2.2 # zizmor: ignore[artipacked]\n"
@@ -1358,19 +1224,14 @@ fn pin_images_pins_index_digests_from_a_real_registry() {
         &format!("name: scan\nruns:\n  using: docker\n  image: 'docker://{reg}/test/app:1.0'\n"),
     );
     // Without the flag, images are left alone.
-    let out = wffmt(dir.path(), &srv, &["--fix", "--select", "pin"]);
-    assert_eq!(
-        std::fs::read_to_string(&wf).unwrap(),
-        body,
-        "{}",
-        text(&out)
-    );
+    let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
+    assert_eq!(read(&wf), body, "{}", text(&out));
     let out = wffmt(
         dir.path(),
-        &srv,
+        &srv.server,
         &["--fix", "--select", "pin", "--pin-images"],
     );
-    let got = std::fs::read_to_string(&wf).unwrap();
+    let got = read(&wf);
     let pinned = format!("{reg}/test/app:1.0@{index}");
     assert_eq!(
         got,
@@ -1381,7 +1242,7 @@ fn pin_images_pins_index_digests_from_a_real_registry() {
         text(&out)
     );
     assert_eq!(
-        std::fs::read_to_string(&docker_action).unwrap(),
+        read(&docker_action),
         format!("name: scan\nruns:\n  using: docker\n  image: 'docker://{pinned}'\n")
     );
     // The index, never one platform's manifest.
@@ -1394,10 +1255,10 @@ fn pin_images_pins_index_digests_from_a_real_registry() {
     // A second run changes nothing; offline, the cache answers.
     let again = wffmt(
         dir.path(),
-        &srv,
+        &srv.server,
         &["--check", "--select", "pin", "--pin-images", "--offline"],
     );
-    assert_eq!(std::fs::read_to_string(&wf).unwrap(), got);
+    assert_eq!(read(&wf), got);
     assert!(!text(&again).contains("would fix"), "{}", text(&again));
 }
 
@@ -1424,14 +1285,14 @@ fn branch_pins_move_only_when_asked() {
         ".github/workflows/w.yml",
         &steps(&[&branch_pin]),
     );
-    let out = srv.run(dir.path(), &["--fix", "--select", "pin"]);
-    assert!(
-        std::fs::read_to_string(&wf).unwrap().contains(&branch_pin),
-        "{}",
-        text(&out)
+    let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
+    assert!(read(&wf).contains(&branch_pin), "{}", text(&out));
+    let out = wffmt(
+        dir.path(),
+        &srv.server,
+        &["--fix", "--select", "pin", "--update"],
     );
-    let out = srv.run(dir.path(), &["--fix", "--select", "pin", "--update"]);
-    let got = std::fs::read_to_string(&wf).unwrap();
+    let got = read(&wf);
     assert!(
         got.contains(&format!("acme/tool@{} # main\n", c[2])),
         "{got}\n{}",
@@ -1445,15 +1306,10 @@ fn branch_pins_move_only_when_asked() {
 fn new_releases_arrive_and_moved_major_tags_are_noticed() {
     let srv = releases();
     let c = &srv.c;
-    let dir = tempfile::tempdir().unwrap();
-    let wf = write(
-        dir.path(),
-        ".github/workflows/w.yml",
-        &steps(&[&format!("acme/tool@{} # v1", c[0])]),
-    );
+    let (dir, wf) = workflow(&steps(&[&format!("acme/tool@{} # v1", c[0])]));
     // v1 has moved from c1 to c3 since this pin was written: the SHA wins.
-    let out = srv.run(dir.path(), &["--fix", "--select", "pin"]);
-    let got = std::fs::read_to_string(&wf).unwrap();
+    let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
+    let got = read(&wf);
     assert!(
         got.contains(&format!("acme/tool@{} # v1.0.0\n", c[0])),
         "{got}"
@@ -1463,8 +1319,12 @@ fn new_releases_arrive_and_moved_major_tags_are_noticed() {
         "{}",
         text(&out)
     );
-    srv.run(dir.path(), &["--fix", "--select", "pin", "--update"]);
-    let got = std::fs::read_to_string(&wf).unwrap();
+    wffmt(
+        dir.path(),
+        &srv.server,
+        &["--fix", "--select", "pin", "--update"],
+    );
+    let got = read(&wf);
     assert!(
         got.contains(&format!("acme/tool@{} # v1.2.0\n", c[2])),
         "{got}"
@@ -1472,7 +1332,7 @@ fn new_releases_arrive_and_moved_major_tags_are_noticed() {
 
     // v1.4.0 is released (its commit is 30 days old, the tag new and lightweight).
     let tool = Bare {
-        dir: srv.base.join("acme/tool"),
+        dir: srv.server.base.join("acme/tool"),
     };
     let c7 = tool.commit_files(
         "7",
@@ -1482,23 +1342,22 @@ fn new_releases_arrive_and_moved_major_tags_are_noticed() {
     );
     tool.tag("v1.4.0", &c7);
     // The cached listing (fresh for 15 minutes) does not know it yet.
-    srv.run(dir.path(), &["--fix", "--select", "pin", "--update"]);
-    assert!(std::fs::read_to_string(&wf)
-        .unwrap()
-        .contains(c[2].as_str()));
+    wffmt(
+        dir.path(),
+        &srv.server,
+        &["--fix", "--select", "pin", "--update"],
+    );
+    assert!(read(&wf).contains(c[2].as_str()));
     // Once the listing is refreshed, the pin moves.
-    let out = Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .args(["--fix", "--select", "pin", "--update", "--min-age", "7"])
-        .current_dir(dir.path())
-        .env(
-            "GITHUB_SERVER_URL",
-            format!("file://{}", srv.base.display()),
-        )
-        .env("WFFMT_CACHE_DIR", dir.path().join(".cache"))
+    // The listing cache expires at once; tokens stay as the machine running the tests has them.
+    let out = Wffmt::in_dir(dir.path())
+        .own_cache()
+        .server(srv.server.url())
         .env("WFFMT_CACHE_TTL", "0")
-        .output()
-        .unwrap();
-    let got = std::fs::read_to_string(&wf).unwrap();
+        .stdin(Stdio::inherit())
+        .args(["--fix", "--select", "pin", "--update", "--min-age", "7"])
+        .output();
+    let got = read(&wf);
     assert!(
         got.contains(&format!("acme/tool@{c7} # v1.4.0\n")),
         "{got}\n{}",
@@ -1512,15 +1371,13 @@ fn new_releases_arrive_and_moved_major_tags_are_noticed() {
 fn first_run_without_network_says_the_cause_once() {
     let dir = tempfile::tempdir().unwrap();
     let corpus = common::project_dir().join("corpus");
-    let out = Command::new(env!("CARGO_BIN_EXE_wffmt"))
-        .arg(&corpus)
-        .current_dir(dir.path())
+    let out = Wffmt::in_dir(dir.path())
+        .own_cache()
         // Nothing listens on port 9 of the loopback address: the connection is refused.
-        .env("GITHUB_SERVER_URL", "http://127.0.0.1:9")
-        .env("WFFMT_CACHE_DIR", dir.path().join(".cache"))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+        .server("http://127.0.0.1:9")
+        .stdin(Stdio::inherit())
+        .arg(&corpus)
+        .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     let refs = stderr
@@ -1539,14 +1396,12 @@ fn first_run_without_network_says_the_cause_once() {
     );
 
     // Offline with an empty cache: one message too, and no network failure (exit code 3).
-    let offline = Command::new(env!("CARGO_BIN_EXE_wffmt"))
+    let offline = Wffmt::in_dir(dir.path())
+        .env("WFFMT_CACHE_DIR", dir.path().join("empty-cache"))
+        .stdin(Stdio::inherit())
         .arg(&corpus)
         .arg("--offline")
-        .current_dir(dir.path())
-        .env("WFFMT_CACHE_DIR", dir.path().join("empty-cache"))
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+        .output();
     let stderr = String::from_utf8_lossy(&offline.stderr);
     assert_ne!(offline.status.code(), Some(3), "{stderr}");
     assert_eq!(

@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::git::{git, Bare};
+use common::git::{git, Bare, GitServer};
+use common::tree::write_file;
 use wffmt::resolve::{
     list_refs, parse_uses, PinCheck, RefError, RefListing, RemoteUses, RepoId, ResolveError,
     ResolveOptions, Session, UsesRef,
@@ -31,8 +32,7 @@ use wffmt::resolve::{
 /// - `v2`, `v2.0` lightweight and `v2.0.0` annotated → c3; `nested` is a tag of the `v2.0.0` tag
 /// - tag `release` → c1 and branch `release` → c2 (same name); branch `feature/x` → c1
 struct Fixture {
-    _tmp: tempfile::TempDir,
-    base: PathBuf,
+    server: GitServer,
     repo: Bare,
     c1: String,
     c2: String,
@@ -40,9 +40,8 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let tmp = tempfile::tempdir().unwrap();
-    let base = tmp.path().join("server");
-    let repo = Bare::init(&base, "acme", "action");
+    let server = GitServer::new();
+    let repo = server.repo("acme", "action");
     let c1 = repo.commit("one", None);
     let c2 = repo.commit("two", Some(&c1));
     let c3 = repo.commit("three", Some(&c2));
@@ -62,8 +61,7 @@ fn fixture() -> Fixture {
     );
     repo.tag("release", &c1);
     Fixture {
-        _tmp: tmp,
-        base,
+        server,
         repo,
         c1,
         c2,
@@ -72,12 +70,8 @@ fn fixture() -> Fixture {
 }
 
 impl Fixture {
-    fn server_url(&self) -> String {
-        format!("file://{}", self.base.display())
-    }
-
     fn opts(&self) -> ResolveOptions {
-        ResolveOptions::new(self.server_url())
+        ResolveOptions::new(self.server.url())
     }
 }
 
@@ -182,10 +176,10 @@ fn verifies_pins_against_comments() {
 #[test]
 fn one_listing_per_distinct_repository() {
     let f = fixture();
-    let other = Bare::init(&f.base, "acme", "other");
+    let other = f.server.repo("acme", "other");
     let c = other.commit("x", None);
     other.tag("v1", &c);
-    let third = Bare::init(&f.base, "someone", "tool");
+    let third = f.server.repo("someone", "tool");
     third.branch("main", &third.commit("y", None));
 
     // GitHub names are case-insensitive, so the spellings below are three repositories. The
@@ -251,7 +245,7 @@ fn cache_cold_warm_ttl_and_offline() {
     assert_eq!(listing_of(&results, &id).tags["v1"], f.c3);
 
     // Offline with a warm (even stale) cache: no git, and the server may be gone.
-    fs::rename(&f.base, f.base.with_extension("gone")).unwrap();
+    fs::rename(&f.server.base, f.server.base.with_extension("gone")).unwrap();
     opts.offline = true;
     let (results, stats) = list_refs(std::slice::from_ref(&id), &opts);
     assert_eq!((stats.listings_made, stats.cache_hits), (0, 1));
@@ -277,7 +271,7 @@ fn cache_cold_warm_ttl_and_offline() {
     assert_eq!(results[&id], Err(ResolveError::RepoNotFound));
     assert_eq!((stats.listings_made, stats.cache_hits), (0, 1));
     // The server is back: a failure is trusted for a shorter time than a listing.
-    fs::rename(f.base.with_extension("gone"), &f.base).unwrap();
+    fs::rename(f.server.base.with_extension("gone"), &f.server.base).unwrap();
     opts.ttl = wffmt::resolve::FAILURE_TTL + Duration::from_secs(60);
     let (results, _) = list_refs(std::slice::from_ref(&id), &opts);
     assert!(results[&id].is_err(), "still within the failure TTL");
@@ -509,27 +503,34 @@ fn http_timeout_and_refused_connection() {
     assert!(matches!(err, ResolveError::Network(_)), "{err:?}");
 }
 
+/// Writes the shell script `body` at `name` under `dir`, executable; returns its path.
+#[cfg(unix)]
+fn write_script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+
+    let path = write_file(dir, name, body);
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
 /// A stand-in for git that records its arguments and environment and prints a canned listing.
 #[cfg(unix)]
 #[test]
 fn fake_git_sees_token_only_in_environment() {
-    use std::os::unix::fs::PermissionsExt;
-
     let tmp = tempfile::tempdir().unwrap();
     let record = tmp.path().join("record");
-    let script = tmp.path().join("fake-git");
+
     let sha = "1234567890abcdef1234567890abcdef12345678";
     let tag_object = "fedcba0987654321fedcba0987654321fedcba09";
-    fs::write(
-        &script,
-        format!(
+    let script = write_script(
+        tmp.path(),
+        "fake-git",
+        &format!(
             "#!/bin/sh\nif [ \"$1\" = version ]; then echo 'git version 2.40.1'; exit 0; fi\nfor a in \"$@\"; do printf 'ARG %s\\n' \"$a\"; done > '{rec}'\nenv >> '{rec}'\n\
              printf '{sha}\\trefs/heads/main\\n{tag_object}\\trefs/tags/v1.2.3\\n{sha}\\trefs/tags/v1.2.3^{{}}\\n{sha}\\trefs/tags/v1\\n'\n",
             rec = record.display()
         ),
-    )
-    .unwrap();
-    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    );
 
     let token = "ghs_FakeGitTokenValue987";
     let mut opts = ResolveOptions::new("https://ghe.example.com/");
@@ -593,21 +594,17 @@ fn fake_git_sees_token_only_in_environment() {
 #[cfg(unix)]
 #[test]
 fn old_git_is_refused() {
-    use std::os::unix::fs::PermissionsExt;
-
     let tmp = tempfile::tempdir().unwrap();
     let ran = tmp.path().join("ran");
-    let script = tmp.path().join("old-git");
-    fs::write(
-        &script,
-        format!(
+    let script = write_script(
+        tmp.path(),
+        "old-git",
+        &format!(
             "#!/bin/sh\nif [ \"$1\" = version ]; then echo 'git version 2.20.1'; exit 0; fi\n\
              touch '{}'\n",
             ran.display()
         ),
-    )
-    .unwrap();
-    fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let mut opts = ResolveOptions::new("https://github.com");
     opts.git = script;
     let id = RepoId::new("actions", "checkout");
@@ -632,6 +629,7 @@ fn timing_many_repositories() {
     let mut ids = Vec::new();
     for i in 0..n {
         let dest = f
+            .server
             .base
             .join(format!("org{}", i % 10))
             .join(format!("repo{i}"));
@@ -680,17 +678,15 @@ const SUB_ACTION_YAML: &str =
 /// `acme/tool`: c1 (2024-03-01) with action files, a workflow and a large `dist/`; the annotated
 /// tag `v1.0.0` (tagged 2024-03-05) on c1; c2 (2024-04-01) without the sub-directory action.
 struct ToolServer {
-    _tmp: tempfile::TempDir,
-    base: PathBuf,
+    server: GitServer,
     repo: Bare,
     c1: String,
     c2: String,
 }
 
 fn tool_server() -> ToolServer {
-    let tmp = tempfile::tempdir().unwrap();
-    let base = tmp.path().join("server");
-    let repo = Bare::init(&base, "acme", "tool");
+    let server = GitServer::new();
+    let repo = server.repo("acme", "tool");
     repo.allow_filters();
     let big = "x".repeat(300_000);
     let c1 = repo.commit_files(
@@ -713,8 +709,7 @@ fn tool_server() -> ToolServer {
     );
     repo.branch("main", &c2);
     ToolServer {
-        _tmp: tmp,
-        base,
+        server,
         repo,
         c1,
         c2,
@@ -723,7 +718,7 @@ fn tool_server() -> ToolServer {
 
 impl ToolServer {
     fn opts(&self, cache: Option<&Path>) -> ResolveOptions {
-        let mut opts = ResolveOptions::new(format!("file://{}", self.base.display()));
+        let mut opts = ResolveOptions::new(self.server.url());
         opts.cache_dir = cache.map(Path::to_path_buf);
         opts
     }
@@ -771,7 +766,7 @@ fn session_reads_action_files_at_a_commit_once() {
 
     // A new run with the same cache: everything from disk, no git at all, even offline and
     // with the server gone.
-    fs::rename(&srv.base, srv.base.with_extension("gone")).unwrap();
+    fs::rename(&srv.server.base, srv.server.base.with_extension("gone")).unwrap();
     let mut opts = srv.opts(Some(cache.path()));
     opts.offline = true;
     let warm = Session::new(opts);
@@ -864,7 +859,7 @@ fn session_dates_of_commits_and_annotated_tags() {
     assert_eq!(before.fetches, 2);
 
     // Forever in the cache: a new session answers with the server gone.
-    fs::rename(&srv.base, srv.base.with_extension("gone")).unwrap();
+    fs::rename(&srv.server.base, srv.server.base.with_extension("gone")).unwrap();
     let warm = Session::new(srv.opts(Some(cache.path())));
     assert_eq!(warm.dates(&tool, &tag_object).unwrap(), tag);
     assert_eq!(warm.stats().git_processes, 0);
