@@ -446,9 +446,7 @@ fn the_all_zero_sha_is_refused() {
     write(
         dir.path(),
         ".github/workflows/w.yml",
-        &format!(
-            "on: push\njobs:\n  a:\n    steps:\n      - uses: acme/checkout@{zero} # v4.2.2\n"
-        ),
+        format!("on: push\njobs:\n  a:\n    steps:\n      - uses: acme/checkout@{zero} # v4.2.2\n"),
     );
     for args in [
         &["--check", "--select", "pin"][..],
@@ -815,7 +813,7 @@ fn cooldown_from_the_flag_config_and_dependabot_never_going_backwards() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join(".git")).unwrap();
         write(dir.path(), file, body);
-        let wf = write(dir.path(), ".github/workflows/w.yml", &steps(&[&at_v1_0]));
+        let wf = write(dir.path(), ".github/workflows/w.yml", steps(&[&at_v1_0]));
         let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin", "--update", "-v"]);
         let got = read(&wf);
         let want = if expect_v1_2 { &at_v1_2 } else { &at_v1_0 };
@@ -1221,7 +1219,7 @@ fn pin_images_pins_index_digests_from_a_real_registry() {
     let docker_action = write(
         dir.path(),
         "tools/scan/action.yml",
-        &format!("name: scan\nruns:\n  using: docker\n  image: 'docker://{reg}/test/app:1.0'\n"),
+        format!("name: scan\nruns:\n  using: docker\n  image: 'docker://{reg}/test/app:1.0'\n"),
     );
     // Without the flag, images are left alone.
     let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
@@ -1280,11 +1278,7 @@ fn branch_pins_move_only_when_asked() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join(".git")).unwrap();
     write(dir.path(), "wffmt.toml", "[pin]\nupdate-branches = true\n");
-    let wf = write(
-        dir.path(),
-        ".github/workflows/w.yml",
-        &steps(&[&branch_pin]),
-    );
+    let wf = write(dir.path(), ".github/workflows/w.yml", steps(&[&branch_pin]));
     let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
     assert!(read(&wf).contains(&branch_pin), "{}", text(&out));
     let out = wffmt(
