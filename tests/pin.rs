@@ -68,6 +68,11 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
+/// Asserts that `got` holds `want`, and shows all of `got` when not.
+fn assert_has(got: &str, want: &str) {
+    assert!(got.contains(want), "{want:?} is missing in:\n{got}");
+}
+
 const WORKFLOW: &str = "\
 on: push
 jobs:
@@ -142,10 +147,7 @@ fn annotated_tags_are_peeled_to_the_commit() {
     );
     wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
     let got = read(&wf);
-    assert!(
-        got.contains(&format!("acme/annot@{} # v2.0.0", srv.annot)),
-        "{got}"
-    );
+    assert_has(&got, &format!("acme/annot@{} # v2.0.0", srv.annot));
     assert!(!got.contains(&tag_object));
 }
 
@@ -293,10 +295,7 @@ fn full_branch_refs_keep_a_comment_that_verify_pins_accepts() {
         &srv.server.base.join("acme/release"),
         &["rev-parse", "refs/heads/release"],
     );
-    assert!(
-        got.contains(&format!("acme/release@{branch} # release\n")),
-        "{got}"
-    );
+    assert_has(&got, &format!("acme/release@{branch} # release\n"));
     // An escaped line break is not part of any valid ref: reported, not pinned.
     assert!(got.contains("\"acme/checkout@v4\\n\""), "{got}");
     let msgs = text(&out);
@@ -839,23 +838,11 @@ fn wrong_version_comments_are_fixed_and_missing_ones_filled() {
     ]));
     let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
     let got = read(&wf);
-    assert!(
-        got.contains(&format!("acme/tool@{} # v1.2.0\n", c[2])),
-        "{got}"
-    );
-    assert!(
-        got.contains(&format!("acme/tool@{} # pin @v2.0.0\n", c[4])),
-        "{got}"
-    );
-    assert!(
-        got.contains(&format!("acme/tool@{} # v1.1.0\n", c[1])),
-        "{got}"
-    );
+    assert_has(&got, &format!("acme/tool@{} # v1.2.0\n", c[2]));
+    assert_has(&got, &format!("acme/tool@{} # pin @v2.0.0\n", c[4]));
+    assert_has(&got, &format!("acme/tool@{} # v1.1.0\n", c[1]));
     // Right comments, including a branch name, are left as they are.
-    assert!(
-        got.contains(&format!("acme/tool@{} # main\n", c[2])),
-        "{got}"
-    );
+    assert_has(&got, &format!("acme/tool@{} # main\n", c[2]));
     let msgs = text(&out);
     assert!(msgs.contains("w.yml:6:15"), "{msgs}");
     assert!(msgs.contains("did not name the pinned commit"), "{msgs}");
@@ -936,10 +923,7 @@ fn a_ref_with_an_unwritable_name_is_pinned_stably() {
     let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let got = read(&wf);
-    assert!(
-        got.contains(&format!("acme/tool@{}\" # stable\n", srv.stable)),
-        "{got}"
-    );
+    assert_has(&got, &format!("acme/tool@{}\" # stable\n", srv.stable));
     assert!(!got.contains('\u{202e}') && !text(&out).contains('\u{202e}'));
     let again = wffmt(dir.path(), &srv.server, &["--check", "--select", "pin"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
@@ -1304,10 +1288,7 @@ fn new_releases_arrive_and_moved_major_tags_are_noticed() {
     // v1 has moved from c1 to c3 since this pin was written: the SHA wins.
     let out = wffmt(dir.path(), &srv.server, &["--fix", "--select", "pin"]);
     let got = read(&wf);
-    assert!(
-        got.contains(&format!("acme/tool@{} # v1.0.0\n", c[0])),
-        "{got}"
-    );
+    assert_has(&got, &format!("acme/tool@{} # v1.0.0\n", c[0]));
     assert!(
         text(&out).contains("did not name the pinned commit"),
         "{}",
@@ -1319,10 +1300,7 @@ fn new_releases_arrive_and_moved_major_tags_are_noticed() {
         &["--fix", "--select", "pin", "--update"],
     );
     let got = read(&wf);
-    assert!(
-        got.contains(&format!("acme/tool@{} # v1.2.0\n", c[2])),
-        "{got}"
-    );
+    assert_has(&got, &format!("acme/tool@{} # v1.2.0\n", c[2]));
 
     // v1.4.0 is released (its commit is 30 days old, the tag new and lightweight).
     let tool = Bare {

@@ -24,7 +24,6 @@ use wffmt::resolve::{
     ResolveOptions, Session, UsesRef,
 };
 
-/// Runs git in `dir` with a fixed identity and no user/system configuration; returns stdout.
 /// The main fixture, `acme/action`:
 /// - c1 ← c2 ← c3 (main)
 /// - `v1.0.0` annotated → c1; `v1` lightweight, first on c1, then moved to c2 where the
