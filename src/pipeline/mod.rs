@@ -314,6 +314,27 @@ fn unstable_rule(
         let again = rule.run(&cx);
         let applied = apply_fixes(text, screen.applicable(tree, again.fixes));
         if applied.text != text {
+            // Where the second run starts to differ, as a line of the first run's output (the
+            // text the report is about was never written, so that is the place to quote).
+            let mut at = text
+                .bytes()
+                .zip(applied.text.bytes())
+                .position(|(a, b)| a != b)
+                .unwrap_or(text.len().min(applied.text.len()));
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            let place = if line_start == text.len() {
+                "at the end of the rewritten text".to_string()
+            } else {
+                format!(
+                    "from line {} of the rewritten text: `{}`",
+                    text[..at].matches('\n').count() + 1,
+                    text[line_start..line_end].trim()
+                )
+            };
             return Some(
                 Finding::new(
                     "verify",
@@ -321,8 +342,8 @@ fn unstable_rule(
                     1,
                     1,
                     format!(
-                        "internal error: rule `{}` is not stable (a second run changes its own output); the file was not changed",
-                        rule.name()
+                        "internal error: rule `{}` is not stable (a second run changes its own output, {place}); the file was not changed",
+                        rule.name(),
                     ),
                 )
                 .with_help(format!(
@@ -525,7 +546,9 @@ mod tests {
         let out = run(&Grower, WF);
         let err = out.error.expect("refused");
         assert!(
-            err.message.contains("rule `grower` is not stable"),
+            err.message.contains(
+                "rule `grower` is not stable (a second run changes its own output, at the end of the rewritten text)"
+            ),
             "{}",
             err.message
         );
