@@ -247,7 +247,7 @@ impl Walk<'_> {
             }
         }
         if na.tag != nb.tag {
-            let show = |t: &Option<String>| t.as_deref().map_or("none".into(), display_tag);
+            let show = |t: &Option<Box<str>>| t.as_deref().map_or("none".into(), display_tag);
             let detail = format!("tag was {}, now {}", show(&na.tag), show(&nb.tag));
             return Err(self.fail(None, detail));
         }
@@ -551,7 +551,7 @@ fn scalar_keys_equal(na: &Node, nb: &Node, depth: usize) -> bool {
 }
 
 fn is_on(node: &Node) -> bool {
-    matches!(&node.kind, Kind::Scalar { text, .. } if text == "on")
+    matches!(&node.kind, Kind::Scalar { text, .. } if &**text == "on")
 }
 
 /// Resolved type of a scalar: quoted and block scalars are strings, plain ones depend on the

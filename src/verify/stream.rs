@@ -37,8 +37,9 @@ pub(crate) struct Node {
     pub(crate) kind: Kind,
     /// yaml-rust2's anchor id (unique in the stream), 0 for none.
     pub(crate) anchor: usize,
-    /// The resolved tag, handle and suffix joined (`tag:yaml.org,2002:str`).
-    pub(crate) tag: Option<String>,
+    /// The resolved tag, handle and suffix joined (`tag:yaml.org,2002:str`). Boxed: a node
+    /// is kept for every node of both texts a comparison reads, so its size is the memory.
+    pub(crate) tag: Option<Box<str>>,
     /// Index one past the last node of this node's subtree.
     pub(crate) end: usize,
     /// Where the node starts in the text (yaml-rust2's marker, a byte offset).
@@ -48,7 +49,7 @@ pub(crate) struct Node {
 #[derive(Debug)]
 pub(crate) enum Kind {
     Scalar {
-        text: String,
+        text: Box<str>,
         plain: bool,
     },
     Sequence,
@@ -86,6 +87,7 @@ pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
             documents: Vec::new(),
         },
         open: Vec::new(),
+        text_len: text.len(),
         document_anchor_floor: 1,
         max_anchor: 0,
         last_block_scalar: None,
@@ -123,6 +125,7 @@ pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let plain = style == TScalarStyle::Plain;
+                let text = text.into_boxed_str();
                 let index = reader.add(Kind::Scalar { text, plain }, anchor, tag, &mark);
                 let block = matches!(style, TScalarStyle::Literal | TScalarStyle::Folded);
                 reader.last_block_scalar = block.then_some(index);
@@ -141,7 +144,7 @@ pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
             reader.stream.nodes.get_mut(index).map(|n| &mut n.kind)
         {
             if let Some(right) = divergence::end_of_stream_block(text, value) {
-                *value = right;
+                *value = right.into_boxed_str();
             }
         }
     }
@@ -151,6 +154,8 @@ pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
 struct Reader {
     stream: Stream,
     open: Vec<Frame>,
+    /// Length of the text being read (to size the arena).
+    text_len: usize,
     /// Anchor ids below this belong to earlier documents.
     document_anchor_floor: usize,
     max_anchor: usize,
@@ -171,10 +176,19 @@ impl Reader {
             None => self.stream.documents.push(index),
         }
         self.max_anchor = self.max_anchor.max(anchor);
-        self.stream.nodes.push(Node {
+        let nodes = &mut self.stream.nodes;
+        if nodes.len() == nodes.capacity() {
+            // Grow by what the rest of the text will likely need, at the density read so far,
+            // rather than doubling: the arena is most of a large file's memory.
+            let read = mark.index().max(1);
+            let rest = self.text_len.saturating_sub(read);
+            let more = (rest as u128 * nodes.len() as u128 / read as u128) as usize;
+            nodes.reserve_exact(more + more / 8 + 64);
+        }
+        nodes.push(Node {
             kind,
             anchor,
-            tag: tag.map(|t| t.handle + &t.suffix),
+            tag: tag.map(|t| (t.handle + &t.suffix).into_boxed_str()),
             end: index + 1,
             offset: mark.index(),
         });
