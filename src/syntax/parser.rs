@@ -806,6 +806,22 @@ impl Parser<'_> {
                 i + 1
             }
             TokenKind::Comma => {
+                // `[a, , b]`, `[, a]`, `{ , }`: YAML has no empty flow entries (only a last
+                // `,` before the closing bracket may stand alone).
+                let before = self.toks[..i]
+                    .iter()
+                    .rev()
+                    .find(|t| !t.kind.is_trivia())
+                    .map(|t| t.kind);
+                if matches!(
+                    before,
+                    Some(TokenKind::Comma | TokenKind::LBracket | TokenKind::LBrace)
+                ) {
+                    self.error(
+                        i,
+                        "an empty entry in a flow collection (`,` with nothing before it); remove the extra `,`",
+                    );
+                }
                 if matches!(self.top(), Frame::FlowEntry { .. }) {
                     self.close();
                 }
@@ -976,6 +992,32 @@ mod tests {
         let branches = tree.map_get(push, "branches").unwrap();
         assert_eq!(tree.kind(branches), NodeKind::FlowSeq);
         assert_eq!(tree.print(), src);
+    }
+
+    #[test]
+    fn empty_flow_entries_are_errors_and_a_last_comma_is_not() {
+        for bad in [
+            "a: [ a, b, , ]\n",
+            "a: [, a]\n",
+            "a: { x: 1, , y: 2 }\n",
+            "a: [\n  a,\n  # c\n  ,\n]\n",
+        ] {
+            let tree = parse(bad);
+            assert_eq!(tree.diagnostics().len(), 1, "{bad:?}");
+            assert!(
+                tree.diagnostics()[0].message.contains("empty entry"),
+                "{bad:?}"
+            );
+            assert_eq!(tree.print(), bad);
+        }
+        for good in [
+            "a: [a, b,]\n",
+            "a: { x: 1, }\n",
+            "a: [ [], {}, '' , \"\" ]\n",
+            "a: [!!str , b]\n",
+        ] {
+            assert!(parse(good).diagnostics().is_empty(), "{good:?}");
+        }
     }
 
     #[test]
