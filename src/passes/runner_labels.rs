@@ -210,6 +210,14 @@ impl Run<'_, '_> {
         self.tree.line_col(self.tree.range(node).start)
     }
 
+    /// A warning of this rule at `node`.
+    fn warn(&mut self, node: NodeId, message: String, help: String) {
+        let (line, column) = self.at(node);
+        self.out
+            .findings
+            .push(Finding::new(NAME, Severity::Warning, line, column, message).with_help(help));
+    }
+
     fn job(&mut self, wf: &Workflow, job: &Job) {
         let t = self.tree;
         if let Some(with) = job.uses().and(job.get("with")) {
@@ -339,7 +347,6 @@ impl Run<'_, '_> {
     }
 
     fn deprecated(&mut self, node: NodeId, row: &LabelRow, replacement: Option<String>) {
-        let (line, column) = self.at(node);
         let mut msg = format!("runner label `{}` is deprecated", row.label);
         if let Some(d) = row.retired {
             msg.push_str(&format!(" and retires on {d}"));
@@ -356,23 +363,16 @@ impl Run<'_, '_> {
                 upcoming.join(", ")
             ));
         }
-        self.out.findings.push(
-            Finding::new(NAME, Severity::Warning, line, column, msg)
-                .with_help(self.help(replacement.as_deref(), row)),
-        );
+        let help = self.help(replacement.as_deref(), row);
+        self.warn(node, msg, help);
     }
 
     fn retired_without_replacement(&mut self, node: NodeId, row: &LabelRow) {
-        let (line, column) = self.at(node);
-        self.out.findings.push(
-            Finding::new(
-                NAME,
-                Severity::Warning,
-                line,
-                column,
-                format!("runner label `{}` was retired", row.label),
-            )
-            .with_help(self.help(None, row)),
+        let help = self.help(None, row);
+        self.warn(
+            node,
+            format!("runner label `{}` was retired", row.label),
+            help,
         );
     }
 
@@ -398,7 +398,6 @@ impl Run<'_, '_> {
             Status::Deprecated { row, replacement } => (row, replacement, false),
             Status::Retired { row, replacement } => (row, replacement, true),
         };
-        let (line, column) = self.at(node);
         let state = if retired {
             format!(
                 "was retired on {}",
@@ -407,18 +406,14 @@ impl Run<'_, '_> {
         } else {
             "is deprecated".to_string()
         };
-        self.out.findings.push(
-            Finding::new(
-                NAME,
-                Severity::Warning,
-                line,
-                column,
-                format!("runner label `{}` ({place}) {state}", row.label),
-            )
-            .with_help(format!(
-                "{}; wffmt does not rewrite it here",
-                self.help(replacement.as_deref(), row)
-            )),
+        let help = format!(
+            "{}; wffmt does not rewrite it here",
+            self.help(replacement.as_deref(), row)
+        );
+        self.warn(
+            node,
+            format!("runner label `{}` ({place}) {state}", row.label),
+            help,
         );
     }
 
@@ -607,26 +602,21 @@ impl Run<'_, '_> {
     /// A retired label whose replacement the matrix already names where replacing it would
     /// merge the two: reported, never rewritten.
     fn merged(&mut self, node: NodeId, row: &LabelRow, new: &str, reference: &str) {
-        let (line, column) = self.at(node);
-        self.out.findings.push(
-            Finding::new(
-                NAME,
-                Severity::Warning,
-                line,
-                column,
-                format!(
-                    "runner label `{}` was retired; `{new}` is already in the matrix, and \
-                     replacing `{}` with it in `{reference}` would merge their jobs and their \
-                     `include`/`exclude` entries",
-                    row.label, row.label
-                ),
-            )
-            .with_help(format!(
-                "edit the matrix by hand: remove `{}` and the entries that name it, or choose \
-                 another runner; {}",
-                row.label,
-                self.help(Some(new), row)
-            )),
+        let help = format!(
+            "edit the matrix by hand: remove `{}` and the entries that name it, or choose \
+             another runner; {}",
+            row.label,
+            self.help(Some(new), row)
+        );
+        self.warn(
+            node,
+            format!(
+                "runner label `{}` was retired; `{new}` is already in the matrix, and \
+                 replacing `{}` with it in `{reference}` would merge their jobs and their \
+                 `include`/`exclude` entries",
+                row.label, row.label
+            ),
+            help,
         );
     }
 }

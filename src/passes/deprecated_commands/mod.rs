@@ -239,6 +239,15 @@ fn step(tree: &SyntaxTree, rs: &RunStep, extra: &[String], out: &mut Output) -> 
     let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
     for (at, row) in occurrences {
         let source_at = text.source_offset(at);
+        let not_rewritten = |why: &str| {
+            finding_at(
+                tree,
+                source_at,
+                Severity::Warning,
+                format!("`::{}` is deprecated and not rewritten: {why}", row.name),
+            )
+            .with_help(advice::help(row, &rs.shell))
+        };
         let outcome = match &rs.shell {
             Shell::Bash | Shell::Sh => bash::analyze(
                 script,
@@ -276,15 +285,7 @@ fn step(tree: &SyntaxTree, rs: &RunStep, extra: &[String], out: &mut Output) -> 
                 if insecure {
                     result.insecure_left += 1;
                 }
-                out.findings.push(
-                    finding_at(
-                        tree,
-                        source_at,
-                        Severity::Warning,
-                        format!("`::{}` is deprecated and not rewritten: {why}", row.name),
-                    )
-                    .with_help(advice::help(row, &rs.shell)),
-                );
+                out.findings.push(not_rewritten(&why));
             }
             Outcome::Fix {
                 edits,
@@ -313,18 +314,9 @@ fn step(tree: &SyntaxTree, rs: &RunStep, extra: &[String], out: &mut Output) -> 
                     if insecure {
                         result.insecure_left += 1;
                     }
-                    out.findings.push(
-                        finding_at(
-                            tree,
-                            source_at,
-                            Severity::Warning,
-                            format!(
-                                "`::{}` is deprecated and not rewritten: the new script cannot be written in this `run:` value's style",
-                                row.name
-                            ),
-                        )
-                        .with_help(advice::help(row, &rs.shell)),
-                    );
+                    out.findings.push(not_rewritten(
+                        "the new script cannot be written in this `run:` value's style",
+                    ));
                     continue;
                 };
                 taken.push(span);

@@ -767,11 +767,7 @@ impl FileRun<'_, '_> {
         let digest = match self.session.image_digest(&image) {
             Ok(d) => d,
             Err(e) => {
-                let rule = if e.is_network_or_auth() {
-                    NETWORK_RULE
-                } else {
-                    NAME
-                };
+                let rule = rule_for(&e);
                 let tree = self.cx.tree;
                 let (line, column) = tree.line_col(tree.range(site.node).start);
                 let msg = match &e {
@@ -859,11 +855,7 @@ impl FileRun<'_, '_> {
                     held_back.push((release.tag.clone(), age_days));
                 }
                 Err(e) => {
-                    let rule = if e.is_network_or_auth() {
-                        NETWORK_RULE
-                    } else {
-                        NAME
-                    };
+                    let rule = rule_for(&e);
                     let (line, column) = self.cx.tree.line_col(self.cx.tree.range(site.node).start);
                     self.out.findings.push(
                         Finding::new(
@@ -937,11 +929,7 @@ impl FileRun<'_, '_> {
     }
 
     fn resolve_error(&mut self, site: &UsesSite, e: &ResolveError) {
-        let rule = if e.is_network_or_auth() {
-            NETWORK_RULE
-        } else {
-            NAME
-        };
+        let rule = rule_for(e);
         let tree = self.cx.tree;
         let (line, column) = tree.line_col(tree.range(site.node).start);
         self.out.findings.push(
@@ -1181,6 +1169,16 @@ fn value_edit(tree: &SyntaxTree, node: NodeId, value: &str) -> ValueEdit {
         _ => return ValueEdit::None,
     };
     ValueEdit::Inline(Edit::replace(tok.range(), text))
+}
+
+/// The rule a lookup failure is reported under: `network` (exit 3) when the server could not
+/// be reached or refused the credentials, this rule otherwise.
+fn rule_for(e: &ResolveError) -> &'static str {
+    if e.is_network_or_auth() {
+        NETWORK_RULE
+    } else {
+        NAME
+    }
 }
 
 #[cfg(test)]
