@@ -86,6 +86,37 @@ pub fn occurrences(script: &str) -> Vec<(usize, &'static CommandRow)> {
     out
 }
 
+/// Whether `text` holds `::` followed by a command's name in any case: the start of every
+/// occurrence [`occurrences`] finds in a value read from `text` as written.
+pub fn mentioned(text: &str) -> bool {
+    let Ok(table) = table() else {
+        return false;
+    };
+    // Most files hold no `::` at all, which `contains` rules out quickly.
+    if !text.contains("::") {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("::") {
+        // In a run of colons only the last two can start a command.
+        let mut name_at = from + i + 2;
+        while bytes.get(name_at) == Some(&b':') {
+            name_at += 1;
+        }
+        let rest = &bytes[name_at..];
+        let starts = |name: &str| {
+            rest.get(..name.len())
+                .is_some_and(|r| r.eq_ignore_ascii_case(name.as_bytes()))
+        };
+        if table.command.iter().any(|c| starts(&c.name)) {
+            return true;
+        }
+        from = name_at;
+    }
+    false
+}
+
 /// A parsed `::name name=K::` (or `::add-path::`) prefix.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prefix {
@@ -202,5 +233,24 @@ mod tests {
             .map(|(_, c)| c.name.as_str())
             .collect();
         assert_eq!(found, ["set-output", "add-path", "save-state"]);
+    }
+
+    #[test]
+    fn mentions_cover_occurrences() {
+        for (text, mentioned_here) in [
+            ("echo ::set-output name=a::1", true),
+            ("echo ':::SET-ENV name=a::1'", true),
+            ("a:::add-path::x", true),
+            ("::save-state", true),
+            // Mentioned but no occurrence: the name goes on.
+            ("echo ::set-output-x", true),
+            ("echo ::error::x; echo ::", false),
+            ("a::b::c:::", false),
+            ("set-output", false),
+            ("", false),
+        ] {
+            assert_eq!(mentioned(text), mentioned_here, "{text:?}");
+            assert!(mentioned(text) || occurrences(text).is_empty(), "{text:?}");
+        }
     }
 }

@@ -42,7 +42,7 @@ use crate::finding::{Finding, Severity};
 use crate::migrations;
 use crate::shell;
 use crate::syntax::views::{ActionMeta, Step, Workflow};
-use crate::syntax::{NodeId, NodeKind, SyntaxTree};
+use crate::syntax::{NodeId, NodeKind, SyntaxTree, TokenKind};
 pub use command::DeprecatedCommandsConfig;
 use scalar::{Route, ScalarText};
 use step_shell::Shell;
@@ -134,7 +134,7 @@ impl Rule for DeprecatedCommands {
     fn run(&self, cx: &Context) -> Output {
         let mut out = Output::default();
         let tree = cx.tree;
-        if !tree.diagnostics().is_empty() {
+        if !tree.diagnostics().is_empty() || !may_act_on(tree) {
             return out;
         }
         let steps = run_steps(tree, cx.kind);
@@ -149,6 +149,22 @@ impl Rule for DeprecatedCommands {
         }
         out
     }
+}
+
+/// Whether the file holds anything this rule acts on: a deprecated command or
+/// `ACTIONS_ALLOW_UNSECURE_COMMANDS`. Most files hold neither, and finding that out in the text
+/// saves reading every `run:` script. Values are read from the text as written, except
+/// double-quoted ones with escapes (`\x3a`, a line joined by `\`): a file with one is always
+/// read.
+fn may_act_on(tree: &SyntaxTree) -> bool {
+    let text = tree.text();
+    command::mentioned(text)
+        || text.contains(INSECURE_VAR)
+        || (text.contains('\\')
+            && tree
+                .tokens()
+                .iter()
+                .any(|t| t.kind == TokenKind::DoubleQuoted && t.text(text).contains('\\')))
 }
 
 /// Every `run:` step of the file with its shell.
