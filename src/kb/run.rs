@@ -20,6 +20,7 @@
 //! Wrappers are looked through (`sudo`, `env`, `xargs`, `npx`, `bash -c '...'`, `eval`...), and
 //! command substitutions are analysed as scripts of their own.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -29,7 +30,9 @@ use super::api::{self, ApiNeeds};
 use super::entry::toml_error;
 use super::graphql;
 use super::scopes::{Scopes, ScopesDe};
-use super::token::{classify_with, expressions, mentions_github_token, shell_vars, TokenSource};
+use super::token::{
+    classify_with, expressions, mentions_github_token, shell_vars, Classifier, TokenSource,
+};
 use super::{Analysis, Level, Need, RunAnalysis};
 use crate::shell;
 
@@ -435,6 +438,7 @@ fn new_cx<'a>(script: &'a str, rc: &RunContext<'a>) -> Cx<'a> {
         git: rc.git,
         files: rc.files,
         vars: HashMap::new(),
+        env_token: Cell::new(None),
         functions: Vec::new(),
         script,
         out: Analysis::default(),
@@ -446,8 +450,11 @@ struct Cx<'a> {
     env: &'a [(String, String)],
     git: GitAuth,
     files: Option<&'a ReadFile<'a>>,
-    /// Variables assigned by the script itself.
+    /// Variables assigned by the script itself (set through [`Cx::set_var`]).
     vars: HashMap<String, String>,
+    /// [`Cx::token_in_env`] for a command without assignments of its own, once asked; it
+    /// depends only on `env` and `vars`, so it holds until a variable is set.
+    env_token: Cell<Option<bool>>,
     /// Shell functions the script defines: calling one runs commands analysed already.
     functions: Vec<String>,
     script: &'a str,
@@ -646,26 +653,50 @@ impl<'a> Cx<'a> {
             .and_then(|v| self.classify(local, &v))
     }
 
+    fn set_var(&mut self, name: String, value: String) {
+        self.env_token.set(None);
+        self.vars.insert(name, value);
+    }
+
     /// Some variable visible to the command holds GITHUB_TOKEN (or may: a token variable with
     /// an unreadable value).
     fn token_in_env(&self, local: &Local) -> bool {
+        if !local.is_empty() {
+            return self.token_in_variables(local);
+        }
+        if let Some(known) = self.env_token.get() {
+            return known;
+        }
+        let known = self.token_in_variables(local);
+        self.env_token.set(Some(known));
+        known
+    }
+
+    fn token_in_variables(&self, local: &Local) -> bool {
         let mut names: Vec<&str> = self.env.iter().map(|(k, _)| k.as_str()).collect();
         names.extend(self.vars.keys().map(String::as_str));
         names.extend(local.iter().map(|(k, _)| k.as_str()));
-        names.into_iter().any(|n| match self.var_token(local, n) {
-            Some(TokenSource::GithubToken) => true,
-            Some(TokenSource::Unknown) => is_token_name(n),
-            _ => false,
-        })
+        let lookup = |n: &str| self.lookup_var(local, n);
+        let classifier = Classifier::new(&lookup);
+        names.into_iter().any(
+            |n| match lookup(n).and_then(|v| classifier.classify(&v, 0)) {
+                Some(TokenSource::GithubToken) => true,
+                Some(TokenSource::Unknown) => is_token_name(n),
+                _ => false,
+            },
+        )
     }
 
     /// A word of the command passes GITHUB_TOKEN (inline expression or a variable holding it).
     fn words_pass_token(&self, local: &Local, words: &[String]) -> bool {
+        let lookup = |n: &str| self.lookup_var(local, n);
+        let classifier = Classifier::new(&lookup);
         words.iter().any(|w| {
             mentions_github_token(w)
-                || shell_vars(w)
-                    .iter()
-                    .any(|n| self.var_token(local, n) == Some(TokenSource::GithubToken))
+                || shell_vars(w).iter().any(|n| {
+                    lookup(n).and_then(|v| classifier.classify(&v, 0))
+                        == Some(TokenSource::GithubToken)
+                })
         })
     }
 
@@ -754,7 +785,7 @@ impl<'a> Cx<'a> {
             let Some(first) = words.first().cloned() else {
                 // Only assignments: they stay for the rest of the script.
                 for (k, v) in local {
-                    self.vars.insert(k, v);
+                    self.set_var(k, v);
                 }
                 return;
             };
@@ -767,7 +798,7 @@ impl<'a> Cx<'a> {
                 "export" | "declare" | "typeset" | "local" | "readonly" => {
                     for w in &words[1..] {
                         if let Some((k, v)) = is_assignment(w) {
-                            self.vars.insert(k.to_string(), v.to_string());
+                            self.set_var(k.to_string(), v.to_string());
                         }
                     }
                     return;
@@ -1456,7 +1487,7 @@ impl<'a> Cx<'a> {
         }
         // Variables set on the command line are in the script's environment.
         for (k, v) in local {
-            self.vars.insert(k.clone(), v.clone());
+            self.set_var(k.clone(), v.clone());
         }
         self.script(&text, depth + 1);
         true

@@ -10,6 +10,9 @@
 //! callers treat like GITHUB_TOKEN. A value that mentions `github.token` or
 //! `secrets.GITHUB_TOKEN` anywhere (`secrets.PAT || github.token`) is GITHUB_TOKEN.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 /// Where a token value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenSource {
@@ -41,6 +44,10 @@ impl TokenSource {
 /// True when `text` mentions GITHUB_TOKEN as an expression: `github.token`,
 /// `secrets.GITHUB_TOKEN` (any case), or `github['token']`.
 pub fn mentions_github_token(text: &str) -> bool {
+    // Every form names `token`; most values and script words do not and are done with here.
+    if !contains_ignore_ascii_case(text.as_bytes(), b"token") {
+        return false;
+    }
     let lower = text.to_ascii_lowercase();
     contains_word(&lower, "github.token")
         || contains_word(&lower, "secrets.github_token")
@@ -67,6 +74,11 @@ pub(crate) fn contains_word(hay: &str, needle: &str) -> bool {
         }
     }
     false
+}
+
+fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 fn is_ident_byte(b: u8) -> bool {
@@ -138,56 +150,106 @@ pub fn classify_with(
     lookup: &dyn Fn(&str) -> Option<String>,
     depth: usize,
 ) -> Option<TokenSource> {
-    let value = value.trim();
-    if value.is_empty() {
-        return None;
+    Classifier::new(lookup).classify(value, depth)
+}
+
+/// How deep variables are resolved through other variables.
+const MAX_DEPTH: usize = 4;
+
+/// Classifies values against one environment, remembering each value's answer: values that
+/// name the same variables many times, or variables whose values name each other, are read
+/// once per depth instead of once per path to them.
+pub struct Classifier<'l> {
+    lookup: &'l dyn Fn(&str) -> Option<String>,
+    /// By depth, the answer for each value read at that depth.
+    known: RefCell<Vec<HashMap<String, Option<TokenSource>>>>,
+}
+
+impl<'l> Classifier<'l> {
+    pub fn new(lookup: &'l dyn Fn(&str) -> Option<String>) -> Classifier<'l> {
+        Classifier {
+            lookup,
+            known: RefCell::new(Vec::new()),
+        }
     }
-    if mentions_github_token(value) {
-        return Some(TokenSource::GithubToken);
+
+    /// See [`classify_with`]; `depth`: how many variables were resolved to reach `value`.
+    pub fn classify(&self, value: &str, depth: usize) -> Option<TokenSource> {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        if mentions_github_token(value) {
+            return Some(TokenSource::GithubToken);
+        }
+        // Without `$` there is neither an expression nor a variable: a literal.
+        if !value.contains('$') {
+            return Some(TokenSource::Other);
+        }
+        let known = self
+            .known
+            .borrow()
+            .get(depth)
+            .and_then(|m| m.get(value).copied());
+        if let Some(known) = known {
+            return known;
+        }
+        let found = self.references(value, depth);
+        let mut memo = self.known.borrow_mut();
+        if memo.len() <= depth {
+            memo.resize_with(depth + 1, HashMap::new);
+        }
+        memo[depth].insert(value.to_string(), found);
+        found
     }
-    let mut found: Option<TokenSource> = None;
-    let mut add = |s: TokenSource| {
-        found = Some(match found {
-            Some(f) => f.or(s),
-            None => s,
-        })
-    };
-    for expr in expressions(value) {
-        let lower = expr.to_ascii_lowercase();
-        if let Some(name) = lower
-            .strip_prefix("env.")
-            .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        {
-            // Resolve `${{ env.NAME }}` (names are compared case-sensitively by the runner,
-            // but expressions are not; try the original spelling first).
-            let original = &expr[4..];
-            let resolved = lookup(original).or_else(|| lookup(&name.to_ascii_uppercase()));
-            match resolved {
-                Some(v) if depth < 4 => {
-                    if let Some(s) = classify_with(&v, lookup, depth + 1) {
+
+    /// What the expressions and variables in `value` hold.
+    fn references(&self, value: &str, depth: usize) -> Option<TokenSource> {
+        let lookup = self.lookup;
+        let mut found: Option<TokenSource> = None;
+        let mut add = |s: TokenSource| {
+            found = Some(match found {
+                Some(f) => f.or(s),
+                None => s,
+            })
+        };
+        for expr in expressions(value) {
+            let lower = expr.to_ascii_lowercase();
+            if let Some(name) = lower
+                .strip_prefix("env.")
+                .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            {
+                // Resolve `${{ env.NAME }}` (names are compared case-sensitively by the runner,
+                // but expressions are not; try the original spelling first).
+                let original = &expr[4..];
+                let resolved = lookup(original).or_else(|| lookup(&name.to_ascii_uppercase()));
+                match resolved {
+                    Some(v) if depth < MAX_DEPTH => {
+                        if let Some(s) = self.classify(&v, depth + 1) {
+                            add(s);
+                        }
+                    }
+                    _ => add(TokenSource::Unknown),
+                }
+            } else if contains_word(&lower, "secrets") || lower.contains(".outputs.") {
+                // Another secret, or a step/job output such as a minted App token.
+                add(TokenSource::Other);
+            } else {
+                add(TokenSource::Unknown);
+            }
+        }
+        for name in shell_vars(value) {
+            match lookup(name) {
+                Some(v) if depth < MAX_DEPTH => {
+                    if let Some(s) = self.classify(&v, depth + 1) {
                         add(s);
                     }
                 }
                 _ => add(TokenSource::Unknown),
             }
-        } else if contains_word(&lower, "secrets") || lower.contains(".outputs.") {
-            // Another secret, or a step/job output such as a minted App token.
-            add(TokenSource::Other);
-        } else {
-            add(TokenSource::Unknown);
         }
+        Some(found.unwrap_or(TokenSource::Other))
     }
-    for name in shell_vars(value) {
-        match lookup(name) {
-            Some(v) if depth < 4 => {
-                if let Some(s) = classify_with(&v, lookup, depth + 1) {
-                    add(s);
-                }
-            }
-            _ => add(TokenSource::Unknown),
-        }
-    }
-    Some(found.unwrap_or(TokenSource::Other))
 }
 
 #[cfg(test)]

@@ -99,7 +99,7 @@ pub fn all_rules(setup: &Setup) -> Vec<Box<dyn Rule>> {
         Box::new(permissions::Permissions {
             explain: setup.explain,
             session: setup.session.clone(),
-            local_actions: Default::default(),
+            cache: Default::default(),
         }),
         Box::new(layout::Layout),
     ]

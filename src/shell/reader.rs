@@ -80,6 +80,31 @@ struct Reader<'a> {
     exec_diverted: bool,
 }
 
+/// Bytes that [`Reader::run`] may treat as more than a character of the current word (some
+/// only in some places: `$`, `#`, `(`). Every other byte, UTF-8 continuation bytes included,
+/// just extends the word.
+fn is_special(c: u8) -> bool {
+    matches!(
+        c,
+        b'$' | b'<'
+            | b'>'
+            | b'`'
+            | b'\''
+            | b'"'
+            | b'\\'
+            | b' '
+            | b'\t'
+            | b'\r'
+            | b'\n'
+            | b';'
+            | b'|'
+            | b'&'
+            | b'('
+            | b')'
+            | b'#'
+    )
+}
+
 /// Words that open, continue or close compound commands when they start a command.
 fn is_keyword(w: &str) -> bool {
     matches!(
@@ -330,8 +355,14 @@ impl<'a> Reader<'a> {
         self.i = end;
     }
 
+    /// The character at `self.i`, with the run of ordinary characters after it: bytes that
+    /// [`Reader::run`] would add one by one to the word anyway.
     fn plain_char(&mut self) {
-        let end = self.next_char(self.i);
+        let first = self.next_char(self.i);
+        let end = self.b[first..]
+            .iter()
+            .position(|&c| is_special(c))
+            .map_or(self.b.len(), |j| first + j);
         let text = &self.s[self.i..end];
         self.word_mut().push_str(text);
         self.i = end;

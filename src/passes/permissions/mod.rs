@@ -61,8 +61,8 @@ pub struct Permissions {
     /// Reads actions and reusable workflows of other repositories at the commit a workflow
     /// uses (`None`: the knowledge base only).
     pub session: Option<Arc<Session>>,
-    /// Local actions read so far in this run.
-    pub local_actions: needs::LocalActions,
+    /// What the run has read and parsed already.
+    pub cache: needs::RunCache,
 }
 
 impl Rule for Permissions {
@@ -105,9 +105,8 @@ impl Rule for Permissions {
                 return out;
             }
         };
-        let repo = Repo::of_file(cx.file, &kb)
-            .with_session(self.session.as_deref())
-            .with_local_actions(&self.local_actions);
+        let repo =
+            Repo::of_file_in(cx.file, &kb, Some(&self.cache)).with_session(self.session.as_deref());
         let jobs = wf.jobs();
         // Only a real workflow: triggers and at least one job.
         if jobs.is_empty() || wf.on().is_none() {

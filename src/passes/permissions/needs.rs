@@ -9,6 +9,7 @@
 //! recursively for a local callee, from the knowledge base for a remote one. Anything that
 //! cannot be told makes the job *unknown*, with the reason.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -135,51 +136,98 @@ pub struct Repo<'a> {
     /// Reads actions and workflows of other repositories; without it they are only looked
     /// up in the knowledge base.
     pub session: Option<&'a Session>,
-    /// The run's local `action.yml` files, each read and parsed once.
-    pub local_actions: Option<&'a LocalActions>,
+    /// What the run has read and parsed already (`None`: everything is read again).
+    pub cache: Option<&'a RunCache>,
 }
 
-/// Local action metadata files read during a run, by path: a composite action used by many
-/// jobs and workflows is read and parsed once (`None`: it could not be read).
+/// What a run reads and parses once for all its files: local action metadata by path (a
+/// composite action used by many jobs and workflows; `None`: it could not be read), the texts
+/// of called workflows and fetched actions by content, and the repository of each folder.
 #[derive(Default)]
-pub struct LocalActions(Mutex<HashMap<PathBuf, Option<Arc<SyntaxTree>>>>);
+pub struct RunCache {
+    actions: Mutex<HashMap<PathBuf, Option<Arc<SyntaxTree>>>>,
+    texts: Mutex<HashMap<String, Arc<SyntaxTree>>>,
+    repos: Mutex<HashMap<PathBuf, RepoPlace>>,
+}
 
-impl LocalActions {
-    fn get(&self, file: &Path) -> Option<Arc<SyntaxTree>> {
-        if let Some(known) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(file) {
-            return known.clone();
-        }
-        // Read outside the lock; two threads reading the same file at once both parse it.
-        let tree = std::fs::read_to_string(file)
-            .ok()
-            .map(|text| Arc::new(parse(&text)));
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(file.to_path_buf())
-            .or_insert(tree)
-            .clone()
+/// A repository's root and `owner/name`, as [`Repo`] holds them.
+type RepoPlace = (Option<PathBuf>, Option<String>);
+
+/// The value of `key` in `map`, computed by `make` outside the lock the first time (two
+/// threads asking at once may both compute it; the first to finish is kept).
+fn memo<K, V, Q>(map: &Mutex<HashMap<K, V>>, key: &Q, make: impl FnOnce() -> V) -> V
+where
+    K: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
+    Q: std::hash::Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    V: Clone,
+{
+    let lock = || map.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(known) = lock().get(key) {
+        return known.clone();
     }
+    let value = make();
+    lock().entry(key.to_owned()).or_insert(value).clone()
+}
+
+impl RunCache {
+    fn action(&self, file: &Path) -> Option<Arc<SyntaxTree>> {
+        memo(&self.actions, file, || read_tree(file))
+    }
+
+    fn parsed(&self, text: &str) -> Arc<SyntaxTree> {
+        memo(&self.texts, text, || Arc::new(parse(text)))
+    }
+
+    fn repo(&self, dir: &Path) -> RepoPlace {
+        memo(&self.repos, dir, || repo_place(dir))
+    }
+}
+
+fn read_tree(file: &Path) -> Option<Arc<SyntaxTree>> {
+    std::fs::read_to_string(file)
+        .ok()
+        .map(|text| Arc::new(parse(&text)))
+}
+
+/// The repository of the files in `dir`.
+fn repo_place(dir: &Path) -> RepoPlace {
+    let root = repo_root(dir);
+    let identity = root.as_deref().and_then(repo_identity);
+    (root, identity)
 }
 
 impl<'a> Repo<'a> {
     /// The repository of `file` (its root and `origin` remote), when there is a file.
     pub fn of_file(file: Option<&Path>, kb: &'a KnowledgeBase) -> Repo<'a> {
-        let root = file.and_then(repo_root);
+        Repo::of_file_in(file, kb, None)
+    }
+
+    /// The same, reading and parsing through the run's `cache`.
+    pub fn of_file_in(
+        file: Option<&Path>,
+        kb: &'a KnowledgeBase,
+        cache: Option<&'a RunCache>,
+    ) -> Repo<'a> {
+        let dir = file.and_then(Path::parent);
+        let (root, identity) = match (dir, cache) {
+            (Some(dir), Some(cache)) => cache.repo(dir),
+            (Some(dir), None) => repo_place(dir),
+            (None, _) => (None, None),
+        };
         Repo {
-            identity: root.as_deref().and_then(repo_identity),
             root,
+            identity,
             kb,
             session: None,
-            local_actions: None,
+            cache,
         }
     }
 
-    /// The same, reading local actions through the run's `cache`.
-    pub fn with_local_actions(self, cache: &'a LocalActions) -> Repo<'a> {
-        Repo {
-            local_actions: Some(cache),
-            ..self
+    /// The tree of a called workflow's or a fetched action's text.
+    fn parsed(&self, text: &str) -> Arc<SyntaxTree> {
+        match self.cache {
+            Some(cache) => cache.parsed(text),
+            None => Arc::new(parse(text)),
         }
     }
 
@@ -227,6 +275,38 @@ pub fn step_label(step: &Step) -> String {
     match name {
         Some(n) => format!("step {} \"{n}\" ({what})", step.index + 1),
         None => format!("step {} ({what})", step.index + 1),
+    }
+}
+
+/// Where a need comes from, as findings name it: a step (`step 3 (./x), its step 2 (run)`) or
+/// a called workflow. A step's is written only when something is reported about the step.
+struct Label<'a> {
+    text: OnceCell<String>,
+    /// The step, and the label of the step whose composite action it belongs to.
+    step: Option<(&'a Step<'a>, Option<&'a Label<'a>>)>,
+}
+
+impl<'a> Label<'a> {
+    fn of_step(step: &'a Step<'a>, parent: Option<&'a Label<'a>>) -> Label<'a> {
+        Label {
+            text: OnceCell::new(),
+            step: Some((step, parent)),
+        }
+    }
+
+    fn fixed(text: &str) -> Label<'a> {
+        Label {
+            text: OnceCell::from(text.to_string()),
+            step: None,
+        }
+    }
+
+    fn get(&self) -> &str {
+        self.text.get_or_init(|| match self.step {
+            Some((step, Some(parent))) => format!("{}, its {}", parent.get(), step_label(step)),
+            Some((step, None)) => step_label(step),
+            None => String::new(),
+        })
     }
 }
 
@@ -298,8 +378,8 @@ struct StepScope<'s> {
     inputs: &'s [(String, String)],
     /// How deep in local actions and called workflows.
     depth: usize,
-    /// The origin of the step that called this composite action, if any.
-    parent: Option<&'s str>,
+    /// The label of the step that called this composite action, if any.
+    parent: Option<&'s Label<'s>>,
     /// The default working directory of `run:` steps (job or workflow `defaults`).
     working_directory: Option<&'s str>,
 }
@@ -307,11 +387,11 @@ struct StepScope<'s> {
 impl Walk<'_> {
     /// Counts one more action or workflow this job calls; past the budget the job is
     /// undecided (said once) and the caller reads nothing more.
-    fn over_budget(&mut self, label: &str, out: &mut JobNeeds) -> bool {
+    fn over_budget(&mut self, label: &Label, out: &mut JobNeeds) -> bool {
         self.calls += 1;
         if self.calls == MAX_CALLS + 1 {
             out.unknown(
-                label,
+                label.get(),
                 format!(
                     "the job calls more than {MAX_CALLS} actions and workflows through composite actions and called workflows; wffmt stops there"
                 ),
@@ -384,10 +464,7 @@ impl Walk<'_> {
                 return;
             }
         }
-        let label = match scope.parent {
-            Some(p) => format!("{p}, its {}", step_label(step)),
-            None => step_label(step),
-        };
+        let label = Label::of_step(step, scope.parent);
         let mut env = scope.env.to_vec();
         env.extend(
             pairs_of(t, step.get("env"))
@@ -416,10 +493,10 @@ impl Walk<'_> {
                 },
             );
             for n in analysis.needs {
-                out.push(n, &label);
+                out.push(n, label.get());
             }
             for why in analysis.unknown {
-                out.unknown(&label, why);
+                out.unknown(label.get(), why);
             }
             return;
         }
@@ -466,21 +543,21 @@ impl Walk<'_> {
                     checkouts,
                     out,
                 ),
-                Location::Unknown(why) => out.unknown(&label, why),
+                Location::Unknown(why) => out.unknown(label.get(), why),
             }
             return;
         }
         if uses.starts_with("docker://") {
             if call.token_passed() {
                 out.unknown(
-                    &label,
+                    label.get(),
                     "the token is passed to a container image, which wffmt cannot inspect",
                 );
             }
             return;
         }
         if uses.contains("${{") {
-            out.unknown(&label, "the action is chosen by an expression");
+            out.unknown(label.get(), "the action is chosen by an expression");
             return;
         }
         match self.repo.kb.lookup(&uses) {
@@ -501,7 +578,7 @@ impl Walk<'_> {
         let name = uses.split('@').next().unwrap_or(uses);
         let undescribed = |out: &mut JobNeeds| {
             out.undescribed(
-                call.label,
+                call.label.get(),
                 format!(
                     "wffmt does not know what `{name}` needs (add it under [[permissions.action]] in wffmt.toml)"
                 ),
@@ -516,7 +593,7 @@ impl Walk<'_> {
             UsesRef::Remote(r) => r,
             UsesRef::Invalid(why) => {
                 out.unknown(
-                    call.label,
+                    call.label.get(),
                     format!("`{uses}` is not a valid action reference: {why}"),
                 );
                 return;
@@ -557,7 +634,7 @@ impl Walk<'_> {
     ) {
         let Some((owner, name)) = repo.split_once('/') else {
             out.unknown(
-                call.label,
+                call.label.get(),
                 format!("{uses} comes from `{repo}`, which is not `owner/name`"),
             );
             return;
@@ -572,26 +649,29 @@ impl Walk<'_> {
             return;
         }
         let Some(session) = self.repo.session else {
-            out.unknown(call.label, format!("{uses} is `{full}`, checked out by an earlier step; wffmt reads other repositories only when it runs from the command line"));
+            out.unknown(call.label.get(), format!("{uses} is `{full}`, checked out by an earlier step; wffmt reads other repositories only when it runs from the command line"));
             return;
         };
         let git_ref = match git_ref {
             Some(r) if !r.contains("${{") => r,
             Some(r) => {
                 out.unknown(
-                    call.label,
+                    call.label.get(),
                     format!("{uses} is `{full}` at `{r}`, an expression"),
                 );
                 return;
             }
             None => {
-                out.unknown(call.label, format!("{uses} is `{full}` at its default branch, which wffmt does not look up (give the checkout a `ref:`)"));
+                out.unknown(call.label.get(), format!("{uses} is `{full}` at its default branch, which wffmt does not look up (give the checkout a `ref:`)"));
                 return;
             }
         };
         let id = RepoId::new(owner, name);
         if let Err(why) = id.validate() {
-            out.unknown(call.label, format!("{uses} comes from `{repo}`: {why}"));
+            out.unknown(
+                call.label.get(),
+                format!("{uses} comes from `{repo}`: {why}"),
+            );
             return;
         }
         let dir = (!path.is_empty()).then_some(path);
@@ -622,13 +702,13 @@ impl Walk<'_> {
                     .to_ascii_lowercase();
                 if call.depth >= MAX_DEPTH || !self.visiting.insert(key.clone()) {
                     out.unknown(
-                        call.label,
+                        call.label.get(),
                         format!("{shown} is nested too deeply or uses itself"),
                     );
                     return;
                 }
                 self.action_text(
-                    &parse(&text),
+                    &self.repo.parsed(&text),
                     shown,
                     ActionKind::Remote { name: &name },
                     call,
@@ -638,10 +718,12 @@ impl Walk<'_> {
                 self.visiting.remove(&key);
             }
             Fetched::Missing { sha } => out.unknown(
-                call.label,
+                call.label.get(),
                 format!("{shown} has no action.yml at {}", &sha[..sha.len().min(12)]),
             ),
-            Fetched::Failed { why, network } => out.unreadable(call.label, shown, why, network),
+            Fetched::Failed { why, network } => {
+                out.unreadable(call.label.get(), shown, why, network)
+            }
         }
     }
 
@@ -691,7 +773,7 @@ impl Walk<'_> {
         };
         let Some(root) = &self.repo.root else {
             out.unknown(
-                label,
+                label.get(),
                 "a local action cannot be read without the repository (standard input)",
             );
             return;
@@ -702,22 +784,23 @@ impl Walk<'_> {
             .map(|n| dir.join(n))
             .find(|p| p.is_file());
         let Some(file) = file else {
-            out.unknown(label, format!("the local action {shown} has no action.yml"));
+            out.unknown(
+                label.get(),
+                format!("the local action {shown} has no action.yml"),
+            );
             return;
         };
         let key = file.to_string_lossy().into_owned();
         if call.depth >= MAX_DEPTH || !self.visiting.insert(key.clone()) {
             out.unknown(
-                label,
+                label.get(),
                 format!("{shown} is nested too deeply or uses itself"),
             );
             return;
         }
-        let tree = match self.repo.local_actions {
-            Some(cache) => cache.get(&file),
-            None => std::fs::read_to_string(&file)
-                .ok()
-                .map(|text| Arc::new(parse(&text))),
+        let tree = match self.repo.cache {
+            Some(cache) => cache.action(&file),
+            None => read_tree(&file),
         };
         match tree {
             Some(tree) => {
@@ -727,7 +810,7 @@ impl Walk<'_> {
                 };
                 self.action_text(&tree, &shown, kind, call, checkouts, out)
             }
-            None => out.unknown(label, format!("{shown}/action.yml cannot be read")),
+            None => out.unknown(label.get(), format!("{shown}/action.yml cannot be read")),
         }
         self.visiting.remove(&key);
     }
@@ -745,7 +828,7 @@ impl Walk<'_> {
     ) {
         let label = call.label;
         let Some(action) = ActionMeta::new(tree) else {
-            out.unknown(label, format!("{shown}/action.yml is not a mapping"));
+            out.unknown(label.get(), format!("{shown}/action.yml is not a mapping"));
             return;
         };
         let using = action.using().unwrap_or_default().to_ascii_lowercase();
@@ -788,7 +871,7 @@ impl Walk<'_> {
             ActionKind::Remote { name } => {
                 // Its code is not read: only the knowledge base can tell (it did not).
                 out.undescribed(
-                    label,
+                    label.get(),
                     format!(
                         "wffmt does not know what the {using} action `{name}` needs (add it under [[permissions.action]] in wffmt.toml)"
                     ),
@@ -801,7 +884,7 @@ impl Walk<'_> {
         // is given one, by an input default or by the step.
         if action_inputs_default_to_token(tree, action.root) || call.token_passed() {
             out.unknown(
-                label,
+                label.get(),
                 format!(
                     "the {using} action {shown} receives the token and its code is not analysed"
                 ),
@@ -812,7 +895,7 @@ impl Walk<'_> {
     /// What a reusable workflow requests: for a local callee, the union of its jobs (their
     /// declared permissions when they have them); for a remote one, the knowledge base.
     fn callee(&mut self, target: &str, origin: &str, depth: usize, out: &mut JobNeeds) {
-        if self.over_budget(origin, out) {
+        if self.over_budget(&Label::fixed(origin), out) {
             return;
         }
         if let Some(path) = target
@@ -919,7 +1002,7 @@ impl Walk<'_> {
         depth: usize,
         out: &mut JobNeeds,
     ) {
-        let tree = parse(text);
+        let tree = self.repo.parsed(text);
         let Some(wf) = Workflow::new(&tree) else {
             out.unknown(origin, format!("{target} is not a workflow"));
             return;
@@ -983,7 +1066,7 @@ enum ActionKind<'k> {
 
 /// How an action is called: its step's label, inputs and environment.
 struct Call<'c> {
-    label: &'c str,
+    label: &'c Label<'c>,
     with: &'c [(String, Option<String>)],
     env: &'c [(String, String)],
     depth: usize,
@@ -1014,10 +1097,10 @@ fn described(entry: &kb::ActionEntry, call: &Call, events: Option<&[String]>, ou
     };
     let analysis = kb::analyze_action(entry, &ctx);
     for n in analysis.needs {
-        out.push(n, call.label);
+        out.push(n, call.label.get());
     }
     for why in analysis.unknown {
-        out.unknown(call.label, why);
+        out.unknown(call.label.get(), why);
     }
 }
 
@@ -1076,15 +1159,33 @@ fn substitute_inputs(text: &str, inputs: &[(String, String)]) -> String {
         return text.to_string();
     }
     let mut out = text.to_string();
+    let mut named = input_names(&out);
     for (name, value) in inputs {
+        // Most inputs are not named in the text: neither form can occur.
+        if !named.contains(&name.as_str()) && !name.contains([' ', '}']) {
+            continue;
+        }
         for form in [
             format!("${{{{ inputs.{name} }}}}"),
             format!("${{{{inputs.{name}}}}}"),
         ] {
             out = out.replace(&form, value);
         }
+        // A value may name inputs of its own, which the inputs after it replace.
+        named = input_names(&out);
     }
     out
+}
+
+/// The words after `inputs.` in `text`, up to a blank or `}`: every input a form of
+/// [`substitute_inputs`] can name is among them.
+fn input_names(text: &str) -> Vec<&str> {
+    text.match_indices("inputs.")
+        .map(|(i, m)| {
+            let rest = &text[i + m.len()..];
+            &rest[..rest.find([' ', '}']).unwrap_or(rest.len())]
+        })
+        .collect()
 }
 
 /// Any alias (or merge key) inside a node: its data comes from elsewhere in the file.

@@ -5,10 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-/// The repository root of a workflow or action file: the parent of its `.github` folder, or
-/// the nearest folder with `.git`.
-pub fn repo_root(file: &Path) -> Option<PathBuf> {
-    for dir in file.ancestors().skip(1) {
+/// The repository root of the workflow and action files in `folder`: the parent of the
+/// nearest `.github` folder, or the nearest folder with `.git` (`folder` included).
+pub fn repo_root(folder: &Path) -> Option<PathBuf> {
+    for dir in folder.ancestors() {
         if dir.file_name().is_some_and(|n| n == ".github") {
             return dir.parent().map(Path::to_path_buf);
         }
