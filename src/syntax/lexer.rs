@@ -97,6 +97,35 @@ fn is_break(c: u8) -> bool {
     c == b'\n' || c == b'\r'
 }
 
+/// Bytes a scan must stop at, as bit sets per context: a plain scalar in block context
+/// (`BLOCK_STOP`) or in a flow collection (`FLOW_STOP`), a single-quoted (`SINGLE_STOP`) or
+/// double-quoted (`DOUBLE_STOP`) scalar. All of them are ASCII, so scans step by bytes.
+const BLOCK_STOP: u8 = 1;
+const FLOW_STOP: u8 = 2;
+const SINGLE_STOP: u8 = 4;
+const DOUBLE_STOP: u8 = 8;
+static STOPS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t = mark(
+        t,
+        b"\n\r",
+        BLOCK_STOP | FLOW_STOP | SINGLE_STOP | DOUBLE_STOP,
+    );
+    t = mark(t, b":#", BLOCK_STOP | FLOW_STOP);
+    t = mark(t, b",[]{}", FLOW_STOP);
+    t = mark(t, b"'", SINGLE_STOP);
+    mark(t, b"\"\\", DOUBLE_STOP)
+};
+
+const fn mark(mut table: [u8; 256], bytes: &[u8], bits: u8) -> [u8; 256] {
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] |= bits;
+        i += 1;
+    }
+    table
+}
+
 fn is_flow_indicator(c: u8) -> bool {
     matches!(c, b',' | b'[' | b']' | b'{' | b'}')
 }
@@ -114,13 +143,15 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// Advance `p` by one UTF-8 character.
+    /// Advance `p` (a character boundary) by one UTF-8 character.
     fn next_char(&self, p: usize) -> usize {
-        let mut q = p + 1;
-        while q < self.b.len() && !self.src.is_char_boundary(q) {
-            q += 1;
-        }
-        q
+        let width = match self.b.get(p) {
+            Some(&c) if c >= 0xf0 => 4,
+            Some(&c) if c >= 0xe0 => 3,
+            Some(&c) if c >= 0xc0 => 2,
+            _ => 1,
+        };
+        p + width
     }
 
     fn push(&mut self, kind: TokenKind, start: usize, end: usize, extra_flags: u8) {
@@ -362,11 +393,11 @@ impl<'a> Lexer<'a> {
             b'!' => {
                 self.note_key(col);
                 let end = if self.at(start + 1) == Some(b'<') {
-                    match self.b[start..].iter().position(|&x| x == b'>') {
-                        Some(i) if !self.b[start..start + i].iter().any(|&x| is_break(x)) => {
-                            start + i + 1
-                        }
-                        _ => self.name_end(start + 1),
+                    // A verbatim tag `!<...>` ends at the first `>` on its line.
+                    let line = &self.b[start..self.line_end(start)];
+                    match memchr::memchr(b'>', line) {
+                        Some(i) => start + i + 1,
+                        None => self.name_end(start + 1),
                     }
                 } else {
                     self.name_end(start + 1)
@@ -441,7 +472,7 @@ impl<'a> Lexer<'a> {
     /// The start of the first line after `start` and before `end` that is under-indented.
     fn first_under_indented_line(&self, start: usize, end: usize, min: i64) -> Option<usize> {
         let mut p = start;
-        while let Some(i) = self.b[p..end].iter().position(|&c| is_break(c)) {
+        while let Some(i) = memchr::memchr2(b'\n', b'\r', &self.b[p..end]) {
             let mut line = p + i + 1;
             if self.b[p + i] == b'\r' && self.at(line) == Some(b'\n') {
                 line += 1;
@@ -554,11 +585,7 @@ impl<'a> Lexer<'a> {
 
     /// End of the line (before the line break).
     fn line_end(&self, p: usize) -> usize {
-        let mut q = p;
-        while q < self.b.len() && !is_break(self.b[q]) {
-            q += 1;
-        }
-        q
+        memchr::memchr2(b'\n', b'\r', &self.b[p..]).map_or(self.b.len(), |i| p + i)
     }
 
     /// End of the line's content: before ` #` comments and trailing whitespace.
@@ -653,35 +680,34 @@ impl<'a> Lexer<'a> {
     /// End of a plain scalar starting at `start` (exclusive, trailing whitespace excluded).
     /// With `multiline`, the scalar may continue on following, more indented lines.
     fn plain_end(&self, start: usize, multiline: bool) -> usize {
-        let mut p = start;
-        let mut end = self.next_char(start);
         let flow = self.flow > 0;
+        let stops = if flow { FLOW_STOP } else { BLOCK_STOP };
+        // The first character is content whatever it is.
+        let mut p = self.next_char(start);
         loop {
+            // Only ASCII bytes stop a plain scalar, so the scan may step by bytes.
             while p < self.b.len() {
                 let c = self.b[p];
-                if is_break(c) {
-                    break;
+                if STOPS[c as usize] & stops == 0 {
+                    p += 1;
+                    continue;
                 }
-                if c == b':'
-                    && p > start
-                    && (self.blank_or_end(p + 1)
-                        || (flow && self.at(p + 1).is_some_and(is_flow_indicator)))
-                {
-                    return end;
+                let ends_here = match c {
+                    b'\n' | b'\r' => break,
+                    b':' => {
+                        self.blank_or_end(p + 1)
+                            || (flow && self.at(p + 1).is_some_and(is_flow_indicator))
+                    }
+                    b'#' => is_ws(self.b[p - 1]),
+                    _ => true, // a flow indicator inside a flow collection
+                };
+                if ends_here {
+                    return self.trim_trailing_ws(start, p);
                 }
-                if c == b'#' && p > start && is_ws(self.b[p - 1]) {
-                    return end;
-                }
-                if flow && is_flow_indicator(c) && p > start {
-                    return end;
-                }
-                p = self.next_char(p);
-                if !is_ws(c) {
-                    end = p;
-                }
+                p += 1;
             }
             if !multiline || p >= self.b.len() {
-                return end;
+                return self.trim_trailing_ws(start, p);
             }
             let after_break = if self.b[p] == b'\r' && self.at(p + 1) == Some(b'\n') {
                 p + 2
@@ -690,58 +716,68 @@ impl<'a> Lexer<'a> {
             };
             match self.plain_continuation(after_break) {
                 Some(q) => p = q,
-                None => return end,
+                None => return self.trim_trailing_ws(start, p),
             }
         }
     }
 
+    /// `end` moved back over the spaces and tabs before it, never to or before `start` (which
+    /// holds a non-blank character).
+    fn trim_trailing_ws(&self, start: usize, mut end: usize) -> usize {
+        while end > start + 1 && is_ws(self.b[end - 1]) {
+            end -= 1;
+        }
+        end
+    }
+
     fn quoted(&mut self, start: usize, flags: u8) {
         let quote = self.b[start];
+        let stops = if quote == b'\'' {
+            SINGLE_STOP
+        } else {
+            DOUBLE_STOP
+        };
         let min = self.continuation_min();
         let mut under_indented = None;
         let mut p = start + 1;
-        let mut at_line_start = false;
         while p < self.b.len() {
             let c = self.b[p];
-            if at_line_start {
-                // A document marker inside a quoted scalar ends the document.
-                if self.document_marker(p).is_some() {
-                    break;
-                }
-                at_line_start = false;
-                if under_indented.is_none() && self.under_indented(p, min) {
-                    under_indented = Some(p);
-                }
-            }
-            if is_break(c) {
-                at_line_start = true;
+            if STOPS[c as usize] & stops == 0 {
                 p += 1;
                 continue;
             }
-            if quote == b'\'' && c == b'\'' {
-                if self.at(p + 1) == Some(b'\'') {
-                    p += 2;
-                    continue;
+            match c {
+                b'\n' | b'\r' => {
+                    p += 1;
+                    if p < self.b.len() {
+                        // A document marker inside a quoted scalar ends the document.
+                        if self.document_marker(p).is_some() {
+                            break;
+                        }
+                        if under_indented.is_none() && self.under_indented(p, min) {
+                            under_indented = Some(p);
+                        }
+                    }
                 }
-                self.report_under_indented(under_indented, min, "a quoted scalar");
-                self.push(TokenKind::SingleQuoted, start, p + 1, flags);
-                return;
-            }
-            if quote == b'"' {
-                if c == b'\\' {
+                b'\\' => {
+                    // An escape: the next character is taken as it is, a line break too.
                     p += 1;
                     if p < self.b.len() {
                         p = self.next_char(p);
                     }
-                    continue;
                 }
-                if c == b'"' {
+                _ if quote == b'\'' && self.at(p + 1) == Some(b'\'') => p += 2,
+                _ => {
+                    let kind = if quote == b'\'' {
+                        TokenKind::SingleQuoted
+                    } else {
+                        TokenKind::DoubleQuoted
+                    };
                     self.report_under_indented(under_indented, min, "a quoted scalar");
-                    self.push(TokenKind::DoubleQuoted, start, p + 1, flags);
+                    self.push(kind, start, p + 1, flags);
                     return;
                 }
             }
-            p = self.next_char(p);
         }
         let end = self.line_end(start);
         self.diag(start, "unterminated quoted scalar: add the closing quote");

@@ -89,29 +89,7 @@ impl SyntaxTree {
         nodes: Vec<NodeData>,
         diagnostics: Vec<Diagnostic>,
     ) -> Self {
-        let mut line_starts: Vec<u32> = vec![0];
-        for t in &tokens {
-            match t.kind {
-                TokenKind::Newline => line_starts.push(t.end),
-                TokenKind::Plain
-                | TokenKind::SingleQuoted
-                | TokenKind::DoubleQuoted
-                | TokenKind::BlockBody
-                | TokenKind::Error => {
-                    let s = &text.as_bytes()[t.range()];
-                    for (i, &c) in s.iter().enumerate() {
-                        let at = t.start as usize + i;
-                        if c == b'\n' || (c == b'\r' && s.get(i + 1) != Some(&b'\n')) {
-                            line_starts.push(at as u32 + 1);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        line_starts.sort_unstable();
-        line_starts.dedup();
-        line_starts.shrink_to_fit();
+        let line_starts = line_starts_of(&text);
         SyntaxTree {
             text,
             tokens,
@@ -406,6 +384,26 @@ impl Iterator for Children<'_> {
         self.next = self.tree.nodes[n as usize].next_sibling;
         Some(n)
     }
+}
+
+/// Where every line starts: at 0 and after each `\n`, `\r\n` or lone `\r`. Every line break
+/// of the text is a `Newline` token or lies inside a multi-line token, so these are the line
+/// starts of the token list as well.
+fn line_starts_of(text: &str) -> Vec<u32> {
+    let b = text.as_bytes();
+    let mut starts = Vec::with_capacity(b.len() / 32 + 2);
+    starts.push(0);
+    if memchr::memchr(b'\r', b).is_none() {
+        starts.extend(memchr::memchr_iter(b'\n', b).map(|i| i as u32 + 1));
+    } else {
+        for i in memchr::memchr2_iter(b'\n', b'\r', b) {
+            if b[i] == b'\n' || b.get(i + 1) != Some(&b'\n') {
+                starts.push(i as u32 + 1);
+            }
+        }
+    }
+    starts.shrink_to_fit();
+    starts
 }
 
 pub(crate) fn line_col_in(text: &str, line_starts: &[u32], offset: usize) -> (usize, usize) {
