@@ -123,7 +123,7 @@ pub fn comment_runs(
         if toks[i - 1].kind != TokenKind::Whitespace {
             continue;
         }
-        let l = lines.line_of(t.start as usize);
+        let l = lines.line_of_token(i);
         let line = lines.lines[l];
         if line.kind == LineKind::Comment || (t.start as usize) < line.first() {
             continue;

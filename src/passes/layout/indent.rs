@@ -80,9 +80,8 @@ pub fn target_columns(
     let mut bodies = Vec::new();
     let w = style.indent;
     let set = |target: &mut Vec<Option<usize>>, tok: usize, col: usize| {
-        let t = &tree.tokens()[tok];
-        if t.first_on_line() {
-            let l = lines.line_of(t.start as usize);
+        if tree.tokens()[tok].first_on_line() {
+            let l = lines.line_of_token(tok);
             if !verbatim[l] {
                 target[l] = Some(col);
             }
@@ -94,25 +93,30 @@ pub fn target_columns(
     for &v in verbatim {
         verbatim_before.push(verbatim_before.last().copied().unwrap_or(0) + usize::from(v));
     }
-    // Explicit stack: (collection node, its new indentation).
-    let mut stack: Vec<(NodeId, usize)> = Vec::new();
+    let any_verbatim = verbatim_before[verbatim.len()] > 0;
+    // Explicit stack: (collection node, its new indentation, its first entry's token).
+    let mut stack: Vec<(NodeId, usize, Option<usize>)> = Vec::new();
     for doc in tree.documents() {
         for root in tree.children(doc) {
             match tree.kind(root) {
                 NodeKind::BlockMap | NodeKind::BlockSeq => {
                     // `--- key: v`: the first entry shares the marker's line; keep the column.
-                    let compact = first_entry_token(tree, root)
-                        .is_some_and(|t| !tree.tokens()[t].first_on_line());
-                    let col = if compact { old_indent(tree, root) } else { 0 };
-                    stack.push((root, col));
+                    let first_entry = first_entry_token(tree, root);
+                    let compact = first_entry.is_some_and(|t| !tree.tokens()[t].first_on_line());
+                    let col = if compact {
+                        column(tree, first_entry)
+                    } else {
+                        0
+                    };
+                    stack.push((root, col, first_entry));
                 }
                 NodeKind::Error => {}
                 _ => set(&mut target, tree.token_span(root).start, 0),
             }
         }
     }
-    while let Some((coll, wanted)) = stack.pop() {
-        let old = old_indent(tree, coll);
+    while let Some((coll, wanted, first_entry)) = stack.pop() {
+        let old = column(tree, first_entry);
         let range = tree.range(coll);
         let first_line = lines.line_of(range.start);
         let last_line = lines.line_of(range.end.saturating_sub(1).max(range.start));
@@ -120,7 +124,8 @@ pub fn target_columns(
         // would reach or pass the verbatim lines' column, which stays (`# wffmt: off` inside
         // a file re-indented from 4 to 8 spaces). Moving left keeps them deeper, so it is safe.
         let holds_verbatim = verbatim_before[last_line + 1] > verbatim_before[first_line];
-        let ni = if frozen(tree, lines, verbatim, coll) || (holds_verbatim && wanted > old) {
+        let frozen = any_verbatim && frozen(tree, lines, verbatim, coll);
+        let ni = if frozen || (holds_verbatim && wanted > old) {
             old
         } else {
             wanted
@@ -148,20 +153,18 @@ pub fn target_columns(
                 }
                 let is_block = matches!(tree.kind(child), NodeKind::BlockMap | NodeKind::BlockSeq);
                 if is_block {
+                    let child_first_entry = first_entry_token(tree, child);
                     // On a line of its own when its first entry, or the properties that start
                     // it (`&a : v`), begin a line.
                     let own_line = tree.tokens()[first].first_on_line()
-                        || first_entry_token(tree, child)
-                            .is_some_and(|t| tree.tokens()[t].first_on_line());
+                        || child_first_entry.is_some_and(|t| tree.tokens()[t].first_on_line());
                     let indent = if !own_line {
                         // Compact (`- key: v`, `? - a`): one space after the indicator, unless
                         // the line's spacing stays as it is.
                         let entry_tok = &tree.tokens()[span.start];
-                        let line = lines.line_of(entry_tok.start as usize);
+                        let line = lines.line_of_token(span.start);
                         if fixed_spacing[line] {
-                            let first_col = first_entry_token(tree, child)
-                                .map(|t| tree.tokens()[t].col as usize)
-                                .unwrap_or(0);
+                            let first_col = column(tree, child_first_entry);
                             ni + first_col.saturating_sub(entry_tok.col as usize)
                         } else {
                             ni + 2
@@ -175,10 +178,10 @@ pub fn target_columns(
                         ni + w
                     };
                     // Properties on a line of their own before the collection.
-                    if first_entry_token(tree, child) != Some(first) {
+                    if child_first_entry != Some(first) {
                         set(&mut target, first, ni + w);
                     }
-                    stack.push((child, indent));
+                    stack.push((child, indent, child_first_entry));
                 } else if tree.kind(child) != NodeKind::Error {
                     set(&mut target, first, ni + w);
                     if let Some((header, body)) = block_body(tree, child) {
@@ -247,8 +250,9 @@ fn first_entry_token(tree: &SyntaxTree, coll: NodeId) -> Option<usize> {
         .map(|c| tree.token_span(c).start)
 }
 
-fn old_indent(tree: &SyntaxTree, coll: NodeId) -> usize {
-    first_entry_token(tree, coll)
+/// The column of a collection's first entry token (0 without one): its old indentation.
+fn column(tree: &SyntaxTree, first_entry: Option<usize>) -> usize {
+    first_entry
         .map(|t| tree.tokens()[t].col as usize)
         .unwrap_or(0)
 }
@@ -256,8 +260,8 @@ fn old_indent(tree: &SyntaxTree, coll: NodeId) -> usize {
 /// A collection with an entry on a verbatim line keeps its indentation.
 fn frozen(tree: &SyntaxTree, lines: &Lines, verbatim: &[bool], coll: NodeId) -> bool {
     tree.children(coll).any(|e| {
-        let t = &tree.tokens()[tree.token_span(e).start.min(tree.tokens().len() - 1)];
-        verbatim[lines.line_of(t.start as usize)]
+        let t = tree.token_span(e).start.min(tree.tokens().len() - 1);
+        verbatim[lines.line_of_token(t)]
     })
 }
 
@@ -308,7 +312,7 @@ pub fn resolve_all(
                 let Some(st) = start_tok else {
                     continue;
                 };
-                let s = lines.line_of(tokens[st].start as usize);
+                let s = lines.line_of_token(st);
                 if s == l || verbatim[s] {
                     continue;
                 }
@@ -464,7 +468,7 @@ pub fn resolve_all(
         };
         entry.1 = entry.0.relative;
         let (body, col) = *entry;
-        let first = lines.line_of(tokens[token].start as usize);
+        let first = lines.line_of_token(token);
         let last = lines.line_of(tokens[token].end as usize - 1);
         for l in first..=last {
             if lines.lines[l].kind == LineKind::InBlockBody && !verbatim[l] {
@@ -530,6 +534,6 @@ fn header_line_of(tree: &SyntaxTree, lines: &Lines, body: usize) -> Option<usize
         .find(|&i| tokens[i].kind == TokenKind::BlockHeader)
         .map(|i| {
             // The line's own first token decides the line's shift.
-            lines.line_of(tokens[i].start as usize)
+            lines.line_of_token(i)
         })
 }

@@ -1,7 +1,7 @@
 //! A per-line view of the token list: where each line starts, which token opens it, and
 //! whether it is a continuation line inside a multi-line token.
 
-use crate::syntax::{SyntaxTree, TokenKind};
+use crate::syntax::{SyntaxTree, Token, TokenKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineKind {
@@ -49,6 +49,9 @@ impl Line {
 
 pub struct Lines {
     pub lines: Vec<Line>,
+    /// The line each token starts on, by token index: most questions the rule asks about a
+    /// line start from a token.
+    token_lines: Vec<u32>,
 }
 
 impl Lines {
@@ -71,13 +74,21 @@ impl Lines {
             while ti + 1 < tokens.len() && (tokens[ti].end as usize) <= start {
                 ti += 1;
             }
-            let mut first = start;
-            while first < text.len() && matches!(text[first], b' ' | b'\t') {
-                first += 1;
-            }
             // Token containing `start`.
             let containing = ti;
             let tok = tokens.get(containing);
+            let first = match tok {
+                // Indentation is one whitespace token.
+                Some(t) if t.start as usize == start && t.kind == TokenKind::Whitespace => {
+                    t.end as usize
+                }
+                _ => {
+                    let blanks = text[start..]
+                        .iter()
+                        .take_while(|&&c| matches!(c, b' ' | b'\t'));
+                    start + blanks.count()
+                }
+            };
             let inside_token = tok.is_some_and(|t| {
                 (t.start as usize) < start
                     && !matches!(t.kind, TokenKind::Whitespace | TokenKind::Newline)
@@ -111,7 +122,13 @@ impl Lines {
                 token: token.min(tokens.len().saturating_sub(1)) as u32,
             });
         }
-        Lines { lines }
+        let token_lines = token_lines(tokens, &lines);
+        Lines { lines, token_lines }
+    }
+
+    /// Index of the line token `i` starts on (`line_of` its start).
+    pub fn line_of_token(&self, i: usize) -> usize {
+        self.token_lines[i] as usize
     }
 
     /// Index of the line containing byte `offset`.
@@ -129,4 +146,18 @@ impl Lines {
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()
     }
+}
+
+/// The line of each token's start, walking both lists once.
+fn token_lines(tokens: &[Token], lines: &[Line]) -> Vec<u32> {
+    let mut l = 0usize;
+    tokens
+        .iter()
+        .map(|t| {
+            while l + 1 < lines.len() && lines[l + 1].start <= t.start {
+                l += 1;
+            }
+            l as u32
+        })
+        .collect()
 }

@@ -87,9 +87,9 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
     // Lines whose inner spacing must stay: verbatim ones, and those holding a block scalar
     // header with an indentation indicator (its meaning depends on the columns before it).
     let mut fixed_spacing = verbatim.clone();
-    for t in toks {
+    for (i, t) in toks.iter().enumerate() {
         if t.kind == TokenKind::BlockHeader && t.text(text).bytes().any(|c| c.is_ascii_digit()) {
-            fixed_spacing[lines.line_of(t.start as usize)] = true;
+            fixed_spacing[lines.line_of_token(i)] = true;
         }
     }
     let flow_style = spacing::FlowStyle::detect(tree, &lines, &fixed_spacing);

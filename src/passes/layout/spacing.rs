@@ -25,17 +25,15 @@ impl FlowStyle {
         let mut braces = (0usize, 0usize);
         let mut brackets = (0usize, 0usize);
         let toks = tree.tokens();
-        let mut cursor = LineCursor::default();
         for (i, t) in toks.iter().enumerate() {
-            let l = cursor.line_of(lines, t.start as usize);
-            if fixed[l] {
-                continue;
-            }
             let vote = match t.kind {
                 TokenKind::LBrace | TokenKind::LBracket => inner_spacing_after(toks, i),
                 TokenKind::RBrace | TokenKind::RBracket => inner_spacing_before(toks, i),
-                _ => None,
+                _ => continue,
             };
+            if fixed[lines.line_of_token(i)] {
+                continue;
+            }
             let Some(spaced) = vote else { continue };
             let tally = if matches!(t.kind, TokenKind::LBrace | TokenKind::RBrace) {
                 &mut braces
@@ -103,28 +101,12 @@ fn needs_space_before_closer(kind: TokenKind) -> bool {
     )
 }
 
-/// Walks lines forward as tokens advance in text order.
-#[derive(Default)]
-pub struct LineCursor {
-    line: usize,
-}
-
-impl LineCursor {
-    pub fn line_of(&mut self, lines: &Lines, offset: usize) -> usize {
-        while self.line + 1 < lines.len() && lines.lines[self.line + 1].start() <= offset {
-            self.line += 1;
-        }
-        self.line
-    }
-}
-
 /// The spacing edits of the whole file, in text order. Lines marked in `fixed` keep theirs.
 pub fn edits(tree: &SyntaxTree, lines: &Lines, fixed: &[bool], style: &FlowStyle) -> Vec<Edit> {
     let toks = tree.tokens();
     let text = tree.text();
     let mut edits = Vec::new();
     let mut depth = 0usize;
-    let mut cursor = LineCursor::default();
     for (i, t) in toks.iter().enumerate() {
         if t.flags & FLOW_RESET != 0 || matches!(t.kind, TokenKind::DocStart | TokenKind::DocEnd) {
             depth = 0;
@@ -134,7 +116,7 @@ pub fn edits(tree: &SyntaxTree, lines: &Lines, fixed: &[bool], style: &FlowStyle
             TokenKind::RBracket | TokenKind::RBrace => depth = depth.saturating_sub(1),
             _ => {}
         }
-        let l = cursor.line_of(lines, t.start as usize);
+        let l = lines.line_of_token(i);
         if fixed[l] {
             continue;
         }
