@@ -20,7 +20,8 @@
 //! Wrappers are looked through (`sudo`, `env`, `xargs`, `npx`, `bash -c '...'`, `eval`...), and
 //! command substitutions are analysed as scripts of their own.
 
-use std::cell::Cell;
+use std::borrow::Cow;
+use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -396,6 +397,9 @@ pub struct RunContext<'a> {
     /// working directory), so that scripts the step runs (`./scripts/release.sh`,
     /// `bash ci/x.sh`, `source env.sh`) are read too. `None`: they stay opaque.
     pub files: Option<&'a ReadFile<'a>>,
+    /// Shared by the steps whose effective environment is this same `env`: whether one of its
+    /// variables holds GITHUB_TOKEN, worked out once for all of them. `None`: once per script.
+    pub env_token: Option<&'a OnceCell<bool>>,
 }
 
 /// Needs of a `run:` script in its context.
@@ -406,7 +410,7 @@ pub fn run_needs_with(script: &str, rc: &RunContext<'_>) -> RunAnalysis {
         .map(normalize_program)
         .unwrap_or_default();
     let converted;
-    let script = match program.as_str() {
+    let script = match &*program {
         "" | "bash" | "sh" | "zsh" | "dash" | "ksh" | "pwsh" | "powershell" => script,
         "cmd" => {
             // `^` continues a line in cmd.
@@ -439,6 +443,7 @@ fn new_cx<'a>(script: &'a str, rc: &RunContext<'a>) -> Cx<'a> {
         files: rc.files,
         vars: HashMap::new(),
         env_token: Cell::new(None),
+        shared_env_token: rc.env_token,
         functions: Vec::new(),
         script,
         out: Analysis::default(),
@@ -455,6 +460,8 @@ struct Cx<'a> {
     /// [`Cx::token_in_env`] for a command without assignments of its own, once asked; it
     /// depends only on `env` and `vars`, so it holds until a variable is set.
     env_token: Cell<Option<bool>>,
+    /// The same before the script sets a variable, shared with other steps (see [`RunContext`]).
+    shared_env_token: Option<&'a OnceCell<bool>>,
     /// Shell functions the script defines: calling one runs commands analysed already.
     functions: Vec<String>,
     script: &'a str,
@@ -544,13 +551,13 @@ fn option_takes_value(program: &str, opt: &str) -> bool {
 }
 
 /// Non-option words after the program.
-fn positional(program: &str, args: &[String]) -> Vec<String> {
+fn positional<'w>(program: &str, args: &'w [String]) -> Vec<&'w str> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let w = &args[i];
         if w == "--" {
-            out.extend(args[i + 1..].iter().cloned());
+            out.extend(args[i + 1..].iter().map(String::as_str));
             break;
         }
         if is_option(w) {
@@ -558,7 +565,7 @@ fn positional(program: &str, args: &[String]) -> Vec<String> {
                 i += 1;
             }
         } else {
-            out.push(w.clone());
+            out.push(w.as_str());
         }
         i += 1;
     }
@@ -566,7 +573,14 @@ fn positional(program: &str, args: &[String]) -> Vec<String> {
 }
 
 /// `/usr/bin/gh` -> `gh`, `./gradlew` -> `gradle`, `semantic-release@21` -> `semantic-release`.
-fn normalize_program(w: &str) -> String {
+fn normalize_program(w: &str) -> Cow<'_, str> {
+    // Most programs are written plainly: nothing to strip, lower-case or rename.
+    let plain = w
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if plain && !matches!(w, "mvnw" | "gradlew" | "docker-buildx") {
+        return Cow::Borrowed(w);
+    }
     let mut p = w;
     if !p.starts_with('@') {
         p = p.rsplit(['/', '\\']).next().unwrap_or(p);
@@ -593,9 +607,9 @@ fn normalize_program(w: &str) -> String {
         _ => {
             // Program names are case-sensitive on Linux, but tools are written in lower case.
             if p.bytes().any(|b| b.is_ascii_uppercase()) {
-                p.to_string()
+                p.to_string().into()
             } else {
-                base.to_string()
+                base.to_string().into()
             }
         }
     }
@@ -612,7 +626,7 @@ fn word_matches(pattern: &str, word: &str) -> bool {
 }
 
 /// How specific `pattern` matches `program positional...`; `None` when it does not.
-fn pattern_matches(pattern: &[String], anywhere: bool, program: &str, pos: &[String]) -> bool {
+fn pattern_matches(pattern: &[String], anywhere: bool, program: &str, pos: &[&str]) -> bool {
     let Some((prog, words)) = pattern.split_first() else {
         return false;
     };
@@ -663,6 +677,9 @@ impl<'a> Cx<'a> {
     fn token_in_env(&self, local: &Local) -> bool {
         if !local.is_empty() {
             return self.token_in_variables(local);
+        }
+        if let Some(shared) = self.shared_env_token.filter(|_| self.vars.is_empty()) {
+            return *shared.get_or_init(|| self.token_in_variables(local));
         }
         if let Some(known) = self.env_token.get() {
             return known;
@@ -866,7 +883,7 @@ impl<'a> Cx<'a> {
                 _ => {
                     let prog = normalize_program(&first);
                     // Shells given a script string.
-                    if matches!(prog.as_str(), "bash" | "sh" | "zsh" | "dash" | "ksh") {
+                    if matches!(&*prog, "bash" | "sh" | "zsh" | "dash" | "ksh") {
                         if let Some(i) = words.iter().position(|w| {
                             w.starts_with('-') && !w.starts_with("--") && w.contains('c')
                         }) {
@@ -883,7 +900,7 @@ impl<'a> Cx<'a> {
                         }
                     }
                     // Package runners: look at the package they run.
-                    let runner_skip = match prog.as_str() {
+                    let runner_skip = match &*prog {
                         "npx" | "bunx" | "pnpx" | "uvx" => 1,
                         "pnpm" | "yarn"
                             if words.get(1).is_some_and(|w| w == "dlx" || w == "exec") =>
@@ -962,7 +979,7 @@ impl<'a> Cx<'a> {
         }
         if program == "gh" {
             let pos = positional("gh", args);
-            if pos.first().is_some_and(|w| w == "api") {
+            if pos.first().is_some_and(|w| *w == "api") {
                 self.gh_api(args, local);
                 return;
             }
@@ -1008,7 +1025,7 @@ impl<'a> Cx<'a> {
     fn wrapped(&mut self, words: &[String], local: &Local) {
         if let Some(i) = words.iter().skip(1).position(|w| {
             matches!(
-                normalize_program(w).as_str(),
+                &*normalize_program(w),
                 "gh" | "git"
                     | "docker"
                     | "podman"

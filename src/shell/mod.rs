@@ -220,6 +220,9 @@ pub fn prints_env_setup(words: &[String]) -> bool {
         return false;
     };
     let program = program.rsplit('/').next().unwrap_or(program);
+    if !ENV_SETUP.iter().any(|pattern| pattern[0] == program) {
+        return false;
+    }
     let positional: Vec<&str> = args
         .iter()
         .map(String::as_str)

@@ -454,3 +454,38 @@ fn scripts_of_the_repository_are_read() {
     // Without a repository, the same script is opaque.
     assert_eq!(render(&run_needs("./scripts/release.sh", &env(&[GH]))), "?");
 }
+
+/// Steps with the same environment share whether it carries the token
+/// (`RunContext::env_token`): each answer is the one the step gets alone, whichever step asked
+/// first, and a script that sets variables of its own is not misled by it.
+#[test]
+fn a_shared_environment_answer_changes_nothing() {
+    let first_asker = "some-tool --flag";
+    for (script, e, _) in CASES {
+        let e = env(e);
+        let alone = render(&run_needs(script, &e));
+        let cell = OnceCell::new();
+        let shared = RunContext {
+            env: &e,
+            env_token: Some(&cell),
+            ..RunContext::default()
+        };
+        run_needs_with(first_asker, &shared);
+        assert!(cell.get().is_some(), "{first_asker:?} asks");
+        assert_eq!(
+            render(&run_needs_with(script, &shared)),
+            alone,
+            "{script:?}"
+        );
+    }
+    let e = env(&[("CI", "true")]);
+    let cell = OnceCell::new();
+    let shared = RunContext {
+        env: &e,
+        env_token: Some(&cell),
+        ..RunContext::default()
+    };
+    assert_eq!(render(&run_needs_with(first_asker, &shared)), "");
+    let sets_token = "export GH_TOKEN=${{ github.token }}\nsome-tool";
+    assert_eq!(render(&run_needs_with(sets_token, &shared)), "?");
+}

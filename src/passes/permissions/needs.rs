@@ -9,6 +9,7 @@
 //! recursively for a local callee, from the knowledge base for a remote one. Anything that
 //! cannot be told makes the job *unknown*, with the reason.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -374,6 +375,8 @@ struct Walk<'w> {
 /// What a step sees besides itself.
 struct StepScope<'s> {
     env: &'s [(String, String)],
+    /// Whether `env` carries GITHUB_TOKEN, once a script has asked.
+    env_token: OnceCell<bool>,
     /// A composite action's inputs in this call (name, value).
     inputs: &'s [(String, String)],
     /// How deep in local actions and called workflows.
@@ -437,6 +440,7 @@ impl Walk<'_> {
         let mut checkouts = Checkouts::default();
         let scope = StepScope {
             env: &env,
+            env_token: OnceCell::new(),
             inputs: &[],
             depth,
             parent: None,
@@ -465,12 +469,18 @@ impl Walk<'_> {
             }
         }
         let label = Label::of_step(step, scope.parent);
-        let mut env = scope.env.to_vec();
-        env.extend(
-            pairs_of(t, step.get("env"))
-                .into_iter()
-                .map(|(k, v)| (k, substitute_inputs(&v, scope.inputs))),
-        );
+        let own_env = pairs_of(t, step.get("env"));
+        let env: Cow<[(String, String)]> = if own_env.is_empty() {
+            Cow::Borrowed(scope.env)
+        } else {
+            let mut env = scope.env.to_vec();
+            env.extend(
+                own_env
+                    .into_iter()
+                    .map(|(k, v)| (k, substitute_inputs(&v, scope.inputs))),
+            );
+            Cow::Owned(env)
+        };
         if let Some(run) = step.run() {
             let script = substitute_inputs(&text_of(t, run), scope.inputs);
             let shell = step
@@ -490,6 +500,7 @@ impl Walk<'_> {
                     shell: shell.as_deref(),
                     git: checkouts.git_auth(),
                     files: Some(&read),
+                    env_token: matches!(env, Cow::Borrowed(_)).then_some(&scope.env_token),
                 },
             );
             for n in analysis.needs {
@@ -855,6 +866,7 @@ impl Walk<'_> {
             }
             let scope = StepScope {
                 env: call.env,
+                env_token: OnceCell::new(),
                 inputs: &inputs,
                 depth: call.depth + 1,
                 parent: Some(label),
@@ -1305,5 +1317,24 @@ pub fn declared(tree: &SyntaxTree, value: NodeId) -> Declared {
             }
         }
         _ => Declared::Other(tree.node_text(value).to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_are_substituted_in_order() {
+        let inputs: Vec<(String, String)> = [("a", "${{ inputs.b }}"), ("b", "B"), ("c d", "CD")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let text = "x ${{ inputs.a }} ${{inputs.b}} ${{ inputs.c d }} ${{ inputs.e }}";
+        assert_eq!(substitute_inputs(text, &inputs), "x B B CD ${{ inputs.e }}");
+        assert_eq!(
+            substitute_inputs("no inputs here", &inputs),
+            "no inputs here"
+        );
     }
 }
