@@ -23,7 +23,7 @@ use crate::edit::{apply_fixes, Applicability, ConflictKind, Edit};
 use crate::finding::{Finding, Severity};
 use crate::passes::{Context, Rule};
 use crate::syntax::{parse, SyntaxTree};
-use crate::verify::{compare, Outcome, RoutePattern};
+use crate::verify::{compare_reading, Outcome, Reading, RoutePattern};
 
 /// How many times a rule may run on one file to get all its fixes in.
 pub const MAX_ROUNDS: usize = 4;
@@ -96,6 +96,8 @@ pub fn process_parsed(
     let text = original.text();
     // The tree of the current text, once a rule changed it (parsed again only then).
     let mut rewritten: Option<SyntaxTree> = None;
+    // yaml-rust2's reading of the current text, when the last verification made it.
+    let mut reading: Option<Reading> = None;
     let mut out = Processed::default();
     let mut screen = Screen::new(original, options);
     out.findings.append(&mut screen.suppressions.problems);
@@ -170,11 +172,14 @@ pub fn process_parsed(
                     .flat_map(|f| f.edits.iter().cloned())
                     .collect();
                 let new_tree = parse(&applied.text);
-                if let Err(problem) = check_rewrite(tree, &new_tree, &edits, *rule) {
-                    out.output = text.to_string();
-                    out.applied.clear();
-                    out.error = Some(problem);
-                    return out;
+                match check_rewrite(tree, reading.take(), &new_tree, &edits, *rule) {
+                    Ok(new_reading) => reading = new_reading,
+                    Err(problem) => {
+                        out.output = text.to_string();
+                        out.applied.clear();
+                        out.error = Some(problem);
+                        return out;
+                    }
                 }
                 screen.reread(&new_tree);
                 rewritten = Some(new_tree);
@@ -220,13 +225,16 @@ pub fn process_parsed(
     out
 }
 
-/// Verify one rule's rewrite; the error names the rule.
+/// Verify one rule's rewrite; the error names the rule. `known` is yaml-rust2's reading of the
+/// old text if an earlier verification made it; the reading of the new text is returned when
+/// this verification made it.
 fn check_rewrite(
     old_tree: &SyntaxTree,
+    known: Option<Reading>,
     new_tree: &SyntaxTree,
     edits: &[Edit],
     rule: &dyn Rule,
-) -> Result<(), Finding> {
+) -> Result<Option<Reading>, Finding> {
     let name = rule.name();
     let internal = |tree: &SyntaxTree, offset: usize, what: String| {
         let (line, column) = position(tree, offset);
@@ -260,18 +268,20 @@ fn check_rewrite(
         ));
     }
     if guard::same_data(old_tree, new_tree, edits) {
-        return Ok(());
+        return Ok(None);
     }
     let patterns: Vec<RoutePattern> = rule
         .allowed_routes()
         .iter()
         .filter_map(|p| RoutePattern::parse(p).ok())
         .collect();
-    match compare(old_tree.text(), new_tree.text(), &patterns) {
-        Ok(Outcome::Equivalent) => Ok(()),
+    let (outcome, new_reading) =
+        compare_reading(old_tree.text(), known, new_tree.text(), &patterns);
+    match outcome {
+        Ok(Outcome::Equivalent) => Ok(new_reading),
         Ok(Outcome::OriginalRejected(_)) => {
             match guard::untouched_tokens_kept(old_tree, new_tree, edits) {
-                None => Ok(()),
+                None => Ok(None),
                 Some(offset) => Err(internal(
                     old_tree,
                     offset,

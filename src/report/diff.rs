@@ -20,7 +20,9 @@ use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use owo_colors::OwoColorize;
-use similar::{Algorithm, DiffOp};
+use similar::DiffOp;
+
+use super::line_diff::line_ops;
 
 /// Lines of context around each change.
 const CONTEXT: usize = 3;
@@ -38,13 +40,13 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     let new_lines = split_lines(new);
     // The algorithm compares and hashes lines many times: it runs on one number per distinct
     // line instead (equal numbers = equal lines, so the diff is the same).
-    let (old_ids, new_ids) = line_ids(&old_lines, &new_lines);
-    // Patience anchors on lines that occur once on each side, which keeps a re-indentation
-    // of every line (where Myers is quadratic) fast; the sections between anchors use Myers.
-    let ops = similar::capture_diff_slices_deadline(
-        Algorithm::Patience,
+    let (old_ids, new_ids, distinct) = line_ids(&old_lines, &new_lines);
+    // Patience anchors on lines that occur once on each side; the sections between anchors
+    // use Myers unless they share no line (see `line_diff`).
+    let ops = line_ops(
         &old_ids,
         &new_ids,
+        distinct,
         Instant::now().checked_add(DEADLINE),
     );
 
@@ -84,8 +86,8 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     out
 }
 
-/// Numbers the distinct lines of both sides.
-fn line_ids<'a>(old: &[&'a str], new: &[&'a str]) -> (Vec<u32>, Vec<u32>) {
+/// Numbers the distinct lines of both sides; the third value is how many there are.
+fn line_ids<'a>(old: &[&'a str], new: &[&'a str]) -> (Vec<u32>, Vec<u32>, usize) {
     let mut ids: foldhash::HashMap<&'a str, u32> = foldhash::HashMap::default();
     ids.reserve(old.len());
     let mut number = |line: &'a str| -> u32 {
@@ -94,7 +96,7 @@ fn line_ids<'a>(old: &[&'a str], new: &[&'a str]) -> (Vec<u32>, Vec<u32>) {
     };
     let old_ids = old.iter().map(|l| number(l)).collect();
     let new_ids = new.iter().map(|l| number(l)).collect();
-    (old_ids, new_ids)
+    (old_ids, new_ids, ids.len())
 }
 
 /// Lines including their `\n` (the last one may lack it). `""` has no lines.

@@ -25,6 +25,7 @@ mod diff;
 mod github;
 pub mod group;
 pub mod json;
+mod line_diff;
 mod markdown;
 mod safe_json;
 mod sarif;

@@ -78,10 +78,30 @@ pub fn compare(
     rewritten: &str,
     allowed: &[RoutePattern],
 ) -> Result<Outcome, Mismatch> {
+    compare_reading(original, None, rewritten, allowed).0
+}
+
+/// A text as yaml-rust2 read it. A caller that rewrites a text several times in a row keeps
+/// the reading of each rewrite, so that the comparison with the next rewrite reads only the
+/// new text.
+pub struct Reading(stream::Stream);
+
+/// [`compare`], where `known` is the [`Reading`] of `original` if the caller has it (it must be
+/// the reading of exactly that text). Also returns the reading of `rewritten` when the texts
+/// are equivalent, for the next comparison.
+pub fn compare_reading(
+    original: &str,
+    known: Option<Reading>,
+    rewritten: &str,
+    allowed: &[RoutePattern],
+) -> (Result<Outcome, Mismatch>, Option<Reading>) {
     let bom = original.len() - strip_bom(original).len();
-    let original = match stream::read(strip_bom(original)) {
-        Ok(s) => s,
-        Err(rejection) => return Ok(Outcome::OriginalRejected(rejection.message)),
+    let original = match known {
+        Some(Reading(stream)) => stream,
+        None => match stream::read(strip_bom(original)) {
+            Ok(s) => s,
+            Err(rejection) => return (Ok(Outcome::OriginalRejected(rejection.message)), None),
+        },
     };
     let rewritten = match stream::read(strip_bom(rewritten)) {
         Ok(s) => s,
@@ -96,26 +116,31 @@ pub fn compare(
             } else {
                 String::new()
             };
-            return Err(Mismatch {
+            let mismatch = Mismatch {
                 offset: 0,
                 route,
                 detail: format!(
                     "yaml-rust2 rejects the rewritten text{place}: {}",
                     rejection.message
                 ),
-            });
+            };
+            return (Err(mismatch), None);
         }
     };
-    compare::streams(&original, &rewritten, allowed)
-        .map(|()| Outcome::Equivalent)
-        .map_err(|d| Mismatch {
-            offset: d
-                .node
-                .and_then(|n| original.node(n))
-                .map_or(0, |n| n.offset + bom),
-            route: d.route,
-            detail: d.detail,
-        })
+    match compare::streams(&original, &rewritten, allowed) {
+        Ok(()) => (Ok(Outcome::Equivalent), Some(Reading(rewritten))),
+        Err(d) => {
+            let mismatch = Mismatch {
+                offset: d
+                    .node
+                    .and_then(|n| original.node(n))
+                    .map_or(0, |n| n.offset + bom),
+                route: d.route,
+                detail: d.detail,
+            };
+            (Err(mismatch), None)
+        }
+    }
 }
 
 /// The canonical event dump of a text, one line per node (`+MAP`, `=VAL int/int "3"`, `-MAP`,
@@ -139,6 +164,26 @@ mod tests {
         list.iter()
             .map(|p| RoutePattern::parse(p).unwrap())
             .collect()
+    }
+
+    /// A chain of rewrites compared with the reading handed on from one comparison to the
+    /// next gives the answers of comparisons that read both texts, mismatch offsets included.
+    #[test]
+    fn a_kept_reading_gives_the_same_answers() {
+        let texts = [
+            "\u{feff}on: push\njobs:\n  a: {runs-on: x}\n",
+            "on: push\njobs:\n  a:\n    runs-on: x\n",
+            "on: push\njobs:\n  a:\n    runs-on: 'x'\n",
+            "on: push\njobs:\n  a:\n    runs-on: y\n",
+            "on: push\njobs:\n  a:\n    runs-on: 'y'\n",
+        ];
+        let mut kept = None;
+        for pair in texts.windows(2) {
+            let (outcome, reading) = compare_reading(pair[0], kept.take(), pair[1], &[]);
+            assert_eq!(outcome, compare(pair[0], pair[1], &[]), "{pair:?}");
+            assert_eq!(reading.is_some(), outcome == Ok(Outcome::Equivalent));
+            kept = reading;
+        }
     }
 
     fn same(a: &str, b: &str) {
