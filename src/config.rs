@@ -251,6 +251,9 @@ impl PinConfig {
     /// Whether `uses` (`owner/repo`, `owner/repo/path`, with or without `@ref`) matches one of the
     /// `ignore` patterns. A pattern without a path part matches every path in that repository.
     pub fn is_ignored(&self, uses: &str) -> bool {
+        if self.ignore.is_empty() {
+            return false;
+        }
         let name = uses.split('@').next().unwrap_or(uses).to_ascii_lowercase();
         let repo: String = name.splitn(3, '/').take(2).collect::<Vec<_>>().join("/");
         self.ignore.iter().any(|pattern| {

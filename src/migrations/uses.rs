@@ -1,37 +1,52 @@
 //! `uses:` values for the rules that move an action to another name or release: where they are,
-//! what they name, their version comment, and the edits that rewrite them.
+//! what they name, their version comment, and the edits that rewrite them. The sites of a file
+//! are found once and shared with `pin` ([`file_sites`]).
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use crate::discover::FileKind;
 use crate::edit::Edit;
-use crate::passes::pin::uses_sites;
-use crate::resolve::{parse_uses, RemoteUses, UsesRef};
+use crate::passes::pin::{uses_sites, UsesSite};
+use crate::resolve::{RemoteUses, UsesRef};
 use crate::syntax::{NodeId, NodeKind, SyntaxTree};
 
 /// A `uses:` of another repository.
-pub struct Site {
+pub struct Site<'a> {
     pub node: NodeId,
     /// The value as written (quotes removed).
-    pub value: String,
-    pub remote: RemoteUses,
+    pub value: &'a str,
+    pub remote: &'a RemoteUses,
     /// The comment after the value on its line (token index), outside flow collections.
     pub comment: Option<usize>,
+    /// [`Site::name`], which every rule looks up in its table.
+    name: String,
 }
 
-impl Site {
+impl<'a> Site<'a> {
+    fn new(tree: &SyntaxTree, site: &'a UsesSite, remote: &'a RemoteUses) -> Site<'a> {
+        let mut name = full_name(remote);
+        name.make_ascii_lowercase();
+        Site {
+            comment: in_block(tree, site.node)
+                .then(|| tree.trailing_comment(site.node))
+                .flatten(),
+            node: site.node,
+            value: &site.value,
+            remote,
+            name,
+        }
+    }
+
     /// `owner/repo[/path]`, lower case (GitHub names are case-insensitive; paths are not, see
     /// [`Site::full_name`]).
-    pub fn name(&self) -> String {
-        self.full_name().to_ascii_lowercase()
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// `owner/repo[/path]` as written.
     pub fn full_name(&self) -> String {
-        let mut name = format!("{}/{}", self.remote.owner, self.remote.repo);
-        if let Some(path) = &self.remote.path {
-            name.push('/');
-            name.push_str(path);
-        }
-        name
+        full_name(self.remote)
     }
 
     /// The comment's text (`# v4.2.2`), if any.
@@ -50,22 +65,57 @@ impl Site {
     }
 }
 
-/// Every `uses:` of another repository in a workflow or an action.
-pub fn remote_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<Site> {
-    uses_sites(tree, kind)
-        .into_iter()
-        .filter_map(|s| match parse_uses(&s.value) {
-            UsesRef::Remote(remote) => Some(Site {
-                comment: in_block(tree, s.node)
-                    .then(|| tree.trailing_comment(s.node))
-                    .flatten(),
-                node: s.node,
-                value: s.value,
-                remote,
-            }),
-            _ => None,
-        })
-        .collect()
+fn full_name(remote: &RemoteUses) -> String {
+    let mut name = format!("{}/{}", remote.owner, remote.repo);
+    if let Some(path) = &remote.path {
+        name.push('/');
+        name.push_str(path);
+    }
+    name
+}
+
+/// The `uses:` of a workflow or an action.
+pub struct FileSites {
+    /// Every one of them, in document order (`pin`).
+    pub all: Vec<UsesSite>,
+}
+
+impl FileSites {
+    /// Those of another repository (the migration rules); `tree` is the tree the sites were
+    /// found in.
+    pub fn remote<'a>(&'a self, tree: &SyntaxTree) -> Vec<Site<'a>> {
+        self.all
+            .iter()
+            .filter_map(|s| match &s.uses {
+                UsesRef::Remote(remote) => Some(Site::new(tree, s, remote)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+thread_local! {
+    /// The sites of the text read last on this thread. A file's rules run one after another
+    /// on one thread over the same tree, so `pin`, `outdated-actions` and `archived-actions`
+    /// share one search instead of walking the tree and parsing every value each. A tree is a
+    /// function of its text (`syntax::parse`), so an equal text has the same sites and nodes.
+    static LAST: RefCell<Option<(String, FileKind, Rc<FileSites>)>> = const { RefCell::new(None) };
+}
+
+/// The `uses:` of the file `tree` holds, found once per text.
+pub fn file_sites(tree: &SyntaxTree, kind: FileKind) -> Rc<FileSites> {
+    LAST.with_borrow_mut(|last| {
+        if let Some((text, k, sites)) = last {
+            if *k == kind && text == tree.text() {
+                return Rc::clone(sites);
+            }
+        }
+        let sites = Rc::new(FileSites {
+            all: uses_sites(tree, kind),
+        });
+        *last = Some((tree.text().to_string(), kind, Rc::clone(&sites)));
+        sites
+    })
 }
 
 fn in_block(tree: &SyntaxTree, node: NodeId) -> bool {
@@ -127,6 +177,29 @@ pub fn rewrite(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::syntax::parse;
+
+    #[test]
+    fn sites_follow_the_text() {
+        let text = |v| {
+            format!("jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v{v} # v{v}\n      - uses: ./local\n")
+        };
+        let (one, two) = (parse(&text(3)), parse(&text(4)));
+        let refs = |tree: &SyntaxTree| -> Vec<String> {
+            let sites = file_sites(tree, FileKind::Workflow);
+            assert_eq!(sites.all.len(), 2);
+            let remote = sites.remote(tree);
+            remote
+                .iter()
+                .map(|s| format!("{} {}", s.name(), s.version(tree).unwrap()))
+                .collect()
+        };
+        // Texts of the same length, read in turn: each gets its own sites.
+        for _ in 0..2 {
+            assert_eq!(refs(&one), ["actions/checkout v3"]);
+            assert_eq!(refs(&two), ["actions/checkout v4"]);
+        }
+    }
 
     #[test]
     fn versions_in_comments() {

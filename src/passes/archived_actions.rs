@@ -24,7 +24,7 @@ use serde::Deserialize;
 use super::{Context, Output, Rule};
 use crate::edit::Fix;
 use crate::finding::{Finding, Severity};
-use crate::migrations::uses::{remote_sites, rewrite, Site};
+use crate::migrations::uses::{file_sites, rewrite, Site};
 use crate::migrations::{self};
 use crate::resolve::{wildcard_match, RepoId, Session};
 use crate::syntax::SyntaxTree;
@@ -120,8 +120,8 @@ impl Rule for ArchivedActions {
     fn run(&self, cx: &Context) -> Output {
         let mut out = Output::default();
         let tree = cx.tree;
-        for site in remote_sites(tree, cx.kind) {
-            let Some(row) = lookup(&cx.config.archived_actions, &site.name()) else {
+        for site in &file_sites(tree, cx.kind).remote(tree) {
+            let Some(row) = lookup(&cx.config.archived_actions, site.name()) else {
                 continue;
             };
             let version = site.version(tree);
@@ -131,9 +131,9 @@ impl Rule for ArchivedActions {
             let replacement = replacement_for(&site.full_name(), row);
             if same {
                 let version = version.as_deref().unwrap_or("");
-                self.rename(tree, &site, &replacement, version, &mut out);
+                self.rename(tree, site, &replacement, version, &mut out);
             } else {
-                report(tree, &site, row, replacement.as_deref(), &mut out);
+                report(tree, site, row, replacement.as_deref(), &mut out);
             }
         }
         out

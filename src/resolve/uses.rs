@@ -145,7 +145,7 @@ pub fn parse_uses(text: &str) -> UsesRef {
     if text.starts_with("docker://") {
         return UsesRef::Docker(text.to_string());
     }
-    if text.contains("${{") {
+    if has_run(text, b"${{") {
         return UsesRef::Expression;
     }
     match parse_remote(text) {
@@ -172,22 +172,20 @@ fn parse_remote(text: &str) -> Result<RemoteUses, String> {
     if target.contains('\\') {
         return Err("backslash in the action path".to_string());
     }
-    let mut segments = target.split('/');
-    let owner = segments.next().unwrap_or_default();
-    let repo = segments
-        .next()
+    let (owner, repo_and_path) = target
+        .split_once('/')
         .ok_or_else(|| "missing repository (expected `owner/repo@ref`)".to_string())?;
+    let (repo, path) = match repo_and_path.split_once('/') {
+        Some((repo, path)) => (repo, Some(path)),
+        None => (repo_and_path, None),
+    };
     validate_owner(owner)?;
     validate_repo(repo)?;
-    let rest: Vec<&str> = segments.collect();
-    let path = if rest.is_empty() {
-        None
-    } else {
-        for segment in &rest {
+    if let Some(path) = path {
+        for segment in path.split('/') {
             validate_path_segment(segment)?;
         }
-        Some(rest.join("/"))
-    };
+    }
     validate_ref(git_ref)?;
     if is_full_sha(git_ref) && git_ref.bytes().all(|b| b == b'0') {
         return Err("the all-zero SHA names no commit (git uses it for \"no object\")".to_string());
@@ -195,7 +193,7 @@ fn parse_remote(text: &str) -> Result<RemoteUses, String> {
     Ok(RemoteUses {
         owner: owner.to_string(),
         repo: repo.to_string(),
-        path,
+        path: path.map(str::to_string),
         git_ref: git_ref.to_string(),
     })
 }
@@ -291,13 +289,13 @@ pub fn validate_ref(git_ref: &str) -> Result<(), String> {
     }) {
         return bad(&format!("contains the forbidden character {c:?}"));
     }
-    if git_ref.contains("..") {
+    if has_run(git_ref, b"..") {
         return bad("contains `..`");
     }
-    if git_ref.contains("@{") {
+    if has_run(git_ref, b"@{") {
         return bad("contains `@{`");
     }
-    if git_ref.starts_with('/') || git_ref.ends_with('/') || git_ref.contains("//") {
+    if git_ref.starts_with('/') || git_ref.ends_with('/') || has_run(git_ref, b"//") {
         return bad("has an empty `/`-separated component");
     }
     if git_ref.ends_with('.') {
@@ -312,6 +310,14 @@ pub fn validate_ref(git_ref: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether `text` contains `run`: for the few bytes of a `uses:` value a plain loop is much
+/// cheaper than a substring search, which pays for its set-up on every call.
+fn has_run(text: &str, run: &[u8]) -> bool {
+    text.as_bytes()
+        .windows(run.len())
+        .any(|w| w.iter().zip(run).all(|(a, b)| a == b))
 }
 
 /// 40 hexadecimal digits: a full SHA-1 commit id.

@@ -29,12 +29,14 @@
 mod artifacts;
 pub mod table;
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use super::{Context, Output, Rule};
+use crate::discover::FileKind;
 use crate::edit::Fix;
 use crate::finding::{Finding, Severity};
-use crate::migrations::uses::{remote_sites, rewrite, Site};
+use crate::migrations::uses::{file_sites, rewrite, Site};
 use crate::migrations::{self, Date};
 use crate::resolve::{is_safe_ref_name, Resolution, Session};
 use crate::syntax::views::ActionMeta;
@@ -74,18 +76,18 @@ impl Rule for OutdatedActions {
             }
         };
         let tree = cx.tree;
-        let uploads = artifacts::uploads(tree, cx.kind);
         let mut run = Run {
             rule: self,
             tree,
+            kind: cx.kind,
             today,
-            uploads: &uploads,
+            uploads: OnceCell::new(),
             out: &mut out,
         };
-        for site in remote_sites(tree, cx.kind) {
-            match table::lookup(&cx.config.outdated_actions, &site.name()) {
-                Some(row) => run.known(&site, row),
-                None => run.unknown(&site),
+        for site in &file_sites(tree, cx.kind).remote(tree) {
+            match table::lookup(&cx.config.outdated_actions, site.name()) {
+                Some(row) => run.known(site, row),
+                None => run.unknown(site),
             }
         }
         out
@@ -95,17 +97,21 @@ impl Rule for OutdatedActions {
 /// Fetches in parallel what the rule will ask for `files`: the ref listings of the actions it
 /// reads, then the `action.yml` of actions outside the table at the commits used (each once per
 /// run and commit; see [`Session`]).
-pub fn prefetch(session: &Session, files: &[(&SyntaxTree, crate::discover::FileKind)]) {
-    let sites: Vec<Site> = files
+pub fn prefetch(session: &Session, files: &[(&SyntaxTree, FileKind)]) {
+    let found: Vec<_> = files
         .iter()
-        .flat_map(|(tree, kind)| remote_sites(tree, *kind))
+        .map(|(tree, kind)| (*tree, file_sites(tree, *kind)))
+        .collect();
+    let sites: Vec<Site> = found
+        .iter()
+        .flat_map(|(tree, sites)| sites.remote(tree))
         .collect();
     let repos: Vec<_> = sites.iter().map(|s| s.remote.repo_id()).collect();
     session.prefetch_listings(&repos);
     let config = OutdatedActionsConfig::default();
     let mut keys = Vec::new();
     for site in &sites {
-        if table::lookup(&config, &site.name()).is_some()
+        if table::lookup(&config, site.name()).is_some()
             || site
                 .remote
                 .path
@@ -135,12 +141,19 @@ pub fn prefetch(session: &Session, files: &[(&SyntaxTree, crate::discover::FileK
 struct Run<'a> {
     rule: &'a OutdatedActions,
     tree: &'a SyntaxTree,
+    kind: FileKind,
     today: Date,
-    uploads: &'a [Upload],
+    /// The file's artifact uploads, read when an upgrade's safety depends on them.
+    uploads: OnceCell<Vec<Upload>>,
     out: &'a mut Output,
 }
 
 impl Run<'_> {
+    fn uploads(&self) -> &[Upload] {
+        self.uploads
+            .get_or_init(|| artifacts::uploads(self.tree, self.kind))
+    }
+
     fn finding(&mut self, site: &Site, severity: Severity, message: String, help: String) {
         let (line, column) = self.tree.line_col(self.tree.range(site.node).start);
         self.out
@@ -251,21 +264,21 @@ impl Run<'_> {
         for change in row.changes_between(version) {
             let holds = match change.unless {
                 None => false,
-                Some(Check::UniqueArtifactNames) => artifacts::name_clash(self.uploads).is_none(),
+                Some(Check::UniqueArtifactNames) => artifacts::name_clash(self.uploads()).is_none(),
                 Some(Check::NoHiddenFiles) => self
-                    .uploads
+                    .uploads()
                     .iter()
                     .find(|u| u.uses == site.node)
                     .is_some_and(artifacts::no_hidden_files),
                 Some(Check::UploadsUnchanged) => {
-                    artifacts::name_clash(self.uploads).is_none()
-                        && self.uploads.iter().all(artifacts::no_hidden_files)
+                    artifacts::name_clash(self.uploads()).is_none()
+                        && self.uploads().iter().all(artifacts::no_hidden_files)
                 }
             };
             if !holds {
                 let mut text = change.what.clone();
                 if change.unless == Some(Check::UniqueArtifactNames) {
-                    if let Some(clash) = artifacts::name_clash(self.uploads) {
+                    if let Some(clash) = artifacts::name_clash(self.uploads()) {
                         text.push_str(&format!(" — here {clash}"));
                     }
                 }

@@ -42,6 +42,7 @@ use super::{Context, Output, Rule};
 use crate::discover::FileKind;
 use crate::edit::{Edit, Fix};
 use crate::finding::{Finding, Severity};
+use crate::migrations::uses::file_sites;
 use crate::resolve::{
     is_safe_ref_name, parse_image, parse_uses, server_cause, ImageRef, PinCheck, RefListing,
     Release, RemoteUses, RepoId, ResolveError, Session, UsesRef, Version, NETWORK_RULE,
@@ -126,9 +127,12 @@ pub struct Pin {
 pub struct UsesSite {
     pub node: NodeId,
     pub value: String,
+    /// What the value names.
+    pub uses: UsesRef,
 }
 
-/// Every `uses:` value node of a workflow or an action.
+/// Every `uses:` value node of a workflow or an action. The rules read them through
+/// [`file_sites`], which finds them once per file.
 pub fn uses_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<UsesSite> {
     let mut nodes = Vec::new();
     match kind {
@@ -152,7 +156,8 @@ pub fn uses_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<UsesSite> {
         .filter_map(|node| {
             // Not trimmed: a value with stray whitespace or escapes is not a valid ref.
             let value = tree.scalar_value(node)?.to_string();
-            Some(UsesSite { node, value })
+            let uses = parse_uses(&value);
+            Some(UsesSite { node, value, uses })
         })
         .collect()
 }
@@ -221,7 +226,7 @@ pub fn image_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<ImageSite> {
             }
         }
     }
-    for site in uses_sites(tree, kind) {
+    for site in &file_sites(tree, kind).all {
         if let Some(image) = site.value.strip_prefix("docker://") {
             sites.push(ImageSite {
                 node: site.node,
@@ -247,7 +252,7 @@ pub fn images_to_resolve(tree: &SyntaxTree, kind: FileKind) -> Vec<ImageRef> {
 pub fn repos_to_resolve(tree: &SyntaxTree, kind: FileKind) -> Vec<RepoId> {
     uses_sites(tree, kind)
         .into_iter()
-        .filter_map(|s| match parse_uses(&s.value) {
+        .filter_map(|s| match s.uses {
             UsesRef::Remote(r) => Some(r.repo_id()),
             _ => None,
         })
@@ -264,8 +269,8 @@ pub fn dates_to_prefetch(
     per_use: usize,
 ) -> Vec<(RepoId, String)> {
     let mut keys = Vec::new();
-    for site in uses_sites(tree, kind) {
-        let UsesRef::Remote(remote) = parse_uses(&site.value) else {
+    for site in &file_sites(tree, kind).all {
+        let UsesRef::Remote(remote) = &site.uses else {
             continue;
         };
         let Ok(listing) = session.listing(&remote.repo_id()) else {
@@ -285,7 +290,7 @@ pub fn dates_to_prefetch(
             .map(|i| tree.tokens()[i].text(tree.text()))
             .and_then(|c| comment::split(c, |n| listing.resolve(n).is_ok()).version)
             .map(|v| v.name);
-        let base = base_version(&listing, &remote, &current_sha, comment);
+        let base = base_version(&listing, remote, &current_sha, comment);
         let Some(base) = base else { continue };
         for release in listing
             .newer_releases(&base, mode == Mode::Upgrade)
@@ -416,8 +421,8 @@ impl Rule for Pin {
             out: &mut out,
             cooldown_used: false,
         };
-        for site in uses_sites(cx.tree, cx.kind) {
-            run.site(&site);
+        for site in &file_sites(cx.tree, cx.kind).all {
+            run.site(site);
         }
         if data.pin_images {
             for site in image_sites(cx.tree, cx.kind) {
@@ -470,7 +475,7 @@ impl FileRun<'_, '_> {
 
     fn site(&mut self, site: &UsesSite) {
         let tree = self.cx.tree;
-        let remote = match parse_uses(&site.value) {
+        let remote = match &site.uses {
             UsesRef::Remote(r) => r,
             UsesRef::Invalid(why) => {
                 self.finding(
@@ -512,10 +517,10 @@ impl FileRun<'_, '_> {
         let (current_sha, current_name) = if pinned {
             let sha = remote.git_ref.to_ascii_lowercase();
             if self.data.verify_pins {
-                self.verify(site, &remote, &listing, &sha, version.as_ref());
+                self.verify(site, remote, &listing, &sha, version.as_ref());
             }
             let style = version.as_ref().map(|v| v.name);
-            (sha.clone(), line_name(&listing, &remote, &sha, style))
+            (sha.clone(), line_name(&listing, remote, &sha, style))
         } else {
             match listing.resolve(&remote.git_ref) {
                 Ok(resolution) => {
@@ -602,8 +607,8 @@ impl FileRun<'_, '_> {
             }
         } else if self.data.mode != Mode::Pin {
             let held = version.as_ref().map(|v| v.name);
-            if let Some(base) = base_version(&listing, &remote, &current_sha, held) {
-                if let Some(release) = self.choose_release(site, &remote, &listing, &base) {
+            if let Some(base) = base_version(&listing, remote, &current_sha, held) {
+                if let Some(release) = self.choose_release(site, remote, &listing, &base) {
                     let name = listing
                         .resolve(&release.tag)
                         .map(|r| r.comment)
