@@ -21,6 +21,8 @@ pub struct LexDiagnostic {
 pub struct Lexed {
     pub tokens: Vec<Token>,
     pub diagnostics: Vec<LexDiagnostic>,
+    /// Some token is an alias (`*name`).
+    pub has_aliases: bool,
 }
 
 pub fn lex(text: &str) -> Lexed {
@@ -41,6 +43,8 @@ pub fn lex(text: &str) -> Lexed {
         value_below: false,
         flow_min: -1,
         pending_block: None,
+        has_aliases: false,
+        indent_tab: None,
     };
     lexer.run();
     // The estimate above is generous (real workflows average about 9 bytes per token): give
@@ -49,6 +53,7 @@ pub fn lex(text: &str) -> Lexed {
     Lexed {
         tokens: lexer.tokens,
         diagnostics: lexer.diagnostics,
+        has_aliases: lexer.has_aliases,
     }
 }
 
@@ -87,6 +92,9 @@ struct Lexer<'a> {
     /// the outermost flow collection opens.
     flow_min: i64,
     pending_block: Option<BlockHeader>,
+    has_aliases: bool,
+    /// The first tab in the whitespace token that starts the current line.
+    indent_tab: Option<usize>,
 }
 
 fn is_ws(c: u8) -> bool {
@@ -202,8 +210,15 @@ impl<'a> Lexer<'a> {
             let c = self.b[self.pos];
             if is_ws(c) {
                 let mut p = self.pos;
+                while p < self.b.len() && self.b[p] == b' ' {
+                    p += 1;
+                }
+                let tab = (p < self.b.len() && self.b[p] == b'\t').then_some(p);
                 while p < self.b.len() && is_ws(self.b[p]) {
                     p += 1;
+                }
+                if self.pos == self.line_start {
+                    self.indent_tab = tab;
                 }
                 self.push(TokenKind::Whitespace, self.pos, p, 0);
             } else if is_break(c) {
@@ -383,6 +398,7 @@ impl<'a> Lexer<'a> {
                 let kind = if c == b'&' {
                     TokenKind::Anchor
                 } else {
+                    self.has_aliases = true;
                     TokenKind::Alias
                 };
                 if end == start + 1 {
@@ -433,9 +449,11 @@ impl<'a> Lexer<'a> {
                     );
                 }
                 let min = self.continuation_min();
-                let end = self.plain_end(start, true);
-                let under = self.first_under_indented_line(start, end, min);
-                self.report_under_indented(under, min, "a plain scalar");
+                let (end, continued) = self.plain_extent(start, true);
+                if continued {
+                    let under = self.first_under_indented_line(start, end, min);
+                    self.report_under_indented(under, min, "a plain scalar");
+                }
                 self.push(TokenKind::Plain, start, end, flags);
             }
         }
@@ -504,8 +522,13 @@ impl<'a> Lexer<'a> {
     /// indentation is spaces only, so a tab where the line's indentation must reach is an
     /// error, and so is a tab before a block collection entry.
     fn check_line_indentation(&mut self, start: usize, col: usize) {
-        let indent = &self.b[self.line_start..start];
-        let Some(tab) = indent.iter().position(|&c| c == b'\t') else {
+        // The indentation is the whitespace token that starts the line, if any.
+        let tab = if start > self.line_start {
+            self.indent_tab
+        } else {
+            None
+        };
+        let Some(tab) = tab.map(|t| t - self.line_start) else {
             return;
         };
         let min = self.continuation_min();
@@ -680,7 +703,13 @@ impl<'a> Lexer<'a> {
     /// End of a plain scalar starting at `start` (exclusive, trailing whitespace excluded).
     /// With `multiline`, the scalar may continue on following, more indented lines.
     fn plain_end(&self, start: usize, multiline: bool) -> usize {
+        self.plain_extent(start, multiline).0
+    }
+
+    /// [`Self::plain_end`], and whether the scalar continues on a later line.
+    fn plain_extent(&self, start: usize, multiline: bool) -> (usize, bool) {
         let flow = self.flow > 0;
+        let mut continued = false;
         let stops = if flow { FLOW_STOP } else { BLOCK_STOP };
         // The first character is content whatever it is.
         let mut p = self.next_char(start);
@@ -702,12 +731,12 @@ impl<'a> Lexer<'a> {
                     _ => true, // a flow indicator inside a flow collection
                 };
                 if ends_here {
-                    return self.trim_trailing_ws(start, p);
+                    return (self.trim_trailing_ws(start, p), continued);
                 }
                 p += 1;
             }
             if !multiline || p >= self.b.len() {
-                return self.trim_trailing_ws(start, p);
+                return (self.trim_trailing_ws(start, p), continued);
             }
             let after_break = if self.b[p] == b'\r' && self.at(p + 1) == Some(b'\n') {
                 p + 2
@@ -715,8 +744,11 @@ impl<'a> Lexer<'a> {
                 p + 1
             };
             match self.plain_continuation(after_break) {
-                Some(q) => p = q,
-                None => return self.trim_trailing_ws(start, p),
+                Some(q) => {
+                    p = q;
+                    continued = true;
+                }
+                None => return (self.trim_trailing_ws(start, p), continued),
             }
         }
     }

@@ -24,8 +24,8 @@ pub fn parse(text: &str) -> SyntaxTree {
         .collect();
     let mut parser = Parser {
         toks: &lexed.tokens,
-        nodes: Vec::with_capacity(lexed.tokens.len() / 2 + 4),
-        last_child: Vec::new(),
+        // Real files have about one node for every two tokens, a few more.
+        nodes: Vec::with_capacity(lexed.tokens.len() * 3 / 5 + 8),
         stack: Vec::new(),
         diagnostics: Vec::new(),
         props: None,
@@ -35,7 +35,9 @@ pub fn parse(text: &str) -> SyntaxTree {
     let mut nodes = parser.nodes;
     nodes.shrink_to_fit();
     diagnostics.append(&mut parser.diagnostics);
-    unknown_aliases(text, &lexed.tokens, &mut diagnostics);
+    if lexed.has_aliases {
+        unknown_aliases(text, &lexed.tokens, &mut diagnostics);
+    }
     diagnostics.sort_by_key(|d| d.offset);
     SyntaxTree::new(text.to_string(), lexed.tokens, nodes, diagnostics)
 }
@@ -112,6 +114,40 @@ impl Frame {
     }
 }
 
+/// The role of a new child of a node in `frame`, recording in the frame that the child exists.
+fn child_role(frame: &mut Frame) -> Role {
+    match frame {
+        Frame::Entry {
+            colon,
+            has_key,
+            has_value,
+            ..
+        }
+        | Frame::FlowEntry {
+            colon,
+            has_key,
+            has_value,
+        } => {
+            if *colon {
+                *has_value = true;
+                Role::Value
+            } else {
+                *has_key = true;
+                Role::Key
+            }
+        }
+        Frame::Item { has_value, .. } => {
+            *has_value = true;
+            Role::Value
+        }
+        Frame::Document { has_root, .. } => {
+            *has_root = true;
+            Role::None
+        }
+        _ => Role::None,
+    }
+}
+
 /// Where a node is about to start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ctx {
@@ -121,13 +157,19 @@ enum Ctx {
     Item,
 }
 
+/// A node being built, with the state of its frame.
+struct Open {
+    frame: Frame,
+    node: NodeId,
+    /// Its last child so far (`NONE`: none): only open nodes gain children, so the arena
+    /// itself needs no such link.
+    last_child: NodeId,
+}
+
 struct Parser<'a> {
     toks: &'a [Token],
     nodes: Vec<NodeData>,
-    /// The last child so far (`NONE`: none) of each node on `stack`: only open nodes gain
-    /// children, so the arena itself needs no such link.
-    last_child: Vec<NodeId>,
-    stack: Vec<(Frame, NodeId)>,
+    stack: Vec<Open>,
     diagnostics: Vec<Diagnostic>,
     /// Token index where pending node properties (anchor, tag) start.
     props: Option<usize>,
@@ -147,7 +189,12 @@ impl Parser<'_> {
             i = self.token(i);
         }
         while self.stack.len() > 1 {
-            if let Some(&(Frame::FlowSeq | Frame::FlowMap, node)) = self.stack.last() {
+            if let Some(&Open {
+                frame: Frame::FlowSeq | Frame::FlowMap,
+                node,
+                ..
+            }) = self.stack.last()
+            {
                 let start = self.nodes[node as usize].start as usize;
                 self.error(
                     start,
@@ -165,8 +212,18 @@ impl Parser<'_> {
 
     fn new_node(&mut self, kind: NodeKind, start: usize) -> NodeId {
         let id = self.nodes.len() as NodeId;
-        let (parent, role) = match self.stack.last() {
-            Some(&(frame, node)) => (node, self.role_in(frame)),
+        let (parent, role) = match self.stack.last_mut() {
+            Some(open) => {
+                let role = child_role(&mut open.frame);
+                let previous = std::mem::replace(&mut open.last_child, id);
+                let parent = open.node;
+                if previous == NONE {
+                    self.nodes[parent as usize].first_child = id;
+                } else {
+                    self.nodes[previous as usize].next_sibling = id;
+                }
+                (parent, role)
+            }
             None => (NONE, Role::None),
         };
         self.nodes.push(NodeData {
@@ -178,62 +235,16 @@ impl Parser<'_> {
             first_child: NONE,
             next_sibling: NONE,
         });
-        if parent != NONE {
-            let p = parent as usize;
-            let last = self
-                .last_child
-                .last_mut()
-                .expect("a parent is an open node");
-            if *last == NONE {
-                self.nodes[p].first_child = id;
-            } else {
-                self.nodes[*last as usize].next_sibling = id;
-            }
-            *last = id;
-        }
-        self.mark_child(role);
         id
-    }
-
-    fn role_in(&self, frame: Frame) -> Role {
-        match frame {
-            Frame::Entry { colon, .. } | Frame::FlowEntry { colon, .. } => {
-                if colon {
-                    Role::Value
-                } else {
-                    Role::Key
-                }
-            }
-            Frame::Item { .. } => Role::Value,
-            _ => Role::None,
-        }
-    }
-
-    /// Record in the current frame that a child in `role` now exists.
-    fn mark_child(&mut self, role: Role) {
-        if let Some((frame, _)) = self.stack.last_mut() {
-            match frame {
-                Frame::Entry {
-                    has_key, has_value, ..
-                }
-                | Frame::FlowEntry {
-                    has_key, has_value, ..
-                } => match role {
-                    Role::Key => *has_key = true,
-                    Role::Value => *has_value = true,
-                    Role::None => {}
-                },
-                Frame::Item { has_value, .. } => *has_value = true,
-                Frame::Document { has_root, .. } => *has_root = true,
-                _ => {}
-            }
-        }
     }
 
     fn open(&mut self, frame: Frame, kind: NodeKind, start: usize) {
         let id = self.new_node(kind, start);
-        self.stack.push((frame, id));
-        self.last_child.push(NONE);
+        self.stack.push(Open {
+            frame,
+            node: id,
+            last_child: NONE,
+        });
     }
 
     fn leaf(&mut self, kind: NodeKind, start: usize, end: usize) {
@@ -257,9 +268,8 @@ impl Parser<'_> {
 
     fn close(&mut self) {
         self.flush_props();
-        if let Some((_, id)) = self.stack.pop() {
-            self.last_child.pop();
-            let d = &mut self.nodes[id as usize];
+        if let Some(open) = self.stack.pop() {
+            let d = &mut self.nodes[open.node as usize];
             let end = self.last_sig.map(|l| l as u32 + 1).unwrap_or(d.start);
             d.end = end.max(d.start);
         }
@@ -278,12 +288,12 @@ impl Parser<'_> {
     }
 
     fn top(&self) -> Frame {
-        self.stack.last().map(|f| f.0).unwrap_or(Frame::Stream)
+        self.stack.last().map(|o| o.frame).unwrap_or(Frame::Stream)
     }
 
     fn set_top(&mut self, frame: Frame) {
         if let Some(last) = self.stack.last_mut() {
-            last.0 = frame;
+            last.frame = frame;
         }
     }
 
@@ -782,10 +792,13 @@ impl Parser<'_> {
                     .stack
                     .iter()
                     .rev()
-                    .take_while(|(f, _)| {
-                        matches!(f, Frame::FlowSeq | Frame::FlowMap | Frame::FlowEntry { .. })
+                    .take_while(|o| {
+                        matches!(
+                            o.frame,
+                            Frame::FlowSeq | Frame::FlowMap | Frame::FlowEntry { .. }
+                        )
                     })
-                    .any(|(f, _)| *f == want);
+                    .any(|o| o.frame == want);
                 if !matching {
                     return self
                         .error_leaf(i, "closing bracket does not match the open flow collection");

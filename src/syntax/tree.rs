@@ -124,6 +124,12 @@ impl SyntaxTree {
         0
     }
 
+    /// Number of nodes. Ids run from 0 to this in document order: a parent before its
+    /// children, and a node's descendants right after it.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
     pub fn kind(&self, n: NodeId) -> NodeKind {
         self.nodes[n as usize].kind
     }
@@ -230,14 +236,19 @@ impl SyntaxTree {
             return None;
         }
         let span = self.token_span(entry);
-        let key_end = self
-            .entry_key(entry)
-            .map(|k| self.token_span(k).end)
-            .unwrap_or(span.start);
-        let value_start = self
-            .entry_value(entry)
-            .map(|v| self.token_span(v).start)
-            .unwrap_or(span.end);
+        // The first key and the first value, in one walk of the children.
+        let (mut key_end, mut value_start) = (None, None);
+        for c in self.children(entry) {
+            match self.role(c) {
+                Role::Key if key_end.is_none() => key_end = Some(self.token_span(c).end),
+                Role::Value if value_start.is_none() => {
+                    value_start = Some(self.token_span(c).start)
+                }
+                _ => {}
+            }
+        }
+        let key_end = key_end.unwrap_or(span.start);
+        let value_start = value_start.unwrap_or(span.end);
         (key_end..value_start.max(key_end)).find(|&i| self.tokens[i].kind == TokenKind::Colon)
     }
 
