@@ -14,7 +14,7 @@
 //! Own-line comments take the indentation of the entry they belong to (see the
 //! trivia-ownership rule in `syntax::tree`).
 
-use std::collections::HashMap;
+use std::cell::OnceCell;
 
 use super::align::{has_anchor_at, Shifts};
 use super::lines::{LineKind, Lines};
@@ -117,9 +117,7 @@ pub fn target_columns(
     }
     while let Some((coll, wanted, first_entry)) = stack.pop() {
         let old = column(tree, first_entry);
-        let range = tree.range(coll);
-        let first_line = lines.line_of(range.start);
-        let last_line = lines.line_of(range.end.saturating_sub(1).max(range.start));
+        let (first_line, last_line) = line_span(tree, lines, coll);
         // A collection holding verbatim lines further down does not move right: its keys
         // would reach or pass the verbatim lines' column, which stays (`# wffmt: off` inside
         // a file re-indented from 4 to 8 spaces). Moving left keeps them deeper, so it is safe.
@@ -212,6 +210,23 @@ pub fn target_columns(
     }
 }
 
+/// The first and last line of a node with tokens (lines inside its last token included).
+fn line_span(tree: &SyntaxTree, lines: &Lines, node: NodeId) -> (usize, usize) {
+    let span = tree.token_span(node);
+    if span.is_empty() {
+        let at = tree.range(node).start;
+        return (lines.line_of(at), lines.line_of(at));
+    }
+    let last = span.end - 1;
+    let last_line = lines.line_of_token(last);
+    let end = tree.tokens()[last].end as usize - 1;
+    let last_line = match lines.lines.get(last_line + 1) {
+        Some(next) if next.start() <= end => lines.line_of(end),
+        _ => last_line,
+    };
+    (lines.line_of_token(span.start), last_line)
+}
+
 /// Token indices of a block scalar node's header and body.
 fn block_body(tree: &SyntaxTree, node: NodeId) -> Option<(usize, usize)> {
     let span = tree.token_span(node);
@@ -277,12 +292,15 @@ pub fn resolve_all(
     let n = lines.len();
     let mut fin: Vec<Option<usize>> = targets.lines.clone();
     let flows = FlowSpans::new(tree);
-    let nesting = Nesting::new(&targets.collections, n);
-    let mut bodies: HashMap<usize, (Body, usize)> = targets
-        .bodies
-        .iter()
-        .map(|b| (b.token, (*b, b.wanted)))
-        .collect();
+    // Only some continuation lines and comments ask what encloses them.
+    let nesting_cell = OnceCell::new();
+    let nesting = || nesting_cell.get_or_init(|| Nesting::new(&targets.collections, n));
+    // (body, the column it goes to), by token; each body token appears once.
+    let mut bodies: Vec<(Body, usize)> = targets.bodies.iter().map(|b| (*b, b.wanted)).collect();
+    bodies.sort_unstable_by_key(|b| b.0.token);
+    let body_at = |bodies: &[(Body, usize)], token: usize| {
+        bodies.binary_search_by_key(&token, |b| b.0.token).ok()
+    };
     let tokens = tree.tokens();
     // The lowest column a continuation of the construct starting at a token may take, for the
     // construct seen last (its continuation lines come one after another).
@@ -295,7 +313,8 @@ pub fn resolve_all(
         let line = lines.lines[l];
         match line.kind {
             LineKind::InBlockBody => {
-                if let Some(&(body, col)) = bodies.get(&line.token()) {
+                if let Some(b) = body_at(&bodies, line.token()) {
+                    let (body, col) = bodies[b];
                     fin[l] = body_line(tree, lines, verbatim, l, &body, col);
                 }
             }
@@ -340,7 +359,7 @@ pub fn resolve_all(
                     Some((tok, min)) if tok == st => min,
                     _ => {
                         let start_col = tokens[st].col as usize;
-                        let min = nesting
+                        let min = nesting()
                             .around(s)
                             .map(|c| targets.collections[c])
                             .find(|c| c.old < start_col)
@@ -423,7 +442,7 @@ pub fn resolve_all(
                 let owner = match owner_cache {
                     Some((cp, cc, owner)) if cp == p && cc == col => owner,
                     _ => {
-                        let owner = nesting
+                        let owner = nesting()
                             .around(p)
                             .find(|&c| targets.collections[c].old <= col);
                         owner_cache = Some((p, col, owner));
@@ -451,23 +470,22 @@ pub fn resolve_all(
     // A body placed at its key's column plus `indent` must not swallow the line after it:
     // where it would, it keeps its offset to the key instead.
     let mut retry = Vec::new();
-    for (&token, &(body, col)) in &bodies {
+    for (b, &(body, col)) in bodies.iter().enumerate() {
         if col == body.relative {
             continue;
         }
-        let last = lines.line_of(tokens[token].end as usize - 1);
+        let last = lines.line_of(tokens[body.token].end as usize - 1);
         let next = (last + 1..n).find(|&x| lines.lines[x].kind != LineKind::Blank);
         let swallowed = next.is_some_and(|x| fin[x].unwrap_or(lines.lines[x].indent()) >= col);
         if swallowed {
-            retry.push(token);
+            retry.push(b);
         }
     }
-    for token in retry {
-        let Some(entry) = bodies.get_mut(&token) else {
-            continue;
-        };
+    for b in retry {
+        let entry = &mut bodies[b];
         entry.1 = entry.0.relative;
         let (body, col) = *entry;
+        let token = body.token;
         let first = lines.line_of_token(token);
         let last = lines.line_of(tokens[token].end as usize - 1);
         for l in first..=last {

@@ -1,7 +1,7 @@
 //! A per-line view of the token list: where each line starts, which token opens it, and
 //! whether it is a continuation line inside a multi-line token.
 
-use crate::syntax::{SyntaxTree, Token, TokenKind};
+use crate::syntax::{SyntaxTree, TokenKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LineKind {
@@ -58,7 +58,9 @@ impl Lines {
     pub fn new(tree: &SyntaxTree) -> Lines {
         let text = tree.text().as_bytes();
         let tokens = tree.tokens();
-        let mut lines = Vec::with_capacity(tree.line_starts().len());
+        let mut lines: Vec<Line> = Vec::with_capacity(tree.line_starts().len());
+        let mut token_lines = Vec::with_capacity(tokens.len());
+        // The first token that starts at or after the current line's start.
         let mut ti = 0usize;
         for &start in tree.line_starts() {
             let start = start as usize;
@@ -71,11 +73,17 @@ impl Lines {
             } else {
                 start
             };
-            while ti + 1 < tokens.len() && (tokens[ti].end as usize) <= start {
+            // Tokens that start before this line start on the line before it.
+            while ti < tokens.len() && (tokens[ti].start as usize) < start {
                 ti += 1;
             }
-            // Token containing `start`.
-            let containing = ti;
+            token_lines.resize(ti, lines.len().saturating_sub(1) as u32);
+            // Token containing `start`: the one starting there, or the one before it.
+            let containing = if tokens.get(ti).is_some_and(|t| t.start as usize == start) {
+                ti
+            } else {
+                ti.saturating_sub(1)
+            };
             let tok = tokens.get(containing);
             let first = match tok {
                 // Indentation is one whitespace token.
@@ -122,7 +130,8 @@ impl Lines {
                 token: token.min(tokens.len().saturating_sub(1)) as u32,
             });
         }
-        let token_lines = token_lines(tokens, &lines);
+        let last = lines.len().saturating_sub(1) as u32;
+        token_lines.resize(tokens.len(), last);
         Lines { lines, token_lines }
     }
 
@@ -146,18 +155,4 @@ impl Lines {
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()
     }
-}
-
-/// The line of each token's start, walking both lists once.
-fn token_lines(tokens: &[Token], lines: &[Line]) -> Vec<u32> {
-    let mut l = 0usize;
-    tokens
-        .iter()
-        .map(|t| {
-            while l + 1 < lines.len() && lines[l + 1].start <= t.start {
-                l += 1;
-            }
-            l as u32
-        })
-        .collect()
 }

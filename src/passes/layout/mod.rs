@@ -79,9 +79,11 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
     }
     let mut verbatim = regions::verbatim_lines(tree, &lines);
     // Lines a `# wffmt: ignore[layout]` comment covers stay as they are.
-    for (l, v) in verbatim.iter_mut().enumerate() {
-        if !*v && cx.suppressed(NAME, l + 1) {
-            *v = true;
+    if !cx.suppressions.is_empty() {
+        for (l, v) in verbatim.iter_mut().enumerate() {
+            if !*v && cx.suppressed(NAME, l + 1) {
+                *v = true;
+            }
         }
     }
     // Lines whose inner spacing must stay: verbatim ones, and those holding a block scalar
@@ -186,7 +188,8 @@ fn layout_edits(tree: &SyntaxTree, cx: &Context) -> Vec<Edit> {
             if new != old {
                 edits.push(Edit::replace(line.start()..line.start() + old, spaces(new)));
             }
-        } else if col != line.indent() || b[line.start()..line.first()].contains(&b'\t') {
+        } else if col != line.indent() || !b[line.start()..line.first()].iter().all(|&c| c == b' ')
+        {
             edits.push(Edit::replace(line.start()..line.first(), spaces(col)));
         }
     }

@@ -54,11 +54,12 @@ pub fn verbatim_lines(tree: &SyntaxTree, lines: &Lines) -> Vec<bool> {
     // Text that would turn into a document marker or a directive at column 0 stays where it is.
     let text = tree.text();
     for (i, line) in lines.lines.iter().enumerate() {
-        let rest = &text[line.first()..];
-        let marker = rest.starts_with("---") || rest.starts_with("...") || rest.starts_with('%');
         let movable = matches!(line.kind, LineKind::Content | LineKind::InScalar);
-        if movable && line.first() > line.start() && marker {
-            verbatim[i] = true;
+        if movable && line.first() > line.start() {
+            let rest = &text.as_bytes()[line.first()..];
+            if rest.starts_with(b"---") || rest.starts_with(b"...") || rest.starts_with(b"%") {
+                verbatim[i] = true;
+            }
         }
     }
     // A line inside a verbatim multi-line token is verbatim only through the token's own line.

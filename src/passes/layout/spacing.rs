@@ -108,13 +108,19 @@ pub fn edits(tree: &SyntaxTree, lines: &Lines, fixed: &[bool], style: &FlowStyle
     let mut edits = Vec::new();
     let mut depth = 0usize;
     for (i, t) in toks.iter().enumerate() {
-        if t.flags & FLOW_RESET != 0 || matches!(t.kind, TokenKind::DocStart | TokenKind::DocEnd) {
+        if t.flags & FLOW_RESET != 0 {
             depth = 0;
         }
         match t.kind {
+            TokenKind::DocStart | TokenKind::DocEnd => depth = 0,
             TokenKind::LBracket | TokenKind::LBrace => depth += 1,
             TokenKind::RBracket | TokenKind::RBrace => depth = depth.saturating_sub(1),
             _ => {}
+        }
+        // Outside flow collections only whitespace and comments can change.
+        let flow_token = depth > 0 || matches!(t.kind, TokenKind::RBrace | TokenKind::RBracket);
+        if !flow_token && !matches!(t.kind, TokenKind::Whitespace | TokenKind::Comment) {
+            continue;
         }
         let l = lines.line_of_token(i);
         if fixed[l] {
@@ -129,25 +135,24 @@ pub fn edits(tree: &SyntaxTree, lines: &Lines, fixed: &[bool], style: &FlowStyle
                     continue; // indentation, or a blank line: handled with the lines
                 }
                 if let Some(s) = whitespace(toks, i, depth > 0, style) {
-                    if t.text(text) != s {
+                    if &text.as_bytes()[t.range()] != s.as_bytes() {
                         edits.push(Edit::replace(t.range(), s));
                     }
                 }
             }
             TokenKind::Comment => {
-                let body = t.text(text);
-                let trimmed = body.trim_end_matches([' ', '\t']).len();
-                if trimmed < body.len() {
+                let body = &text.as_bytes()[t.range()];
+                if body.last().is_some_and(|&c| c == b' ' || c == b'\t') {
+                    let trimmed = t.text(text).trim_end_matches([' ', '\t']).len();
                     let at = t.start as usize + trimmed;
                     edits.push(Edit::delete(at..t.end as usize));
                 }
             }
-            _ if depth > 0 || matches!(t.kind, TokenKind::RBrace | TokenKind::RBracket) => {
+            _ => {
                 if let Some(at) = missing_space(toks, i, style) {
                     edits.push(Edit::insert(at, " "));
                 }
             }
-            _ => {}
         }
     }
     edits
