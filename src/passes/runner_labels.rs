@@ -86,25 +86,55 @@ pub fn builtin_error() -> Option<&'static str> {
 
 /// The rows that apply to one file: configured rows first, then built-in ones.
 struct Table<'a> {
-    rows: BTreeMap<String, &'a LabelRow>,
+    /// The built-in rows by lower-case label, made once per run.
+    builtin: &'static BTreeMap<String, &'static LabelRow>,
+    /// `[[runner-labels.label]]` rows, which replace built-in rows of the same label.
+    configured: BTreeMap<String, &'a LabelRow>,
+}
+
+fn builtin_rows() -> &'static BTreeMap<String, &'static LabelRow> {
+    static ROWS: OnceLock<BTreeMap<String, &'static LabelRow>> = OnceLock::new();
+    ROWS.get_or_init(|| match builtin() {
+        Ok(rows) => by_label(rows),
+        Err(_) => BTreeMap::new(),
+    })
+}
+
+fn by_label(rows: &[LabelRow]) -> BTreeMap<String, &LabelRow> {
+    rows.iter()
+        .map(|row| (row.label.to_ascii_lowercase(), row))
+        .collect()
 }
 
 impl<'a> Table<'a> {
     fn new(config: &'a RunnerLabelsConfig) -> Table<'a> {
-        let mut rows = BTreeMap::new();
-        if let Ok(builtin) = builtin() {
-            for row in builtin {
-                rows.insert(row.label.to_ascii_lowercase(), row);
-            }
+        Table {
+            builtin: builtin_rows(),
+            configured: by_label(&config.label),
         }
-        for row in &config.label {
-            rows.insert(row.label.to_ascii_lowercase(), row);
-        }
-        Table { rows }
     }
 
     fn get(&self, label: &str) -> Option<&'a LabelRow> {
-        self.rows.get(&label.trim().to_ascii_lowercase()).copied()
+        let key = label.trim().to_ascii_lowercase();
+        self.configured
+            .get(&key)
+            .or_else(|| self.builtin.get(&key))
+            .copied()
+    }
+
+    /// Every label of the table, lower case, in order.
+    fn labels(&self) -> Vec<&str> {
+        let mut labels: Vec<&str> = self
+            .builtin
+            .keys()
+            .chain(self.configured.keys())
+            .map(String::as_str)
+            .collect();
+        if !self.configured.is_empty() {
+            labels.sort_unstable();
+            labels.dedup();
+        }
+        labels
     }
 
     fn status(&self, label: &str, today: Date) -> Status<'a> {
@@ -443,11 +473,11 @@ impl Run<'_, '_> {
             return;
         }
         // Literal labels written inside the expression (`cond && 'macos-13' || 'macos-14'`).
-        let labels: Vec<String> = self.table.rows.keys().cloned().collect();
-        for label in labels {
-            let lower = value.to_ascii_lowercase();
+        let table = self.table;
+        let lower = value.to_ascii_lowercase();
+        for label in table.labels() {
             if lower.contains(&format!("'{label}'")) {
-                self.report(runs_on, &label, "inside an expression");
+                self.report(runs_on, label, "inside an expression");
             }
         }
     }

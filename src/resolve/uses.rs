@@ -95,13 +95,24 @@ impl RepoId {
         validate_owner(&self.owner)?;
         validate_repo(&self.repo)
     }
+}
 
-    fn key(&self) -> (String, String) {
-        (
-            self.owner.to_ascii_lowercase(),
-            self.repo.to_ascii_lowercase(),
-        )
+/// The bytes of `name` in ASCII lower case, as equality, hashing and ordering see them.
+fn lower(name: &str) -> impl Iterator<Item = u8> + '_ {
+    name.bytes().map(|b| b.to_ascii_lowercase())
+}
+
+/// Hashes `name` as its lower-case copy would hash, without making the copy (a lookup per
+/// `uses:` in every file).
+fn hash_lower<H: Hasher>(name: &str, state: &mut H) {
+    let mut buf = [0u8; 64];
+    for chunk in name.as_bytes().chunks(buf.len()) {
+        let lower = &mut buf[..chunk.len()];
+        lower.copy_from_slice(chunk);
+        lower.make_ascii_lowercase();
+        state.write(lower);
     }
+    state.write_u8(0xff);
 }
 
 impl fmt::Display for RepoId {
@@ -120,7 +131,8 @@ impl Eq for RepoId {}
 
 impl Hash for RepoId {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.key().hash(state);
+        hash_lower(&self.owner, state);
+        hash_lower(&self.repo, state);
     }
 }
 
@@ -132,7 +144,9 @@ impl PartialOrd for RepoId {
 
 impl Ord for RepoId {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.key().cmp(&other.key())
+        lower(&self.owner)
+            .cmp(lower(&other.owner))
+            .then_with(|| lower(&self.repo).cmp(lower(&other.repo)))
     }
 }
 
@@ -506,6 +520,13 @@ mod tests {
         let set: std::collections::HashSet<RepoId> = [a.clone(), b].into_iter().collect();
         assert_eq!(set.len(), 1);
         assert_eq!(a.to_string(), "Actions/Checkout");
+        // Owner first, then repository, as the lower-case pair orders.
+        assert!(RepoId::new("a", "zz") < RepoId::new("AB", "c"));
+        assert!(RepoId::new("x", "B") < RepoId::new("X", "c"));
+        // Names longer than one hashing chunk.
+        let long = |c: &str| RepoId::new(c.repeat(39), c.repeat(100));
+        let set: std::collections::HashSet<RepoId> = [long("Ab"), long("aB")].into_iter().collect();
+        assert_eq!(set.len(), 1);
         assert!(RepoId::new("a", "..").validate().is_err());
         assert!(RepoId::new("--upload-pack=x", "r").validate().is_err());
     }

@@ -22,9 +22,13 @@ pub fn removed_items(
     items: &[(NodeId, Option<NodeId>)],
     renamed: &Renames,
 ) -> Vec<NodeId> {
+    let is_renamed = |site: &Option<NodeId>| site.is_some_and(|s| renamed.contains_key(&s));
+    if !items.iter().any(|(_, site)| is_renamed(site)) {
+        // Nothing changes, so nothing can become a duplicate.
+        return Vec::new();
+    }
     let none = Renames::new();
     let forms = |item: NodeId| (canonical(tree, item, &none), canonical(tree, item, renamed));
-    let is_renamed = |site: &Option<NodeId>| site.is_some_and(|s| renamed.contains_key(&s));
     // After -> before, for the entries kept.
     let mut kept: HashMap<String, Vec<String>> = HashMap::new();
     for (item, _) in items.iter().filter(|(_, site)| !is_renamed(site)) {
