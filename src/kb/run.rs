@@ -368,7 +368,7 @@ pub fn run_needs_in_shell(
 }
 
 /// Which credentials `git` commands use, from the job's earlier `actions/checkout` steps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum GitAuth {
     /// GITHUB_TOKEN of this repository (a checkout persisted it), or it cannot be told.
     #[default]

@@ -28,6 +28,7 @@
 //! breaks the job, so the rule grants what a private repository needs and leaves alone what it
 //! cannot prove.
 
+pub mod cache;
 pub mod checkout;
 pub mod condition;
 pub mod emit;
@@ -62,7 +63,7 @@ pub struct Permissions {
     /// uses (`None`: the knowledge base only).
     pub session: Option<Arc<Session>>,
     /// What the run has read and parsed already.
-    pub cache: needs::RunCache,
+    pub cache: cache::RunCache,
 }
 
 impl Rule for Permissions {

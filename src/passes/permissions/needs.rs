@@ -9,16 +9,15 @@
 //! recursively for a local callee, from the knowledge base for a remote one. Anything that
 //! cannot be told makes the job *unknown*, with the reason.
 
-use std::borrow::Cow;
-use std::cell::OnceCell;
-use std::collections::{BTreeSet, HashMap};
+use std::cell::{Cell, OnceCell};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use super::cache::{read_tree, repo_place, Env, RunCache, Script, Scripts};
 use super::checkout::{Checkout, Checkouts, Location};
 use super::condition::evaluate;
 use super::remote::{self, Fetched};
-use super::repo::{repo_identity, repo_root};
 use crate::kb::{self, KnowledgeBase, Level, Need, RunContext, Scopes, StepContext};
 use crate::resolve::{parse_uses, RemoteUses, RepoId, Session, UsesRef};
 use crate::syntax::views::{ActionMeta, Job, Step, Workflow};
@@ -141,62 +140,6 @@ pub struct Repo<'a> {
     pub cache: Option<&'a RunCache>,
 }
 
-/// What a run reads and parses once for all its files: local action metadata by path (a
-/// composite action used by many jobs and workflows; `None`: it could not be read), the texts
-/// of called workflows and fetched actions by content, and the repository of each folder.
-#[derive(Default)]
-pub struct RunCache {
-    actions: Mutex<HashMap<PathBuf, Option<Arc<SyntaxTree>>>>,
-    texts: Mutex<HashMap<String, Arc<SyntaxTree>>>,
-    repos: Mutex<HashMap<PathBuf, RepoPlace>>,
-}
-
-/// A repository's root and `owner/name`, as [`Repo`] holds them.
-type RepoPlace = (Option<PathBuf>, Option<String>);
-
-/// The value of `key` in `map`, computed by `make` outside the lock the first time (two
-/// threads asking at once may both compute it; the first to finish is kept).
-fn memo<K, V, Q>(map: &Mutex<HashMap<K, V>>, key: &Q, make: impl FnOnce() -> V) -> V
-where
-    K: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
-    Q: std::hash::Hash + Eq + ToOwned<Owned = K> + ?Sized,
-    V: Clone,
-{
-    let lock = || map.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(known) = lock().get(key) {
-        return known.clone();
-    }
-    let value = make();
-    lock().entry(key.to_owned()).or_insert(value).clone()
-}
-
-impl RunCache {
-    fn action(&self, file: &Path) -> Option<Arc<SyntaxTree>> {
-        memo(&self.actions, file, || read_tree(file))
-    }
-
-    fn parsed(&self, text: &str) -> Arc<SyntaxTree> {
-        memo(&self.texts, text, || Arc::new(parse(text)))
-    }
-
-    fn repo(&self, dir: &Path) -> RepoPlace {
-        memo(&self.repos, dir, || repo_place(dir))
-    }
-}
-
-fn read_tree(file: &Path) -> Option<Arc<SyntaxTree>> {
-    std::fs::read_to_string(file)
-        .ok()
-        .map(|text| Arc::new(parse(&text)))
-}
-
-/// The repository of the files in `dir`.
-fn repo_place(dir: &Path) -> RepoPlace {
-    let root = repo_root(dir);
-    let identity = root.as_deref().and_then(repo_identity);
-    (root, identity)
-}
-
 impl<'a> Repo<'a> {
     /// The repository of `file` (its root and `origin` remote), when there is a file.
     pub fn of_file(file: Option<&Path>, kb: &'a KnowledgeBase) -> Repo<'a> {
@@ -221,14 +164,6 @@ impl<'a> Repo<'a> {
             kb,
             session: None,
             cache,
-        }
-    }
-
-    /// The tree of a called workflow's or a fetched action's text.
-    fn parsed(&self, text: &str) -> Arc<SyntaxTree> {
-        match self.cache {
-            Some(cache) => cache.parsed(text),
-            None => Arc::new(parse(text)),
         }
     }
 
@@ -347,11 +282,13 @@ impl WorkflowDefaults {
 pub fn workflow_needs(wf: &Workflow, repo: &Repo) -> Vec<(String, JobNeeds)> {
     let events: Vec<String> = wf.triggers().into_iter().map(|t| t.name).collect();
     let wf_env = WorkflowDefaults::of(wf);
+    let scripts = Scripts::default();
     wf.jobs()
         .iter()
         .map(|job| {
             let mut walk = Walk {
                 repo,
+                scripts: &scripts,
                 events: Some(&events),
                 visiting: BTreeSet::new(),
                 calls: 0,
@@ -364,6 +301,8 @@ pub fn workflow_needs(wf: &Workflow, repo: &Repo) -> Vec<(String, JobNeeds)> {
 /// One job's walk through its steps, local actions and called workflows.
 struct Walk<'w> {
     repo: &'w Repo<'w>,
+    /// The workflow's scripts analysed so far.
+    scripts: &'w Scripts,
     /// Events that trigger the workflow; `None` inside a called workflow.
     events: Option<&'w [String]>,
     /// Files being read up the chain (a file that uses itself is a loop).
@@ -374,7 +313,7 @@ struct Walk<'w> {
 
 /// What a step sees besides itself.
 struct StepScope<'s> {
-    env: &'s [(String, String)],
+    env: Env,
     /// Whether `env` carries GITHUB_TOKEN, once a script has asked.
     env_token: OnceCell<bool>,
     /// A composite action's inputs in this call (name, value).
@@ -434,12 +373,13 @@ impl Walk<'_> {
         }
         let mut env = wf.env.clone();
         env.extend(pairs_of(t, job.get("env")));
+        let env: Env = env.into();
         let working_directory = default_working_directory(t, job.get("defaults"))
             .or_else(|| wf.working_directory.clone());
         let steps = job.steps();
         let mut checkouts = Checkouts::default();
         let scope = StepScope {
-            env: &env,
+            env,
             env_token: OnceCell::new(),
             inputs: &[],
             depth,
@@ -470,8 +410,9 @@ impl Walk<'_> {
         }
         let label = Label::of_step(step, scope.parent);
         let own_env = pairs_of(t, step.get("env"));
-        let env: Cow<[(String, String)]> = if own_env.is_empty() {
-            Cow::Borrowed(scope.env)
+        let shares_env = own_env.is_empty();
+        let env: Env = if shares_env {
+            Arc::clone(&scope.env)
         } else {
             let mut env = scope.env.to_vec();
             env.extend(
@@ -479,10 +420,10 @@ impl Walk<'_> {
                     .into_iter()
                     .map(|(k, v)| (k, substitute_inputs(&v, scope.inputs))),
             );
-            Cow::Owned(env)
+            env.into()
         };
         if let Some(run) = step.run() {
-            let script = substitute_inputs(&text_of(t, run), scope.inputs);
+            let text = substitute_inputs(&text_of(t, run), scope.inputs);
             let shell = step
                 .get("shell")
                 .and_then(|s| t.scalar_value(s))
@@ -492,17 +433,16 @@ impl Walk<'_> {
                 .and_then(|w| t.scalar_value(w))
                 .map(|w| substitute_inputs(&w, scope.inputs))
                 .or_else(|| scope.working_directory.map(str::to_string));
-            let read = |path: &str| self.read_script(working_directory.as_deref(), path);
-            let analysis = kb::run_needs_with(
-                &script,
-                &RunContext {
-                    env: &env,
-                    shell: shell.as_deref(),
-                    git: checkouts.git_auth(),
-                    files: Some(&read),
-                    env_token: matches!(env, Cow::Borrowed(_)).then_some(&scope.env_token),
-                },
-            );
+            let script = Script {
+                text: &text,
+                shell: shell.as_deref(),
+                env: &env,
+                git: checkouts.git_auth(),
+            };
+            let shared_env = shares_env.then_some(&scope.env_token);
+            let in_action = scope.parent.is_some();
+            let analysis =
+                self.run_analysis(script, in_action, working_directory.as_deref(), shared_env);
             for n in analysis.needs {
                 out.push(n, label.get());
             }
@@ -719,7 +659,7 @@ impl Walk<'_> {
                     return;
                 }
                 self.action_text(
-                    &self.repo.parsed(&text),
+                    &parse(&text),
                     shown,
                     ActionKind::Remote { name: &name },
                     call,
@@ -736,6 +676,43 @@ impl Walk<'_> {
                 out.unreadable(call.label.get(), shown, why, network)
             }
         }
+    }
+
+    /// What a `run:` script needs, worked out once per workflow (once per run for a composite
+    /// action's step, with the run's cache). `env_token`: shared by the steps with this same
+    /// environment (see [`RunContext::env_token`]).
+    fn run_analysis(
+        &self,
+        script: Script,
+        in_action: bool,
+        working_directory: Option<&str>,
+        env_token: Option<&OnceCell<bool>>,
+    ) -> kb::RunAnalysis {
+        let read_files = Cell::new(false);
+        let read = |path: &str| {
+            read_files.set(true);
+            self.read_script(working_directory, path)
+        };
+        let analyse = || {
+            kb::run_needs_with(
+                script.text,
+                &RunContext {
+                    env: script.env,
+                    shell: script.shell,
+                    git: script.git,
+                    files: Some(&read),
+                    env_token,
+                },
+            )
+        };
+        let scripts = match self.repo.cache {
+            Some(cache) if in_action => &cache.action_scripts,
+            _ => self.scripts,
+        };
+        scripts.analysis(script, || {
+            let analysis = analyse();
+            (analysis, read_files.get())
+        })
     }
 
     /// A script file a `run:` step runs, from this repository: `path` relative to the step's
@@ -865,7 +842,7 @@ impl Walk<'_> {
                 }
             }
             let scope = StepScope {
-                env: call.env,
+                env: Arc::clone(call.env),
                 env_token: OnceCell::new(),
                 inputs: &inputs,
                 depth: call.depth + 1,
@@ -1014,7 +991,7 @@ impl Walk<'_> {
         depth: usize,
         out: &mut JobNeeds,
     ) {
-        let tree = self.repo.parsed(text);
+        let tree = parse(text);
         let Some(wf) = Workflow::new(&tree) else {
             out.unknown(origin, format!("{target} is not a workflow"));
             return;
@@ -1080,7 +1057,7 @@ enum ActionKind<'k> {
 struct Call<'c> {
     label: &'c Label<'c>,
     with: &'c [(String, Option<String>)],
-    env: &'c [(String, String)],
+    env: &'c Env,
     depth: usize,
     /// The credentials `git` uses at this step.
     git: kb::GitAuth,
