@@ -332,7 +332,7 @@ fn config_source(path: &Path, explicit: Option<&Path>, finder: &ConfigFinder) ->
 /// The canonical path of each file (`None` where it cannot be resolved), to spot one file
 /// reached twice. A file found in a walk that is not itself a symbolic link is its walk
 /// root's canonical path plus the names below the root, because walks do not follow links to
-/// directories: one `lstat` instead of resolving every component of every path again.
+/// directories: no system call instead of resolving every component of every path again.
 fn canonical_paths(files: &[Discovered], given: &[PathBuf], cwd: &Path) -> Vec<Option<PathBuf>> {
     let roots: Vec<(PathBuf, PathBuf)> = given
         .iter()
@@ -354,9 +354,7 @@ fn canonical_paths(files: &[Discovered], given: &[PathBuf], cwd: &Path) -> Vec<O
                 })
                 .flatten();
             match below_root {
-                Some(path) if std::fs::symlink_metadata(&f.path).is_ok_and(|m| !m.is_symlink()) => {
-                    Some(path)
-                }
+                Some(path) if !f.symlink => Some(path),
                 _ => std::fs::canonicalize(&f.path).ok(),
             }
         })
@@ -689,7 +687,7 @@ fn error_report(path: &str, error: Finding) -> FileReport {
 
 /// Decode file bytes as UTF-8 text, or say precisely why not.
 pub fn decode(bytes: Vec<u8>) -> Result<String, Finding> {
-    if let Some(pos) = bytes.iter().position(|&b| b == 0) {
+    if let Some(pos) = memchr::memchr(0, &bytes) {
         let (line, column) = line_col_bytes(&bytes, pos);
         return Err(Finding::new(
             "io",

@@ -44,16 +44,16 @@
 //! - **Cached lookups**: a run over 1,000 files in one repository checks each directory once and
 //!   parses each configuration file once, from any number of worker threads.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, OnceLock};
 
 use schemars::JsonSchema;
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
 use crate::discover::{display_path, normalize_lexically};
+use crate::memo::Memo;
 
 /// File names looked for, in order of preference within one directory.
 pub const CONFIG_FILE_NAMES: [&str; 2] = [".wffmt.toml", "wffmt.toml"];
@@ -548,12 +548,14 @@ pub struct ConfigFinder {
     cwd: PathBuf,
     /// The user-wide configuration file, used where a file's repository has none.
     user_file: Option<PathBuf>,
+    /// Whether the user-wide file exists, looked at once.
+    user_file_exists: OnceLock<bool>,
     /// Directory (normalised, absolute) -> the configuration file that applies to files in it.
-    nearest: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    nearest: Memo<PathBuf, Option<PathBuf>>,
     /// Configuration file -> its parsed contents (or why it could not be parsed).
-    loaded: Mutex<HashMap<PathBuf, Result<Arc<Config>, ConfigError>>>,
+    loaded: Memo<PathBuf, Result<Arc<Config>, ConfigError>>,
     /// Directory -> what it holds that the lookup asks about, each directory asked once.
-    markers: Mutex<HashMap<PathBuf, DirMarkers>>,
+    markers: Memo<PathBuf, DirMarkers>,
 }
 
 /// What one directory holds that the configuration lookup needs.
@@ -586,9 +588,10 @@ impl ConfigFinder {
             defaults: Arc::new(Config::default()),
             cwd: normalize_lexically(cwd),
             user_file: None,
-            nearest: Mutex::new(HashMap::new()),
-            loaded: Mutex::new(HashMap::new()),
-            markers: Mutex::new(HashMap::new()),
+            user_file_exists: OnceLock::new(),
+            nearest: Memo::new(),
+            loaded: Memo::new(),
+            markers: Memo::new(),
         }
     }
 
@@ -612,7 +615,11 @@ impl ConfigFinder {
         if let Some(fixed) = &self.fixed {
             return Ok(Arc::clone(fixed));
         }
-        let file = normalize_lexically(&self.cwd.join(file));
+        let file = if file.is_absolute() {
+            normalize_lexically(file)
+        } else {
+            normalize_lexically(&self.cwd.join(file))
+        };
         let Some(dir) = file.parent() else {
             return Ok(Arc::clone(&self.defaults));
         };
@@ -628,8 +635,8 @@ impl ConfigFinder {
     }
 
     fn config_file_for(&self, dir: &Path) -> Option<PathBuf> {
-        if let Some(cached) = lock(&self.nearest).get(dir) {
-            return cached.clone();
+        if let Some(cached) = self.nearest.get(dir) {
+            return cached;
         }
         let boundary = self.boundary(dir);
         // Every directory on the way up has the same boundary, so the answer is theirs too.
@@ -642,12 +649,16 @@ impl ConfigFinder {
                 break;
             }
         }
-        let found = found.or_else(|| self.user_file.clone().filter(|f| f.is_file()));
-        let mut cache = lock(&self.nearest);
-        for dir in visited {
-            cache.insert(dir, found.clone());
-        }
+        let found = found.or_else(|| self.existing_user_file());
+        self.nearest.insert_all(visited, &found);
         found
+    }
+
+    fn existing_user_file(&self) -> Option<PathBuf> {
+        let file = self.user_file.as_ref()?;
+        self.user_file_exists
+            .get_or_init(|| file.is_file())
+            .then(|| file.clone())
     }
 
     /// The highest directory whose configuration may apply to files in `dir`: the root of the
@@ -669,8 +680,8 @@ impl ConfigFinder {
     /// The markers of `dir`, looked at on disk the first time it is asked about (the parents
     /// of a tree's directories are asked about once, not once per directory below them).
     fn markers(&self, dir: &Path) -> DirMarkers {
-        if let Some(known) = lock(&self.markers).get(dir) {
-            return known.clone();
+        if let Some(known) = self.markers.get(dir) {
+            return known;
         }
         let found = DirMarkers {
             repository_root: std::fs::symlink_metadata(dir.join(".git")).is_ok(),
@@ -679,20 +690,16 @@ impl ConfigFinder {
                 .map(|name| dir.join(name))
                 .find(|candidate| candidate.is_file()),
         };
-        lock(&self.markers).insert(dir.to_path_buf(), found.clone());
-        found
+        self.markers.insert(dir.to_path_buf(), found)
     }
 
     fn load_cached(&self, path: &Path) -> Result<Arc<Config>, ConfigError> {
-        if let Some(result) = lock(&self.loaded).get(path) {
-            return result.clone();
+        if let Some(result) = self.loaded.get(path) {
+            return result;
         }
         let display = display_path(path, &self.cwd);
         let result = Config::load_as(path, display).map(Arc::new);
-        lock(&self.loaded)
-            .entry(path.to_path_buf())
-            .or_insert(result)
-            .clone()
+        self.loaded.insert(path.to_path_buf(), result)
     }
 }
 
@@ -707,14 +714,6 @@ pub fn user_config_file(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Opt
         absolute("XDG_CONFIG_HOME").or_else(|| absolute("HOME").map(|h| h.join(".config")))
     };
     base.map(|b| b.join("wffmt").join("wffmt.toml"))
-}
-
-/// A poisoned lock only means another thread panicked mid-insert into a cache; the map is still
-/// usable, so carry on rather than propagate the panic.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -943,7 +942,10 @@ ignore = ["my-org/*", "actions/checkout"]
             finder.for_file(Path::new("b/y.yml")).unwrap().layout.indent,
             3
         );
-        assert!(lock(&finder.nearest).contains_key(&normalize_lexically(&root.join("b/deep"))));
+        assert!(finder
+            .nearest
+            .get(&normalize_lexically(&root.join("b/deep")))
+            .is_some());
     }
 
     #[test]

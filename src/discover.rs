@@ -49,6 +49,9 @@ pub struct Discovered {
     pub kind: FileKind,
     /// Named on the command line (as opposed to found in a directory).
     pub explicit: bool,
+    /// Found in a directory as a symbolic link (the walk knows without asking the file system
+    /// again); always `false` for a named file.
+    pub symlink: bool,
 }
 
 /// A path that could not be walked: missing, unreadable directory, symbolic-link loop, ...
@@ -121,6 +124,7 @@ pub fn discover_excluding(
                     display,
                     kind,
                     explicit: true,
+                    symlink: false,
                 },
             );
             continue;
@@ -212,6 +216,7 @@ fn visit(
         display: display_path(entry.path(), cwd_norm),
         kind,
         explicit: false,
+        symlink: entry.path_is_symlink(),
     }))
 }
 
@@ -289,6 +294,13 @@ fn path_components(path: &Path) -> Vec<String> {
 /// Removes `.` components and resolves `..` against the preceding component, without touching
 /// the file system. Used for display and classification only, never to open a file.
 pub(crate) fn normalize_lexically(path: &Path) -> PathBuf {
+    if is_normal(path) {
+        return path.to_path_buf();
+    }
+    rebuild_normalized(path)
+}
+
+fn rebuild_normalized(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
@@ -308,6 +320,23 @@ pub(crate) fn normalize_lexically(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Whether `path` is already what [`normalize_lexically`] makes of it: no `.` or `..`
+/// component, no repeated or trailing separator (the common case, checked without
+/// allocating).
+fn is_normal(path: &Path) -> bool {
+    let Some(text) = path.to_str() else {
+        return false;
+    };
+    if cfg!(windows) || text.is_empty() {
+        return false;
+    }
+    let body = text.strip_prefix('/').unwrap_or(text);
+    body.is_empty()
+        || body
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
 }
 
 /// `path` (already joined with the current directory) as shown to the user.
@@ -369,6 +398,40 @@ fn walk_message(err: &ignore::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The shortcut agrees with rebuilding the path, on paths that need it and paths that do
+    /// not.
+    #[test]
+    fn normal_paths_are_taken_as_they_are() {
+        for text in [
+            "/",
+            "/a",
+            "/a/b.yml",
+            "a",
+            "a/b",
+            "",
+            ".",
+            "..",
+            "./a",
+            "a/./b",
+            "a/../b",
+            "a//b",
+            "/a/",
+            "//a",
+            "/a/..",
+            "a/.",
+            "../a",
+            "/.github/workflows/ci.yml",
+            "a b/c",
+        ] {
+            let path = std::path::Path::new(text);
+            let rebuilt = super::rebuild_normalized(path);
+            if super::is_normal(path) {
+                assert_eq!(rebuilt.as_os_str(), path.as_os_str(), "{text:?}");
+            }
+            assert_eq!(super::normalize_lexically(path), rebuilt, "{text:?}");
+        }
+    }
+
     use super::*;
     use std::fs;
 

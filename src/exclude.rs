@@ -7,14 +7,14 @@
 //! `dir/` only a directory, `a/b/*.yml` is anchored to the base directory, `**` spans
 //! directories, `!pattern` takes a path back. An excluded directory is not entered.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::config::{Config, ConfigFinder};
 use crate::discover::normalize_lexically;
+use crate::memo::Memo;
 
 /// Decides exclusion for a run. Thread-safe; matchers are built once per configuration file.
 pub struct Excluder {
@@ -25,7 +25,7 @@ pub struct Excluder {
     explicit: Option<Arc<Config>>,
     finder: Arc<ConfigFinder>,
     /// Configuration file (`None`: the defaults) -> its matcher.
-    matchers: Mutex<HashMap<Option<PathBuf>, Arc<Gitignore>>>,
+    matchers: Memo<Option<PathBuf>, Arc<Gitignore>>,
 }
 
 impl Excluder {
@@ -47,7 +47,7 @@ impl Excluder {
             command_line,
             explicit,
             finder,
-            matchers: Mutex::new(HashMap::new()),
+            matchers: Memo::new(),
         })
     }
 
@@ -69,13 +69,8 @@ impl Excluder {
     }
 
     fn matcher_for(&self, config: &Config) -> Arc<Gitignore> {
-        let key = config.source.clone();
-        let mut matchers = self
-            .matchers
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(matcher) = matchers.get(&key) {
-            return Arc::clone(matcher);
+        if let Some(matcher) = self.matchers.get(&config.source) {
+            return matcher;
         }
         let root = match &config.source {
             Some(file) => {
@@ -88,9 +83,7 @@ impl Excluder {
         // The globs were checked when the configuration was read.
         let built = matcher(&root, config.exclude_globs().into_iter())
             .unwrap_or_else(|_| Gitignore::empty());
-        let built = Arc::new(built);
-        matchers.insert(key, Arc::clone(&built));
-        built
+        self.matchers.insert(config.source.clone(), Arc::new(built))
     }
 }
 

@@ -16,6 +16,7 @@ pub mod finding;
 pub mod init;
 pub mod interrupt;
 pub mod kb;
+pub mod memo;
 pub mod migrations;
 pub mod passes;
 pub mod pipeline;

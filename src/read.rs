@@ -96,12 +96,19 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     let meta = file.metadata().map_err(ReadError::Io)?;
     check_kind(&meta)?;
     check_size(meta.len(), limit)?;
-    read_limited(file, limit)
+    read_expecting(file, limit, meta.len())
 }
 
 /// Reads at most `limit` bytes from `reader`; more is [`ReadError::TooLarge`].
 pub fn read_limited(reader: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> {
-    let mut bytes = Vec::new();
+    read_expecting(reader, limit, 0)
+}
+
+/// [`read_limited`] of a reader expected to hold `expected` bytes: room for them (and the byte
+/// that shows the end) is made at once, so a file is read in two calls instead of a dozen.
+fn read_expecting(reader: impl Read, limit: u64, expected: u64) -> Result<Vec<u8>, ReadError> {
+    let room = expected.min(limit).saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(room).unwrap_or(0));
     reader
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
