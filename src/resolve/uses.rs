@@ -159,20 +159,22 @@ pub fn parse_uses(text: &str) -> UsesRef {
     if text.starts_with("docker://") {
         return UsesRef::Docker(text.to_string());
     }
-    if has_run(text, b"${{") {
+    let plain = is_plain(text);
+    if !plain && has_run(text, b"${{") {
         return UsesRef::Expression;
     }
-    match parse_remote(text) {
+    match parse_remote(text, plain) {
         Ok(remote) => UsesRef::Remote(remote),
         Err(why) => UsesRef::Invalid(why),
     }
 }
 
-fn parse_remote(text: &str) -> Result<RemoteUses, String> {
+/// `plain`: [`is_plain`] holds for `text`.
+fn parse_remote(text: &str, plain: bool) -> Result<RemoteUses, String> {
     if text.is_empty() {
         return Err("empty `uses:` value".to_string());
     }
-    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !plain && text.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("`uses:` must not contain whitespace or control characters".to_string());
     }
     let mut parts = text.split('@');
@@ -183,7 +185,7 @@ fn parse_remote(text: &str) -> Result<RemoteUses, String> {
         }
         _ => return Err("more than one `@` (expected `owner/repo@ref`)".to_string()),
     };
-    if target.contains('\\') {
+    if !plain && target.contains('\\') {
         return Err("backslash in the action path".to_string());
     }
     let (owner, repo_and_path) = target
@@ -200,7 +202,7 @@ fn parse_remote(text: &str) -> Result<RemoteUses, String> {
             validate_path_segment(segment)?;
         }
     }
-    validate_ref(git_ref)?;
+    check_ref(git_ref, plain)?;
     if is_full_sha(git_ref) && git_ref.bytes().all(|b| b == b'0') {
         return Err("the all-zero SHA names no commit (git uses it for \"no object\")".to_string());
     }
@@ -283,6 +285,11 @@ fn validate_path_segment(segment: &str) -> Result<(), String> {
 /// The rules of `git check-ref-format` (for a name that may have a single component), plus: no
 /// whitespace at all, no leading `-` (it would read as an option), at most 255 bytes.
 pub fn validate_ref(git_ref: &str) -> Result<(), String> {
+    check_ref(git_ref, is_plain(git_ref))
+}
+
+/// [`validate_ref`]; `plain`: [`is_plain`] holds for `git_ref`.
+fn check_ref(git_ref: &str, plain: bool) -> Result<(), String> {
     let bad = |why: &str| Err(format!("ref `{}` {}", truncate(git_ref), why));
     if git_ref.is_empty() {
         return Err("empty ref after `@`".to_string());
@@ -296,17 +303,18 @@ pub fn validate_ref(git_ref: &str) -> Result<(), String> {
     if git_ref == "@" {
         return bad("is not a valid ref name");
     }
-    if let Some(c) = git_ref.chars().find(|&c| {
+    let forbidden = |c: &char| {
         c.is_control()
             || c.is_whitespace()
             || matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\' | '\u{7f}')
-    }) {
+    };
+    if let Some(c) = (!plain).then(|| git_ref.chars().find(forbidden)).flatten() {
         return bad(&format!("contains the forbidden character {c:?}"));
     }
     if has_run(git_ref, b"..") {
         return bad("contains `..`");
     }
-    if has_run(git_ref, b"@{") {
+    if !plain && has_run(git_ref, b"@{") {
         return bad("contains `@{`");
     }
     if git_ref.starts_with('/') || git_ref.ends_with('/') || has_run(git_ref, b"//") {
@@ -324,6 +332,14 @@ pub fn validate_ref(git_ref: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether `text` holds only ASCII letters, digits and `-_./@`, as almost every `uses:` value
+/// does: no check by character rejects these (whitespace, control characters, backslashes, the
+/// characters git forbids in refs, `${{`, `@{`), so such a value skips those checks.
+fn is_plain(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/' | b'@'))
 }
 
 /// Whether `text` contains `run`: for the few bytes of a `uses:` value a plain loop is much
@@ -540,5 +556,15 @@ mod tests {
         assert!(wildcard_match("*", ""));
         assert!(wildcard_match("a*/b*", "actions/bx"));
         assert!(!wildcard_match("a*/c", "actions/b"));
+    }
+
+    proptest::proptest! {
+        /// A plain value gets the same answer with the checks by character as without them.
+        #[test]
+        fn plain_values_need_no_character_checks(text in "[a-zA-Z0-9._/@-]{0,60}") {
+            proptest::prop_assert!(is_plain(&text));
+            proptest::prop_assert_eq!(parse_remote(&text, true), parse_remote(&text, false));
+            proptest::prop_assert_eq!(check_ref(&text, true), check_ref(&text, false));
+        }
     }
 }
