@@ -12,13 +12,14 @@ use std::sync::{Arc, Mutex};
 
 use super::repo::{repo_identity, repo_root};
 use crate::kb::{GitAuth, RunAnalysis};
+use crate::memo::Memo;
 use crate::syntax::{parse, SyntaxTree};
 
 #[derive(Default)]
 pub struct RunCache {
     /// `None`: the file could not be read.
-    actions: Mutex<HashMap<PathBuf, Option<Arc<SyntaxTree>>>>,
-    repos: Mutex<HashMap<PathBuf, RepoPlace>>,
+    actions: Memo<PathBuf, Option<Arc<SyntaxTree>>>,
+    repos: Memo<PathBuf, RepoPlace>,
     /// The `run:` steps of composite actions, which come back in every workflow calling them
     /// (the other scripts are kept for one workflow only: few come back elsewhere, and memory
     /// stays what it was).
@@ -85,29 +86,21 @@ impl Kept {
     }
 }
 
-/// The value of `key` in `map`, computed by `make` outside the lock the first time (two
-/// threads asking at once may both compute it; the first to finish is kept).
-fn memo<K, V, Q>(map: &Mutex<HashMap<K, V>>, key: &Q, make: impl FnOnce() -> V) -> V
-where
-    K: Hash + Eq + std::borrow::Borrow<Q>,
-    Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
-    V: Clone,
-{
-    let lock = || map.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(known) = lock().get(key) {
-        return known.clone();
-    }
-    let value = make();
-    lock().entry(key.to_owned()).or_insert(value).clone()
-}
-
 impl RunCache {
+    /// The tree of a local action's metadata file (read outside the lock: two threads asking at
+    /// once may both read it; the first answer is kept).
     pub fn action(&self, file: &Path) -> Option<Arc<SyntaxTree>> {
-        memo(&self.actions, file, || read_tree(file))
+        if let Some(known) = self.actions.get(file) {
+            return known;
+        }
+        self.actions.insert(file.to_path_buf(), read_tree(file))
     }
 
     pub fn repo(&self, dir: &Path) -> RepoPlace {
-        memo(&self.repos, dir, || repo_place(dir))
+        if let Some(known) = self.repos.get(dir) {
+            return known;
+        }
+        self.repos.insert(dir.to_path_buf(), repo_place(dir))
     }
 }
 
