@@ -23,6 +23,9 @@ pub struct Lexed {
     pub diagnostics: Vec<LexDiagnostic>,
     /// Some token is an alias (`*name`).
     pub has_aliases: bool,
+    /// Where every line starts: at 0 and after each `\n`, `\r\n` or lone `\r`, including
+    /// the line breaks inside multi-line tokens.
+    pub line_starts: Vec<u32>,
 }
 
 pub fn lex(text: &str) -> Lexed {
@@ -45,7 +48,9 @@ pub fn lex(text: &str) -> Lexed {
         pending_block: None,
         has_aliases: false,
         indent_tab: None,
+        line_starts: Vec::with_capacity(text.len() / 32 + 2),
     };
+    lexer.line_starts.push(0);
     lexer.run();
     // The estimate above is generous (real workflows average about 9 bytes per token): give
     // back what was not used, the tree keeps this vector for its whole life.
@@ -54,6 +59,7 @@ pub fn lex(text: &str) -> Lexed {
         tokens: lexer.tokens,
         diagnostics: lexer.diagnostics,
         has_aliases: lexer.has_aliases,
+        line_starts: lexer.line_starts,
     }
 }
 
@@ -95,6 +101,7 @@ struct Lexer<'a> {
     has_aliases: bool,
     /// The first tab in the whitespace token that starts the current line.
     indent_tab: Option<usize>,
+    line_starts: Vec<u32>,
 }
 
 fn is_ws(c: u8) -> bool {
@@ -237,6 +244,7 @@ impl<'a> Lexer<'a> {
             start + 1
         };
         self.push(TokenKind::Newline, start, end, 0);
+        self.line_starts.push(end as u32);
         self.line_start = end;
         self.first_pending = true;
         self.key_col = None;
@@ -451,6 +459,7 @@ impl<'a> Lexer<'a> {
                 let min = self.continuation_min();
                 let (end, continued) = self.plain_extent(start, true);
                 if continued {
+                    self.note_line_breaks(start, end);
                     let under = self.first_under_indented_line(start, end, min);
                     self.report_under_indented(under, min, "a plain scalar");
                 }
@@ -504,6 +513,22 @@ impl<'a> Lexer<'a> {
             p = line;
         }
         None
+    }
+
+    /// A line starts at `at`, just after the line break byte `brk`, unless that byte is the
+    /// `\r` of a `\r\n`.
+    fn note_line_start(&mut self, brk: u8, at: usize) {
+        if brk == b'\n' || self.at(at) != Some(b'\n') {
+            self.line_starts.push(at as u32);
+        }
+    }
+
+    /// Records the line starts inside `start..end` (a multi-line plain scalar).
+    fn note_line_breaks(&mut self, start: usize, end: usize) {
+        for i in memchr::memchr2_iter(b'\n', b'\r', &self.b[start..end]) {
+            let at = start + i;
+            self.note_line_start(self.b[at], at + 1);
+        }
     }
 
     fn report_under_indented(&mut self, line: Option<usize>, min: i64, what: &str) {
@@ -771,6 +796,8 @@ impl<'a> Lexer<'a> {
         };
         let min = self.continuation_min();
         let mut under_indented = None;
+        // Line starts found inside the scalar, dropped again if it turns out unterminated.
+        let known_lines = self.line_starts.len();
         let mut p = start + 1;
         while p < self.b.len() {
             let c = self.b[p];
@@ -781,6 +808,7 @@ impl<'a> Lexer<'a> {
             match c {
                 b'\n' | b'\r' => {
                     p += 1;
+                    self.note_line_start(c, p);
                     if p < self.b.len() {
                         // A document marker inside a quoted scalar ends the document.
                         if self.document_marker(p).is_some() {
@@ -795,7 +823,11 @@ impl<'a> Lexer<'a> {
                     // An escape: the next character is taken as it is, a line break too.
                     p += 1;
                     if p < self.b.len() {
+                        let escaped = self.b[p];
                         p = self.next_char(p);
+                        if is_break(escaped) {
+                            self.note_line_start(escaped, p);
+                        }
                     }
                 }
                 _ if quote == b'\'' && self.at(p + 1) == Some(b'\'') => p += 2,
@@ -811,6 +843,7 @@ impl<'a> Lexer<'a> {
                 }
             }
         }
+        self.line_starts.truncate(known_lines);
         let end = self.line_end(start);
         self.diag(start, "unterminated quoted scalar: add the closing quote");
         self.push(TokenKind::Error, start, end, flags);
@@ -888,6 +921,9 @@ impl<'a> Lexer<'a> {
             } else {
                 eol
             };
+            if next > eol {
+                self.line_starts.push(next as u32);
+            }
             // Only spaces: an empty line. A tab after the spaces is content.
             let empty = q == eol;
             if empty {
@@ -924,6 +960,10 @@ impl<'a> Lexer<'a> {
         } else {
             content_end.unwrap_or(base)
         };
+        // Lines looked at beyond the body are read again as tokens.
+        while self.line_starts.last().is_some_and(|&s| s as usize > end) {
+            self.line_starts.pop();
+        }
         if end > base {
             self.push(TokenKind::BlockBody, base, end, 0);
             // The body ends with a line break (or the end of input): a new line starts.

@@ -30,16 +30,27 @@ pub fn parse(text: &str) -> SyntaxTree {
         diagnostics: Vec::new(),
         props: None,
         last_sig: None,
+        outermost_flows: Vec::new(),
     };
     parser.run();
     let mut nodes = parser.nodes;
     nodes.shrink_to_fit();
+    let outermost_flows = parser.outermost_flows;
+    let mut line_starts = lexed.line_starts;
+    line_starts.shrink_to_fit();
     diagnostics.append(&mut parser.diagnostics);
     if lexed.has_aliases {
         unknown_aliases(text, &lexed.tokens, &mut diagnostics);
     }
     diagnostics.sort_by_key(|d| d.offset);
-    SyntaxTree::new(text.to_string(), lexed.tokens, nodes, diagnostics)
+    SyntaxTree::new(
+        text.to_string(),
+        lexed.tokens,
+        nodes,
+        diagnostics,
+        line_starts,
+        outermost_flows,
+    )
 }
 
 /// An alias must name an anchor defined earlier in the same document. Unquoted globs such as
@@ -175,6 +186,8 @@ struct Parser<'a> {
     props: Option<usize>,
     /// Index of the last significant token consumed.
     last_sig: Option<usize>,
+    /// Flow collections opened in block context, in document order.
+    outermost_flows: Vec<NodeId>,
 }
 
 impl Parser<'_> {
@@ -737,15 +750,15 @@ impl Parser<'_> {
                 self.leaf(NodeKind::Scalar, start, end);
                 end
             }
-            TokenKind::LBracket => {
+            TokenKind::LBracket | TokenKind::LBrace => {
                 self.props = None;
-                self.open(Frame::FlowSeq, NodeKind::FlowSeq, start);
-                self.consume(i);
-                i + 1
-            }
-            TokenKind::LBrace => {
-                self.props = None;
-                self.open(Frame::FlowMap, NodeKind::FlowMap, start);
+                // In block context: no flow collection is open around this one.
+                self.outermost_flows.push(self.nodes.len() as NodeId);
+                if t.kind == TokenKind::LBracket {
+                    self.open(Frame::FlowSeq, NodeKind::FlowSeq, start);
+                } else {
+                    self.open(Frame::FlowMap, NodeKind::FlowMap, start);
+                }
                 self.consume(i);
                 i + 1
             }

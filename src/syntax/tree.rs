@@ -80,6 +80,7 @@ pub struct SyntaxTree {
     pub(crate) nodes: Vec<NodeData>,
     pub(crate) diagnostics: Vec<Diagnostic>,
     line_starts: Vec<u32>,
+    outermost_flows: Vec<NodeId>,
 }
 
 impl SyntaxTree {
@@ -88,14 +89,16 @@ impl SyntaxTree {
         tokens: Vec<Token>,
         nodes: Vec<NodeData>,
         diagnostics: Vec<Diagnostic>,
+        line_starts: Vec<u32>,
+        outermost_flows: Vec<NodeId>,
     ) -> Self {
-        let line_starts = line_starts_of(&text);
         SyntaxTree {
             text,
             tokens,
             nodes,
             diagnostics,
             line_starts,
+            outermost_flows,
         }
     }
 
@@ -196,6 +199,11 @@ impl SyntaxTree {
             .saturating_sub(1)
     }
 
+    /// The flow collections that no other flow collection encloses, in document order.
+    pub fn outermost_flows(&self) -> &[NodeId] {
+        &self.outermost_flows
+    }
+
     /// Byte offset of every line's start (lines inside multi-line tokens included).
     pub fn line_starts(&self) -> &[u32] {
         &self.line_starts
@@ -235,20 +243,29 @@ impl SyntaxTree {
         if self.kind(entry) != NodeKind::Entry {
             return None;
         }
-        let span = self.token_span(entry);
         // The first key and the first value, in one walk of the children.
-        let (mut key_end, mut value_start) = (None, None);
+        let (mut key, mut value) = (None, None);
         for c in self.children(entry) {
             match self.role(c) {
-                Role::Key if key_end.is_none() => key_end = Some(self.token_span(c).end),
-                Role::Value if value_start.is_none() => {
-                    value_start = Some(self.token_span(c).start)
-                }
+                Role::Key if key.is_none() => key = Some(c),
+                Role::Value if value.is_none() => value = Some(c),
                 _ => {}
             }
         }
-        let key_end = key_end.unwrap_or(span.start);
-        let value_start = value_start.unwrap_or(span.end);
+        self.colon_between(entry, key, value)
+    }
+
+    /// Index of the `:` token of mapping entry `entry` whose first key and first value are
+    /// `key` and `value`: for callers that walk the entry's children anyway.
+    pub fn colon_between(
+        &self,
+        entry: NodeId,
+        key: Option<NodeId>,
+        value: Option<NodeId>,
+    ) -> Option<usize> {
+        let span = self.token_span(entry);
+        let key_end = key.map_or(span.start, |k| self.token_span(k).end);
+        let value_start = value.map_or(span.end, |v| self.token_span(v).start);
         (key_end..value_start.max(key_end)).find(|&i| self.tokens[i].kind == TokenKind::Colon)
     }
 
@@ -395,26 +412,6 @@ impl Iterator for Children<'_> {
         self.next = self.tree.nodes[n as usize].next_sibling;
         Some(n)
     }
-}
-
-/// Where every line starts: at 0 and after each `\n`, `\r\n` or lone `\r`. Every line break
-/// of the text is a `Newline` token or lies inside a multi-line token, so these are the line
-/// starts of the token list as well.
-fn line_starts_of(text: &str) -> Vec<u32> {
-    let b = text.as_bytes();
-    let mut starts = Vec::with_capacity(b.len() / 32 + 2);
-    starts.push(0);
-    if memchr::memchr(b'\r', b).is_none() {
-        starts.extend(memchr::memchr_iter(b'\n', b).map(|i| i as u32 + 1));
-    } else {
-        for i in memchr::memchr2_iter(b'\n', b'\r', b) {
-            if b[i] == b'\n' || b.get(i + 1) != Some(&b'\n') {
-                starts.push(i as u32 + 1);
-            }
-        }
-    }
-    starts.shrink_to_fit();
-    starts
 }
 
 pub(crate) fn line_col_in(text: &str, line_starts: &[u32], offset: usize) -> (usize, usize) {
