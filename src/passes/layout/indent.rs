@@ -20,7 +20,7 @@ use super::align::{has_anchor_at, Shifts};
 use super::lines::{LineKind, Lines};
 use super::nesting::{FlowSpans, IndentStack, Nesting};
 use crate::config::SequenceIndent;
-use crate::syntax::{NodeId, NodeKind, SyntaxTree, TokenKind};
+use crate::syntax::{NodeId, NodeKind, Role, SyntaxTree, TokenKind};
 
 pub struct Style {
     pub indent: usize,
@@ -140,11 +140,13 @@ pub fn target_columns(
             }
             let span = tree.token_span(entry);
             set(&mut target, span.start, ni);
-            // A `:` of an explicit entry on its own line.
-            if let Some(colon) = tree.entry_colon(entry) {
-                set(&mut target, colon, ni);
-            }
+            let (mut key, mut value) = (None, None);
             for child in tree.children(entry) {
+                match tree.role(child) {
+                    Role::Key if key.is_none() => key = Some(child),
+                    Role::Value if value.is_none() => value = Some(child),
+                    _ => {}
+                }
                 let first = tree.token_span(child).start;
                 if first == span.start {
                     continue; // an implicit key: its line is the entry's line
@@ -198,6 +200,12 @@ pub fn target_columns(
                             });
                         }
                     }
+                }
+            }
+            // A `:` of an explicit entry on its own line.
+            if tree.kind(entry) == NodeKind::Entry {
+                if let Some(colon) = tree.colon_between(entry, key, value) {
+                    set(&mut target, colon, ni);
                 }
             }
         }
@@ -387,12 +395,14 @@ pub fn resolve_all(
     }
     // Own-line comments. One pass: the lines before a comment are looked up in structures
     // kept up to date as the pass goes, the line after it by a pointer that only moves forward.
+    // Files without own-line comments skip it.
+    let has_comments = lines.lines.iter().any(|l| l.kind == LineKind::Comment);
     let mut next_content = 0usize;
     let mut prev_content: Option<usize> = None;
     let mut prev_structural: Option<usize> = None;
     let mut shallower = IndentStack::default();
     let mut owner_cache: Option<(usize, usize, Option<usize>)> = None;
-    for l in 0..n {
+    for l in (0..n).take_while(|_| has_comments) {
         let kind = lines.lines[l].kind;
         if kind == LineKind::Content {
             prev_content = Some(l);

@@ -2,7 +2,7 @@
 //! time, so that laying out a file stays linear in its size however deeply it nests.
 
 use super::indent::Collection;
-use crate::syntax::{NodeId, NodeKind, SyntaxTree};
+use crate::syntax::SyntaxTree;
 
 const NONE: u32 = u32::MAX;
 
@@ -13,20 +13,14 @@ pub struct FlowSpans {
 
 impl FlowSpans {
     pub fn new(tree: &SyntaxTree) -> FlowSpans {
-        let is_flow = |n: NodeId| matches!(tree.kind(n), NodeKind::FlowMap | NodeKind::FlowSeq);
-        // Ids are in document order, so a node's parent is decided before the node.
-        let mut in_flow = vec![false; tree.node_count()];
-        let mut spans = Vec::new();
-        for n in 0..tree.node_count() as NodeId {
-            let inside = tree
-                .parent(n)
-                .is_some_and(|p| in_flow[p as usize] || is_flow(p));
-            in_flow[n as usize] = inside;
-            if is_flow(n) && !inside {
+        let mut spans: Vec<(u32, u32)> = tree
+            .outermost_flows()
+            .iter()
+            .map(|&n| {
                 let s = tree.token_span(n);
-                spans.push((s.start as u32, s.end as u32));
-            }
-        }
+                (s.start as u32, s.end as u32)
+            })
+            .collect();
         spans.sort_unstable();
         FlowSpans { spans }
     }
