@@ -92,15 +92,15 @@ pub fn mentioned(text: &str) -> bool {
     let Ok(table) = table() else {
         return false;
     };
-    // Most files hold no `::` at all, which `contains` rules out quickly.
-    if !text.contains("::") {
-        return false;
-    }
     let bytes = text.as_bytes();
-    let mut from = 0;
-    while let Some(i) = text[from..].find("::") {
+    let mut next = 0;
+    for i in memchr::memmem::find_iter(bytes, b"::") {
+        if i < next {
+            // Inside a run of colons already looked at.
+            continue;
+        }
         // In a run of colons only the last two can start a command.
-        let mut name_at = from + i + 2;
+        let mut name_at = i + 2;
         while bytes.get(name_at) == Some(&b':') {
             name_at += 1;
         }
@@ -112,7 +112,7 @@ pub fn mentioned(text: &str) -> bool {
         if table.command.iter().any(|c| starts(&c.name)) {
             return true;
         }
-        from = name_at;
+        next = name_at;
     }
     false
 }

@@ -159,8 +159,8 @@ impl Rule for DeprecatedCommands {
 fn may_act_on(tree: &SyntaxTree) -> bool {
     let text = tree.text();
     command::mentioned(text)
-        || text.contains(INSECURE_VAR)
-        || (text.contains('\\')
+        || memchr::memmem::find(text.as_bytes(), INSECURE_VAR.as_bytes()).is_some()
+        || (memchr::memchr(b'\\', text.as_bytes()).is_some()
             && tree
                 .tokens()
                 .iter()
