@@ -109,16 +109,22 @@ impl<D: DiffHook> Anchored<'_, D> {
     /// Diffs `old[old_at..old_end]` against `new[new_at..new_end]`, without finishing the hook.
     fn section(&mut self, old_end: usize, new_end: usize) -> Result<(), D::Error> {
         let (old, new) = (self.old_at..old_end, self.new_at..new_end);
-        if !old.is_empty()
-            && !new.is_empty()
-            && self
-                .seen
-                .disjoint(&self.old[old.clone()], &self.new[new.clone()])
-        {
-            self.hook.delete(old.start, old.len(), new.start)?;
-            self.hook.insert(old.end, new.start, new.len())?;
-        } else {
-            self.myers(old, new)?;
+        // A section with an empty side gets what Myers would give it, without its set-up.
+        match (old.is_empty(), new.is_empty()) {
+            (true, true) => {}
+            (true, false) => self.hook.insert(old.start, new.start, new.len())?,
+            (false, true) => self.hook.delete(old.start, old.len(), new.start)?,
+            (false, false) => {
+                if self
+                    .seen
+                    .disjoint(&self.old[old.clone()], &self.new[new.clone()])
+                {
+                    self.hook.delete(old.start, old.len(), new.start)?;
+                    self.hook.insert(old.end, new.start, new.len())?;
+                } else {
+                    self.myers(old, new)?;
+                }
+            }
         }
         self.old_at = old_end;
         self.new_at = new_end;
