@@ -212,6 +212,12 @@ fn finding_at(tree: &SyntaxTree, offset: usize, severity: Severity, msg: String)
     Finding::new(NAME, severity, line, column, msg)
 }
 
+/// Whether the command works only while `ACTIONS_ALLOW_UNSECURE_COMMANDS` is set (`set-env`,
+/// `add-path`).
+fn needs_unsecure_commands(row: &command::CommandRow) -> bool {
+    row.file == "GITHUB_ENV" || row.file == "GITHUB_PATH"
+}
+
 /// Processes one `run:` step.
 fn step(tree: &SyntaxTree, rs: &RunStep, extra: &[String], out: &mut Output) -> StepResult {
     let mut result = StepResult::default();
@@ -225,6 +231,9 @@ fn step(tree: &SyntaxTree, rs: &RunStep, extra: &[String], out: &mut Output) -> 
             let value = tree.scalar_value(run).unwrap_or_default();
             for (_, row) in command::occurrences(&value) {
                 result.touched = true;
+                if needs_unsecure_commands(row) {
+                    result.insecure_left += 1;
+                }
                 out.findings.push(
                     finding_at(
                         tree,
@@ -281,7 +290,7 @@ fn step(tree: &SyntaxTree, rs: &RunStep, extra: &[String], out: &mut Output) -> 
                 why: format!("the step's shell cannot be told: {why} (set `shell:` on the step)"),
             },
         };
-        let insecure = row.file == "GITHUB_ENV" || row.file == "GITHUB_PATH";
+        let insecure = needs_unsecure_commands(row);
         match outcome {
             Outcome::Comment => {
                 out.findings.push(
