@@ -108,6 +108,22 @@ fn is_ws(c: u8) -> bool {
     c == b' ' || c == b'\t'
 }
 
+/// Number of spaces at the start of `b`, read eight bytes at a time: indentation is the
+/// longest run of bytes the lexer reads.
+pub fn leading_spaces(b: &[u8]) -> usize {
+    const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
+    let mut n = 0;
+    while let Some(chunk) = b.get(n..n + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes")) ^ SPACES;
+        if word != 0 {
+            // The lowest non-zero byte is the first one that is not a space.
+            return n + (word.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    n + b[n..].iter().take_while(|&&c| c == b' ').count()
+}
+
 fn is_break(c: u8) -> bool {
     c == b'\n' || c == b'\r'
 }
@@ -216,10 +232,7 @@ impl<'a> Lexer<'a> {
         while self.pos < self.b.len() {
             let c = self.b[self.pos];
             if is_ws(c) {
-                let mut p = self.pos;
-                while p < self.b.len() && self.b[p] == b' ' {
-                    p += 1;
-                }
+                let mut p = self.pos + leading_spaces(&self.b[self.pos..]);
                 let tab = (p < self.b.len() && self.b[p] == b'\t').then_some(p);
                 while p < self.b.len() && is_ws(self.b[p]) {
                     p += 1;
@@ -483,10 +496,7 @@ impl<'a> Lexer<'a> {
 
     /// The line starting at `line` has content but fewer leading spaces than `min`.
     fn under_indented(&self, line: usize, min: i64) -> bool {
-        let mut q = line;
-        while q < self.b.len() && self.b[q] == b' ' {
-            q += 1;
-        }
+        let q = line + leading_spaces(&self.b[line..]);
         let spaces = q - line;
         let mut r = q;
         while r < self.b.len() && is_ws(self.b[r]) {
@@ -690,6 +700,7 @@ impl<'a> Lexer<'a> {
     fn plain_continuation(&self, mut p: usize) -> Option<usize> {
         loop {
             let line = p;
+            p += leading_spaces(&self.b[p..]);
             while p < self.b.len() && is_ws(self.b[p]) {
                 p += 1;
             }
@@ -902,10 +913,7 @@ impl<'a> Lexer<'a> {
         let mut last_line_end = base; // end of the last included line (incl. its break)
         while p < self.b.len() {
             let line = p;
-            let mut q = p;
-            while q < self.b.len() && self.b[q] == b' ' {
-                q += 1;
-            }
+            let q = p + leading_spaces(&self.b[p..]);
             let spaces = q - line;
             let mut r = q;
             while r < self.b.len() && is_ws(self.b[r]) {
