@@ -310,11 +310,22 @@ impl SyntaxTree {
 
     /// The entry node of `key` in a mapping.
     pub fn map_entry(&self, map: NodeId, key: &str) -> Option<NodeId> {
-        self.map_entries(map).find(|&e| {
-            self.entry_key(e)
-                .and_then(|k| self.scalar_value(k))
-                .is_some_and(|k| k == key)
-        })
+        self.map_entries(map)
+            .find(|&e| self.entry_key(e).is_some_and(|k| self.scalar_is(k, key)))
+    }
+
+    /// Whether node `n` is a scalar that stands for `s`. A key is nearly always one plain token
+    /// on one line, whose text is its value: that case is compared in place.
+    fn scalar_is(&self, n: NodeId, s: &str) -> bool {
+        let span = self.token_span(n);
+        if span.len() == 1 && self.kind(n) == NodeKind::Scalar {
+            let t = &self.tokens[span.start];
+            let raw = &self.text[t.range()];
+            if t.kind == TokenKind::Plain && !has_break(raw) {
+                return raw == s;
+            }
+        }
+        self.scalar_value(n).is_some_and(|v| v == s)
     }
 
     /// Items of a block or flow sequence (the value nodes, not the `- ` items).
@@ -432,9 +443,15 @@ pub(crate) fn line_col_in(text: &str, line_starts: &[u32], offset: usize) -> (us
     (idx + 1, col)
 }
 
+/// A line break (`\n` or `\r`) somewhere in `s`; searched by bytes, which is much cheaper than
+/// searching for a set of chars.
+fn has_break(s: &str) -> bool {
+    memchr::memchr2(b'\n', b'\r', s.as_bytes()).is_some()
+}
+
 /// Fold a multi-line plain scalar: line breaks become spaces, empty lines become newlines.
 fn fold_plain(raw: &str) -> Cow<'_, str> {
-    if !raw.contains(['\n', '\r']) {
+    if !has_break(raw) {
         return Cow::Borrowed(raw);
     }
     Cow::Owned(fold_lines(
@@ -470,10 +487,11 @@ fn unquote_single(raw: &str) -> Cow<'_, str> {
         .strip_prefix('\'')
         .and_then(|s| s.strip_suffix('\''))
         .unwrap_or(raw);
-    if !inner.contains('\'') && !inner.contains(['\n', '\r']) {
+    let multi_line = has_break(inner);
+    if !multi_line && memchr::memchr(b'\'', inner.as_bytes()).is_none() {
         return Cow::Borrowed(inner);
     }
-    let folded = if inner.contains(['\n', '\r']) {
+    let folded = if multi_line {
         fold_lines(inner.split('\n').map(|l| l.trim_matches([' ', '\t', '\r'])))
     } else {
         inner.to_string()
@@ -491,7 +509,7 @@ fn unquote_double(raw: &str) -> Cow<'_, str> {
         .strip_prefix('"')
         .and_then(|s| s.strip_suffix('"'))
         .unwrap_or(raw);
-    if !inner.contains(['\\', '\n', '\r']) {
+    if memchr::memchr3(b'\\', b'\n', b'\r', inner.as_bytes()).is_none() {
         return Cow::Borrowed(inner);
     }
     let mut out = String::with_capacity(inner.len());
