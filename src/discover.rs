@@ -238,7 +238,7 @@ pub fn kind_for_name(name: &str) -> FileKind {
 
 fn kind_for_path(path: &Path) -> FileKind {
     let components = path_components(path);
-    let refs: Vec<&str> = components.iter().map(String::as_str).collect();
+    let refs: Vec<&str> = components.iter().map(|c| c.as_ref()).collect();
     kind_for_components(&refs)
 }
 
@@ -257,7 +257,7 @@ fn kind_for_components(components: &[&str]) -> FileKind {
 fn kind_in_directory(path: &Path) -> Option<FileKind> {
     let components = path_components(path);
     let (file, dirs) = components.split_last()?;
-    let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+    let dirs: Vec<&str> = dirs.iter().map(|c| c.as_ref()).collect();
     // An `action.yml` is an action wherever it is, except directly in `.github/workflows/`
     // (where GitHub reads every file as a workflow); one in a sub-directory of it is an action.
     if is_action_name(file) && !directly_in_workflows_dir(&dirs) {
@@ -282,10 +282,11 @@ fn is_action_name(file: &str) -> bool {
     file == "action.yml" || file == "action.yaml"
 }
 
-fn path_components(path: &Path) -> Vec<String> {
+/// The names of `path`'s normal components (borrowed unless a name is not UTF-8).
+fn path_components(path: &Path) -> Vec<std::borrow::Cow<'_, str>> {
     path.components()
         .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            Component::Normal(s) => Some(s.to_string_lossy()),
             _ => None,
         })
         .collect()
