@@ -527,9 +527,12 @@ impl Session {
             .unwrap_or(0);
         if timeouts >= TRIP_AFTER_TIMEOUTS {
             bump(&self.counters.skipped);
+            // The same words for every ref skipped this way (no running count, which would
+            // depend on how many requests were still under way), so they are reported as one
+            // cause.
             return Err(ResolveError::Skipped(format!(
-                "not asked: {timeouts} earlier requests to {host} got no answer within {} s, so \
-                 it was not asked again in this run",
+                "not asked: {TRIP_AFTER_TIMEOUTS} earlier requests to {host} got no answer within \
+                 {} s, so it was not asked again in this run",
                 self.opts.timeout.as_secs_f64()
             )));
         }
