@@ -23,7 +23,7 @@ use crate::report::{
     FileReport, FixSummary, Format, Mode, RenderOptions, Rendered, RunFacts,
 };
 use crate::resolve::{RepoId, ResolveOptions, Session, NETWORK_RULE};
-use crate::syntax::{parse, SyntaxTree};
+use crate::syntax::{parse, parse_owned, SyntaxTree};
 use crate::write::{replace_if_unchanged, sweep_leftovers, WriteError};
 
 /// Exit codes of the command-line contract.
@@ -180,10 +180,11 @@ pub fn run(cli: Cli) -> i32 {
     let options = pipeline_options(&cli);
     let mut diffs = DiffStream::new(&render_opts, cli.output_file.is_none());
 
-    // Files go through in windows, in path order: a window is read and parsed while the one
-    // before it is processed, and its reports are printed or kept (without their diffs where
-    // those were printed) before the next. Memory holds two windows, not the whole tree; each
-    // file is parsed once, for the pin pre-pass and the pipeline alike.
+    // Files go through in windows, in path order: a window is read while the one before it is
+    // processed, and its reports are printed or kept (without their diffs where those were
+    // printed) before the next. Memory holds two windows' texts, not the whole tree. Each file
+    // is parsed once: when processed, or when read if a network prefetch needs its tree (and
+    // then the pipeline uses that tree).
     let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
     pool.install(|| {
         let mut windows = files.chunks(WINDOW);
@@ -198,10 +199,10 @@ pub fn run(cli: Cli) -> i32 {
                     window
                         .par_iter()
                         .zip(trees.into_par_iter())
-                        .map(|(f, tree)| match tree {
-                            Ok(tree) => process_file(
+                        .map(|(f, loaded)| match loaded {
+                            Ok(loaded) => process_file(
                                 f,
-                                &tree,
+                                &loaded.into_tree(),
                                 mode,
                                 &rule_refs,
                                 &options,
@@ -434,7 +435,7 @@ fn prefetch(
     let Some(session) = &setup.session else {
         return;
     };
-    if cli.offline {
+    if !prefetch_wanted(cli, names, setup) {
         return;
     }
     if let Some(pins) = &setup.pins {
@@ -496,19 +497,53 @@ fn prefetch(
     }
 }
 
+/// Whether [`prefetch`] has anything to do: online, with a rule that asks the network.
+fn prefetch_wanted(cli: &Cli, names: &[&'static str], setup: &Setup) -> bool {
+    setup.session.is_some()
+        && !cli.offline
+        && (setup.pins.is_some()
+            || names.contains(&crate::passes::outdated_actions::NAME)
+            || names.contains(&permissions::NAME))
+}
+
 /// Files read, parsed and processed together (see `run`).
 const WINDOW: usize = 128;
 
-/// Read and parse a window of files (in parallel) and fetch what `pin` will ask for them.
+/// A file of a window, as read ahead of its processing.
+enum Loaded {
+    /// Parsed when processed: a window's trees are several times the size of its texts, and
+    /// two windows are alive at once.
+    Text(String),
+    /// Parsed already, because a prefetch needed the tree.
+    Tree(SyntaxTree),
+}
+
+impl Loaded {
+    fn into_tree(self) -> SyntaxTree {
+        match self {
+            Loaded::Text(text) => parse_owned(text),
+            Loaded::Tree(tree) => tree,
+        }
+    }
+}
+
+/// Read a window of files (in parallel); when rules will ask the network about them, parse
+/// them too and fetch what the rules will ask for.
 fn read_window(
     files: &[Discovered],
     cli: &Cli,
     names: &[&'static str],
     setup: &Setup,
-) -> Vec<Result<SyntaxTree, Finding>> {
+) -> Vec<Result<Loaded, Finding>> {
+    if !prefetch_wanted(cli, names, setup) {
+        return files
+            .par_iter()
+            .map(|f| load(&f.path, cli.max_file_size).map(Loaded::Text))
+            .collect();
+    }
     let trees: Vec<Result<SyntaxTree, Finding>> = files
         .par_iter()
-        .map(|f| load(&f.path, cli.max_file_size).map(|text| parse(&text)))
+        .map(|f| load(&f.path, cli.max_file_size).map(parse_owned))
         .collect();
     let parsed: Vec<(&SyntaxTree, FileKind, Option<&Path>)> = files
         .iter()
@@ -516,7 +551,7 @@ fn read_window(
         .filter_map(|(f, t)| t.as_ref().ok().map(|t| (t, f.kind, Some(f.path.as_path()))))
         .collect();
     prefetch(cli, names, setup, &parsed);
-    trees
+    trees.into_iter().map(|t| t.map(Loaded::Tree)).collect()
 }
 
 /// Prints diffs as files finish, in path order, where nothing else needs them: the text

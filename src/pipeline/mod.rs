@@ -22,7 +22,7 @@ use crate::discover::FileKind;
 use crate::edit::{apply_fixes, Applicability, ConflictKind, Edit};
 use crate::finding::{Finding, Severity};
 use crate::passes::{Context, Rule};
-use crate::syntax::{parse, SyntaxTree};
+use crate::syntax::{parse, parse_owned, SyntaxTree};
 use crate::verify::{compare_reading, Outcome, Reading, RoutePattern};
 
 /// How many times a rule may run on one file to get all its fixes in.
@@ -171,7 +171,7 @@ pub fn process_parsed(
                     .iter()
                     .flat_map(|f| f.edits.iter().cloned())
                     .collect();
-                let new_tree = parse(&applied.text);
+                let new_tree = parse_owned(applied.text);
                 match check_rewrite(tree, reading.take(), &new_tree, &edits, *rule) {
                     Ok(new_reading) => reading = new_reading,
                     Err(problem) => {

@@ -16,6 +16,6 @@ pub mod tree;
 pub mod views;
 
 pub use comment::comment_text;
-pub use parser::parse;
+pub use parser::{parse, parse_owned};
 pub use token::{Token, TokenKind};
 pub use tree::{Diagnostic, NodeId, NodeKind, Role, SyntaxTree};

@@ -13,7 +13,12 @@ const NONE: u32 = u32::MAX;
 
 /// Parse any text into a lossless tree. Never fails; problems are in `tree.diagnostics()`.
 pub fn parse(text: &str) -> SyntaxTree {
-    let lexed = lex(text);
+    parse_owned(text.to_string())
+}
+
+/// [`parse`] for a text the caller no longer needs: the tree keeps it without a copy.
+pub fn parse_owned(text: String) -> SyntaxTree {
+    let lexed = lex(&text);
     let mut diagnostics: Vec<Diagnostic> = lexed
         .diagnostics
         .into_iter()
@@ -40,11 +45,11 @@ pub fn parse(text: &str) -> SyntaxTree {
     line_starts.shrink_to_fit();
     diagnostics.append(&mut parser.diagnostics);
     if lexed.has_aliases {
-        unknown_aliases(text, &lexed.tokens, &mut diagnostics);
+        unknown_aliases(&text, &lexed.tokens, &mut diagnostics);
     }
     diagnostics.sort_by_key(|d| d.offset);
     SyntaxTree::new(
-        text.to_string(),
+        text,
         lexed.tokens,
         nodes,
         diagnostics,

@@ -82,8 +82,9 @@ struct Frame {
 pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
     let mut reader = Reader {
         stream: Stream {
-            // Roughly one node per 16 bytes of a typical workflow.
-            nodes: Vec::with_capacity(text.len() / 16),
+            // Fewer than most texts need (workflows have one node per 16 to 30 bytes): `add`
+            // grows it at the density read so far, and the unused rest is given back at the end.
+            nodes: Vec::with_capacity(text.len() / 64 + 16),
             documents: Vec::new(),
         },
         open: Vec::new(),
@@ -148,6 +149,8 @@ pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
             }
         }
     }
+    // A comparison holds the readings of two texts: keep only what is used.
+    reader.stream.nodes.shrink_to_fit();
     Ok(reader.stream)
 }
 
