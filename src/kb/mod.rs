@@ -237,20 +237,20 @@ impl KnowledgeBase {
         }
         let path = u.split('@').next().unwrap_or("");
         let key = entry::normalize_key(path);
-        let mut parts: Vec<&str> = key.split('/').collect();
-        if parts.len() < 2 || parts.iter().any(|p| p.is_empty()) {
+        if !key.contains('/') || key.split('/').any(str::is_empty) {
             return None;
         }
         let is_workflow = key.contains("/.github/workflows/");
+        // The key, then shorter prefixes ending before a `/`, down to `owner/repo`.
+        let mut k = key.as_str();
         loop {
-            let k = parts.join("/");
-            if let Some(&i) = self.index.get(&k) {
+            if let Some(&i) = self.index.get(k) {
                 return self.entries.get(i);
             }
-            if is_workflow || parts.len() <= 2 {
-                return None;
+            match k.rsplit_once('/') {
+                Some((shorter, _)) if !is_workflow && shorter.contains('/') => k = shorter,
+                _ => return None,
             }
-            parts.pop();
         }
     }
 

@@ -20,11 +20,11 @@
 //! Wrappers are looked through (`sudo`, `env`, `xargs`, `npx`, `bash -c '...'`, `eval`...), and
 //! command substitutions are analysed as scripts of their own.
 
-use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
+use memchr::memmem::Finder;
 use serde::Deserialize;
 
 use super::api::{self, ApiNeeds};
@@ -183,7 +183,7 @@ pub struct CommandTable {
     rules: Vec<CommandRule>,
     /// Program name → (rule, pattern) indexes of the patterns that start with it, in table
     /// order: a command is matched against its program's patterns only.
-    by_program: HashMap<String, Vec<(usize, usize)>>,
+    by_program: foldhash::HashMap<String, Vec<(usize, usize)>>,
     graphql: GraphqlTable,
     errors: Vec<String>,
 }
@@ -289,7 +289,8 @@ impl CommandTable {
                 }
             }
         }
-        let mut by_program: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        let mut by_program: foldhash::HashMap<String, Vec<(usize, usize)>> =
+            foldhash::HashMap::default();
         for (r, rule) in rules.iter().enumerate() {
             for (p, pat) in rule.patterns.iter().enumerate() {
                 if let Some(program) = pat.first() {
@@ -314,7 +315,7 @@ impl CommandTable {
                 // A broken data file is a bug the unit tests catch; report, do not panic.
                 Err(e) => CommandTable {
                     rules: Vec::new(),
-                    by_program: HashMap::new(),
+                    by_program: foldhash::HashMap::default(),
                     graphql: GraphqlTable::default(),
                     errors: vec![e],
                 },
@@ -410,7 +411,7 @@ pub fn run_needs_with(script: &str, rc: &RunContext<'_>) -> RunAnalysis {
         .map(normalize_program)
         .unwrap_or_default();
     let converted;
-    let script = match &*program {
+    let script = match program {
         "" | "bash" | "sh" | "zsh" | "dash" | "ksh" | "pwsh" | "powershell" => script,
         "cmd" => {
             // `^` continues a line in cmd.
@@ -573,13 +574,14 @@ fn positional<'w>(program: &str, args: &'w [String]) -> Vec<&'w str> {
 }
 
 /// `/usr/bin/gh` -> `gh`, `./gradlew` -> `gradle`, `semantic-release@21` -> `semantic-release`.
-fn normalize_program(w: &str) -> Cow<'_, str> {
+/// The name is always a part of `w` or a fixed name: nothing is allocated.
+fn normalize_program(w: &str) -> &str {
     // Most programs are written plainly: nothing to strip, lower-case or rename.
     let plain = w
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     if plain && !matches!(w, "mvnw" | "gradlew" | "docker-buildx") {
-        return Cow::Borrowed(w);
+        return w;
     }
     let mut p = w;
     if !p.starts_with('@') {
@@ -594,24 +596,29 @@ fn normalize_program(w: &str) -> Cow<'_, str> {
     } else {
         p.split('@').next().unwrap_or(p)
     };
-    let lower = p.to_ascii_lowercase();
-    let base = lower
-        .strip_suffix(".exe")
-        .or_else(|| lower.strip_suffix(".cmd"))
-        .or_else(|| lower.strip_suffix(".bat"))
-        .unwrap_or(&lower);
-    match base {
-        "mvnw" => "mvn".into(),
-        "gradlew" => "gradle".into(),
-        "docker-buildx" => "docker".into(),
-        _ => {
-            // Program names are case-sensitive on Linux, but tools are written in lower case.
-            if p.bytes().any(|b| b.is_ascii_uppercase()) {
-                p.to_string().into()
-            } else {
-                base.to_string().into()
-            }
+    // Windows suffixes, in any case (the bytes compared are ASCII, so the cut is on a
+    // character boundary).
+    let base = [".exe", ".cmd", ".bat"]
+        .iter()
+        .find(|x| {
+            p.len() >= x.len()
+                && p.as_bytes()[p.len() - x.len()..].eq_ignore_ascii_case(x.as_bytes())
+        })
+        .map_or(p, |x| &p[..p.len() - x.len()]);
+    for (wrapper, tool) in [
+        ("mvnw", "mvn"),
+        ("gradlew", "gradle"),
+        ("docker-buildx", "docker"),
+    ] {
+        if base.eq_ignore_ascii_case(wrapper) {
+            return tool;
         }
+    }
+    // Program names are case-sensitive on Linux, but tools are written in lower case.
+    if p.bytes().any(|b| b.is_ascii_uppercase()) {
+        p
+    } else {
+        base
     }
 }
 
@@ -643,19 +650,21 @@ fn pattern_matches(pattern: &[String], anywhere: bool, program: &str, pos: &[&st
 
 impl<'a> Cx<'a> {
     fn lookup_var(&self, local: &Local, name: &str) -> Option<String> {
-        local
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .or_else(|| self.vars.get(name).cloned())
-            .or_else(|| {
-                self.env
-                    .iter()
-                    .rev()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.clone())
-            })
+        self.var(local, name).map(str::to_string)
+    }
+
+    /// The value of variable `name` the command sees: its own assignments, then the script's,
+    /// then the step's environment.
+    fn var<'v>(&'v self, local: &'v Local, name: &str) -> Option<&'v str> {
+        let last = |vars: &'v [(String, String)]| {
+            vars.iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        last(local)
+            .or_else(|| self.vars.get(name).map(String::as_str))
+            .or_else(|| last(self.env))
     }
 
     fn classify(&self, local: &Local, value: &str) -> Option<TokenSource> {
@@ -695,13 +704,23 @@ impl<'a> Cx<'a> {
         names.extend(local.iter().map(|(k, _)| k.as_str()));
         let lookup = |n: &str| self.lookup_var(local, n);
         let classifier = Classifier::new(&lookup);
-        names.into_iter().any(
-            |n| match lookup(n).and_then(|v| classifier.classify(&v, 0)) {
+        names.into_iter().any(|n| {
+            let Some(value) = self.var(local, n) else {
+                return false;
+            };
+            // Without `$` a value names no other variable: it is the token itself or not
+            // (what the classifier says too, without remembering the value).
+            let source = if value.contains('$') {
+                classifier.classify(value, 0)
+            } else {
+                mentions_github_token(value.trim()).then_some(TokenSource::GithubToken)
+            };
+            match source {
                 Some(TokenSource::GithubToken) => true,
                 Some(TokenSource::Unknown) => is_token_name(n),
                 _ => false,
-            },
-        )
+            }
+        })
     }
 
     /// A word of the command passes GITHUB_TOKEN (inline expression or a variable holding it).
@@ -778,28 +797,27 @@ impl<'a> Cx<'a> {
         }
         let parsed = shell::parse(text);
         self.functions.extend(parsed.functions.iter().cloned());
-        for cmd in parsed.commands {
-            self.command(cmd.words, depth);
+        for cmd in &parsed.commands {
+            self.command(&cmd.words, depth);
         }
-        for sub in parsed.substitutions {
-            self.script(&sub, depth + 1);
+        for sub in &parsed.substitutions {
+            self.script(sub, depth + 1);
         }
     }
 
-    fn command(&mut self, mut words: Vec<String>, depth: usize) {
+    /// One command of the script: wrappers and leading words are stepped over (the command
+    /// left is `words[at..]`) until the program that runs is found.
+    fn command(&mut self, words: &[String], depth: usize) {
         let mut local: Local = Vec::new();
+        let mut at = 0;
         loop {
             // Leading assignments.
-            let n = words
-                .iter()
-                .take_while(|w| is_assignment(w).is_some())
-                .count();
-            for w in words.drain(..n) {
-                if let Some((k, v)) = is_assignment(&w) {
-                    local.push((k.to_string(), v.to_string()));
-                }
+            while let Some((k, v)) = words.get(at).and_then(|w| is_assignment(w)) {
+                local.push((k.to_string(), v.to_string()));
+                at += 1;
             }
-            let Some(first) = words.first().cloned() else {
+            let rest = &words[at..];
+            let Some(first) = rest.first() else {
                 // Only assignments: they stay for the rest of the script.
                 for (k, v) in local {
                     self.set_var(k, v);
@@ -809,11 +827,11 @@ impl<'a> Cx<'a> {
             match first.as_str() {
                 "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" | "}"
                 | "fi" | "done" | "esac" | "time" | "exec" | "nohup" | "builtin" => {
-                    words.remove(0);
+                    at += 1;
                 }
                 "for" | "case" | "select" | "function" | "in" => return,
                 "export" | "declare" | "typeset" | "local" | "readonly" => {
-                    for w in &words[1..] {
+                    for w in &rest[1..] {
                         if let Some((k, v)) = is_assignment(w) {
                             self.set_var(k.to_string(), v.to_string());
                         }
@@ -821,102 +839,104 @@ impl<'a> Cx<'a> {
                     return;
                 }
                 "command" => {
-                    if words.get(1).is_some_and(|w| w == "-v" || w == "-V") {
+                    if rest.get(1).is_some_and(|w| w == "-v" || w == "-V") {
                         return;
                     }
-                    words.remove(0);
+                    at += 1;
                 }
                 "sudo" => {
-                    words.remove(0);
-                    while words.first().is_some_and(|w| is_option(w)) {
-                        let o = words.remove(0);
+                    at += 1;
+                    while words.get(at).is_some_and(|w| is_option(w)) {
+                        let o = &words[at];
+                        at += 1;
                         if matches!(o.as_str(), "-u" | "-g" | "-h" | "-p" | "-C" | "-U")
-                            && !words.is_empty()
+                            && at < words.len()
                         {
-                            words.remove(0);
+                            at += 1;
                         }
                     }
                 }
                 "env" => {
-                    words.remove(0);
-                    while let Some(w) = words.first() {
+                    at += 1;
+                    while let Some(w) = words.get(at) {
                         if w == "-u" || w == "--unset" || w == "-C" || w == "--chdir" {
-                            words.drain(..2.min(words.len()));
+                            at = (at + 2).min(words.len());
                         } else if is_option(w) {
-                            words.remove(0);
+                            at += 1;
                         } else {
                             break;
                         }
                     }
                 }
                 "timeout" | "nice" | "stdbuf" | "xargs" => {
-                    let prog = words.remove(0);
-                    let valued: &[&str] = match prog.as_str() {
+                    let prog = first.as_str();
+                    at += 1;
+                    let valued: &[&str] = match prog {
                         "timeout" => &["-s", "--signal", "-k", "--kill-after"],
                         "nice" => &["-n", "--adjustment"],
                         "xargs" => &["-I", "-n", "-P", "-L", "-d", "-s", "-E", "-a"],
                         _ => &[],
                     };
-                    while let Some(w) = words.first() {
+                    while let Some(w) = words.get(at) {
                         if valued.contains(&w.as_str()) {
-                            words.drain(..2.min(words.len()));
+                            at = (at + 2).min(words.len());
                         } else if is_option(w) {
-                            words.remove(0);
+                            at += 1;
                         } else {
                             break;
                         }
                     }
-                    if prog == "timeout" && !words.is_empty() {
-                        words.remove(0); // the duration
+                    if prog == "timeout" && at < words.len() {
+                        at += 1; // the duration
                     }
                 }
                 "eval" => {
                     // `eval "$(brew shellenv)"` runs what an environment set-up program prints
                     // (the substitution itself is analysed with the script).
-                    if words[1..].iter().all(|w| evaluates_env_setup(w)) && words.len() > 1 {
+                    if rest[1..].iter().all(|w| evaluates_env_setup(w)) && rest.len() > 1 {
                         return;
                     }
-                    let inner = words[1..].join(" ");
+                    let inner = rest[1..].join(" ");
                     self.script(&inner, depth + 1);
                     return;
                 }
                 _ => {
-                    let prog = normalize_program(&first);
+                    let prog = normalize_program(first);
                     // Shells given a script string.
-                    if matches!(&*prog, "bash" | "sh" | "zsh" | "dash" | "ksh") {
-                        if let Some(i) = words.iter().position(|w| {
+                    if matches!(prog, "bash" | "sh" | "zsh" | "dash" | "ksh") {
+                        if let Some(i) = rest.iter().position(|w| {
                             w.starts_with('-') && !w.starts_with("--") && w.contains('c')
                         }) {
-                            if let Some(inner) = words.get(i + 1).cloned() {
-                                self.script(&inner, depth + 1);
+                            if let Some(inner) = rest.get(i + 1) {
+                                self.script(inner, depth + 1);
                                 return;
                             }
                         }
                     }
                     // A script file of the repository: read it.
-                    if let Some((path, shell)) = script_file(&prog, &words) {
+                    if let Some((path, shell)) = script_file(prog, rest) {
                         if self.script_file(&path, shell, &local, depth) {
                             return;
                         }
                     }
                     // Package runners: look at the package they run.
-                    let runner_skip = match &*prog {
+                    let runner_skip = match prog {
                         "npx" | "bunx" | "pnpx" | "uvx" => 1,
                         "pnpm" | "yarn"
-                            if words.get(1).is_some_and(|w| w == "dlx" || w == "exec") =>
+                            if rest.get(1).is_some_and(|w| w == "dlx" || w == "exec") =>
                         {
                             2
                         }
-                        "npm" if words.get(1).is_some_and(|w| w == "exec" || w == "x") => 2,
+                        "npm" if rest.get(1).is_some_and(|w| w == "exec" || w == "x") => 2,
                         "pipx" | "poetry" | "uv" | "pdm" | "hatch" | "rye"
-                            if words.get(1).is_some_and(|w| w == "run") =>
+                            if rest.get(1).is_some_and(|w| w == "run") =>
                         {
                             2
                         }
-                        "bundle" if words.get(1).is_some_and(|w| w == "exec") => 2,
+                        "bundle" if rest.get(1).is_some_and(|w| w == "exec") => 2,
                         "dotnet"
-                            if words.get(1).is_some_and(|w| w == "tool")
-                                && words.get(2).is_some_and(|w| w == "run") =>
+                            if rest.get(1).is_some_and(|w| w == "tool")
+                                && rest.get(2).is_some_and(|w| w == "run") =>
                         {
                             3
                         }
@@ -924,15 +944,15 @@ impl<'a> Cx<'a> {
                     };
                     if runner_skip > 0 {
                         if prog == "npx" {
-                            if let Some(i) = words.iter().position(|w| w == "-c" || w == "--call") {
-                                if let Some(inner) = words.get(i + 1).cloned() {
-                                    self.script(&inner, depth + 1);
+                            if let Some(i) = rest.iter().position(|w| w == "-c" || w == "--call") {
+                                if let Some(inner) = rest.get(i + 1) {
+                                    self.script(inner, depth + 1);
                                     return;
                                 }
                             }
                         }
-                        words.drain(..runner_skip.min(words.len()));
-                        while let Some(w) = words.first() {
+                        at = (at + runner_skip).min(words.len());
+                        while let Some(w) = words.get(at) {
                             if matches!(
                                 w.as_str(),
                                 "-p" | "--package"
@@ -949,16 +969,16 @@ impl<'a> Cx<'a> {
                                     | "-C"
                                     | "--cwd"
                             ) {
-                                words.drain(..2.min(words.len()));
+                                at = (at + 2).min(words.len());
                             } else if is_option(w) || w == "--" {
-                                words.remove(0);
+                                at += 1;
                             } else {
                                 break;
                             }
                         }
                         continue;
                     }
-                    self.simple(&prog, &words, &local);
+                    self.simple(prog, rest, &local);
                     return;
                 }
             }
@@ -977,46 +997,37 @@ impl<'a> Cx<'a> {
         if shell::is_plain_builtin(program) || shell::prints_env_setup(words) {
             return;
         }
-        if program == "gh" {
-            let pos = positional("gh", args);
-            if pos.first().is_some_and(|w| *w == "api") {
-                self.gh_api(args, local);
-                return;
-            }
-        }
         if matches!(program, "curl" | "wget" | "http" | "https" | "xh" | "xhs") {
             self.http(program, args, local);
             return;
         }
-
         let pos = positional(program, args);
-        let table = self.table;
-        // The most specific pattern wins: literal words count double, `*` once.
-        let score =
-            |pat: &Vec<String>| -> usize { pat.iter().map(|w| if w == "*" { 1 } else { 2 }).sum() };
-        let mut best: Vec<(&CommandRule, &Vec<String>)> = Vec::new();
-        let mut best_score = 0usize;
-        let candidates = table.by_program.get(program).map_or(&[][..], Vec::as_slice);
-        for &(r, p) in candidates {
-            let rule = &table.rules[r];
-            let pat = &rule.patterns[p];
-            if pattern_matches(pat, rule.anywhere, program, &pos) {
-                let sc = score(pat);
-                if sc > best_score {
-                    best.clear();
-                    best_score = sc;
-                }
-                if sc == best_score {
-                    best.push((rule, pat));
-                }
-            }
-        }
-        if best.is_empty() {
-            self.opaque(program, words, local);
+        if program == "gh" && pos.first().is_some_and(|w| *w == "api") {
+            self.gh_api(args, local);
             return;
         }
-        for (rule, pat) in best {
-            self.apply_rule(rule, &pat.join(" "), words, local);
+
+        let table = self.table;
+        // The most specific pattern wins: literal words count double, `*` once. Every rule
+        // with the best score applies, in table order.
+        let score =
+            |pat: &Vec<String>| -> usize { pat.iter().map(|w| if w == "*" { 1 } else { 2 }).sum() };
+        let candidates = table.by_program.get(program).map_or(&[][..], Vec::as_slice);
+        let matching = || {
+            candidates.iter().filter_map(|&(r, p)| {
+                let rule = &table.rules[r];
+                let pat = &rule.patterns[p];
+                pattern_matches(pat, rule.anywhere, program, &pos).then_some((rule, pat))
+            })
+        };
+        let Some(best_score) = matching().map(|(_, pat)| score(pat)).max() else {
+            self.opaque(program, words, local);
+            return;
+        };
+        for (rule, pat) in matching() {
+            if score(pat) == best_score {
+                self.apply_rule(rule, pat, words, local);
+            }
         }
     }
 
@@ -1025,7 +1036,7 @@ impl<'a> Cx<'a> {
     fn wrapped(&mut self, words: &[String], local: &Local) {
         if let Some(i) = words.iter().skip(1).position(|w| {
             matches!(
-                &*normalize_program(w),
+                normalize_program(w),
                 "gh" | "git"
                     | "docker"
                     | "podman"
@@ -1039,9 +1050,8 @@ impl<'a> Cx<'a> {
                     | "wget"
             )
         }) {
-            let inner = words[i + 1..].to_vec();
-            let prog = normalize_program(&inner[0]);
-            self.simple(&prog, &inner, local);
+            let inner = &words[i + 1..];
+            self.simple(normalize_program(&inner[0]), inner, local);
         }
     }
 
@@ -1059,7 +1069,14 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn apply_rule(&mut self, rule: &CommandRule, pattern: &str, words: &[String], local: &Local) {
+    /// Applies a rule whose `pattern` the command matches.
+    fn apply_rule(
+        &mut self,
+        rule: &CommandRule,
+        pattern: &[String],
+        words: &[String],
+        local: &Local,
+    ) {
         let args = &words[1..];
         let starts = |list: &Vec<String>| {
             args.iter()
@@ -1147,6 +1164,7 @@ impl<'a> Cx<'a> {
                 None => note = " (no GH_TOKEN in the step's env: gh fails without one)".into(),
             },
         }
+        let pattern = pattern.join(" ");
 
         if let Some(why) = &rule.unknown {
             self.out.push_unknown(format!("`{pattern}`: {why}"));
@@ -1527,15 +1545,19 @@ fn json_fields(args: &[String]) -> Vec<&str> {
     out
 }
 
-/// OIDC token requests in a script or program text.
+/// OIDC token requests in a script or program text: `ACTIONS_ID_TOKEN_REQUEST_URL`,
+/// `ACTIONS_ID_TOKEN_REQUEST_TOKEN` or `getIDToken`. Every script is searched, so the searchers
+/// are built once.
 fn requests_oidc(text: &str) -> bool {
-    [
-        "ACTIONS_ID_TOKEN_REQUEST_URL",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-        "getIDToken",
-    ]
-    .iter()
-    .any(|m| text.contains(m))
+    static REQUEST: LazyLock<Finder<'static>> =
+        LazyLock::new(|| Finder::new("ACTIONS_ID_TOKEN_REQUEST_"));
+    static GET: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("getIDToken"));
+    let bytes = text.as_bytes();
+    let prefix = REQUEST.needle().len();
+    REQUEST.find_iter(bytes).any(|i| {
+        let rest = &bytes[i + prefix..];
+        rest.starts_with(b"URL") || rest.starts_with(b"TOKEN")
+    }) || GET.find(bytes).is_some()
 }
 
 /// The repository file a command runs as a script, and whether it is run by a shell:

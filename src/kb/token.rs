@@ -76,9 +76,13 @@ pub(crate) fn contains_word(hay: &str, needle: &str) -> bool {
     false
 }
 
+/// `needle` (starting with an ASCII letter) occurs in `hay` in any ASCII case. Only the places
+/// of its first letter are compared, found by a vectorised search.
 fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
+    let first = needle[0];
+    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), hay).any(|i| {
+        hay[i..].len() >= needle.len() && hay[i..i + needle.len()].eq_ignore_ascii_case(needle)
+    })
 }
 
 fn is_ident_byte(b: u8) -> bool {

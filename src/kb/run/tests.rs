@@ -489,3 +489,24 @@ fn a_shared_environment_answer_changes_nothing() {
     let sets_token = "export GH_TOKEN=${{ github.token }}\nsome-tool";
     assert_eq!(render(&run_needs_with(sets_token, &shared)), "?");
 }
+
+#[test]
+fn program_names_are_normalized() {
+    for (written, program) in [
+        ("gh", "gh"),
+        ("/usr/bin/gh", "gh"),
+        ("./gradlew", "gradle"),
+        ("Gradlew.bat", "gradle"),
+        ("MVNW", "mvn"),
+        ("mvnw.CMD", "mvn"),
+        ("Docker-Buildx.exe", "docker"),
+        ("git.exe", "git"),
+        ("GIT.exe", "GIT.exe"),
+        ("C:\\tools\\Make.EXE", "Make.EXE"),
+        ("semantic-release@21", "semantic-release"),
+        ("@scope/pkg@1.2", "@scope/pkg"),
+        ("@scope/pkg", "@scope/pkg"),
+    ] {
+        assert_eq!(normalize_program(written), program, "{written}");
+    }
+}
