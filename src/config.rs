@@ -44,6 +44,7 @@
 //! - **Cached lookups**: a run over 1,000 files in one repository checks each directory once and
 //!   parses each configuration file once, from any number of worker threads.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -556,6 +557,8 @@ pub struct ConfigFinder {
     loaded: Memo<PathBuf, Result<Arc<Config>, ConfigError>>,
     /// Directory -> what it holds that the lookup asks about, each directory asked once.
     markers: Memo<PathBuf, DirMarkers>,
+    /// Directory -> the root of the repository holding it, if any.
+    repository_roots: Memo<PathBuf, Option<PathBuf>>,
 }
 
 /// What one directory holds that the configuration lookup needs.
@@ -592,6 +595,7 @@ impl ConfigFinder {
             nearest: Memo::new(),
             loaded: Memo::new(),
             markers: Memo::new(),
+            repository_roots: Memo::new(),
         }
     }
 
@@ -620,9 +624,17 @@ impl ConfigFinder {
         } else {
             normalize_lexically(&self.cwd.join(file))
         };
-        let Some(dir) = file.parent() else {
-            return Ok(Arc::clone(&self.defaults));
-        };
+        match file.parent() {
+            Some(dir) => self.for_directory(dir),
+            None => Ok(Arc::clone(&self.defaults)),
+        }
+    }
+
+    /// The configuration for the files in `dir` (absolute and normalised).
+    pub fn for_directory(&self, dir: &Path) -> Result<Arc<Config>, ConfigError> {
+        if let Some(fixed) = &self.fixed {
+            return Ok(Arc::clone(fixed));
+        }
         match self.config_file_for(dir) {
             Some(path) => self.load_cached(&path),
             None => Ok(Arc::clone(&self.defaults)),
@@ -639,13 +651,20 @@ impl ConfigFinder {
             return cached;
         }
         let boundary = self.boundary(dir);
-        // Every directory on the way up has the same boundary, so the answer is theirs too.
+        // Every directory on the way up has the same boundary, so the answer is theirs too,
+        // and one that already has an answer has it for the rest of the way.
         let mut visited = Vec::new();
         let mut found = None;
         for ancestor in dir.ancestors() {
+            if ancestor != dir {
+                if let Some(known) = self.nearest.get(ancestor) {
+                    found = known;
+                    break;
+                }
+            }
             visited.push(ancestor.to_path_buf());
             found = self.markers(ancestor).config_file;
-            if found.is_some() || ancestor == boundary {
+            if found.is_some() || ancestor == boundary.as_ref() {
                 break;
             }
         }
@@ -664,17 +683,31 @@ impl ConfigFinder {
     /// The highest directory whose configuration may apply to files in `dir`: the root of the
     /// repository holding `dir` (the directory with `.git`, a directory or, in a worktree or a
     /// submodule, a file), else the current directory when `dir` is below it, else `dir` itself.
-    fn boundary<'a>(&self, dir: &'a Path) -> &'a Path {
-        if let Some(root) = dir.ancestors().find(|a| self.markers(a).repository_root) {
-            return root;
+    fn boundary<'a>(&self, dir: &'a Path) -> Cow<'a, Path> {
+        if let Some(root) = self.repository_root(dir) {
+            return Cow::Owned(root);
         }
-        match dir.strip_prefix(&self.cwd) {
+        Cow::Borrowed(match dir.strip_prefix(&self.cwd) {
             Ok(rel) => {
                 let depth = rel.components().count();
                 dir.ancestors().nth(depth).unwrap_or(dir)
             }
             Err(_) => dir,
+        })
+    }
+
+    /// The nearest of `dir` and its parents that is a repository's root, remembered for each
+    /// directory (a tree's directories share their parents' answer).
+    fn repository_root(&self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.repository_roots.get(dir) {
+            return known;
         }
+        let root = if self.markers(dir).repository_root {
+            Some(dir.to_path_buf())
+        } else {
+            dir.parent().and_then(|parent| self.repository_root(parent))
+        };
+        self.repository_roots.insert(dir.to_path_buf(), root)
     }
 
     /// The markers of `dir`, looked at on disk the first time it is asked about (the parents
@@ -1090,4 +1123,53 @@ ignore = ["my-org/*", "actions/checkout"]
             }
         });
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// What a finder remembers from earlier lookups (the answers of parents, their
+        /// repository roots) gives the answer a fresh finder gives, in whatever order the
+        /// directories are asked about: inside and outside repositories, below and outside the
+        /// current directory.
+        #[test]
+        fn remembered_answers_agree_with_fresh_lookups(
+            order in proptest::strategy::Strategy::prop_shuffle(proptest::strategy::Just(
+                (0..DIRS.len()).collect::<Vec<usize>>(),
+            )),
+            cwd in 0..DIRS.len(),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let base = normalize_lexically(dir.path());
+            for d in DIRS {
+                fs::create_dir_all(base.join(d)).unwrap();
+            }
+            fs::write(base.join("wffmt.toml"), "").unwrap();
+            fs::create_dir_all(base.join("repo/.git")).unwrap();
+            fs::write(base.join("repo/a/.wffmt.toml"), "").unwrap();
+            fs::write(base.join("wt/.git"), "gitdir: ../repo/.git/worktrees/wt\n").unwrap();
+            fs::write(base.join("wt/x/y/wffmt.toml"), "").unwrap();
+            fs::write(base.join("plain/x/wffmt.toml"), "").unwrap();
+            let cwd = base.join(DIRS[cwd]);
+            let shared = ConfigFinder::with_cwd(&cwd);
+            for i in order {
+                let asked = base.join(DIRS[i]);
+                let fresh = ConfigFinder::with_cwd(&cwd).config_file_for(&asked);
+                proptest::prop_assert_eq!(shared.config_file_for(&asked), fresh, "{}", DIRS[i]);
+            }
+        }
+    }
+
+    const DIRS: [&str; 12] = [
+        "",
+        "repo",
+        "repo/a",
+        "repo/a/b",
+        "repo/a/b/c",
+        "repo/d",
+        "wt",
+        "wt/x",
+        "wt/x/y/z",
+        "plain",
+        "plain/x/y",
+        "plain/z/w",
+    ];
 }

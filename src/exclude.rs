@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::Match;
 
-use crate::config::{Config, ConfigFinder};
+use crate::config::{Config, ConfigError, ConfigFinder};
 use crate::discover::normalize_lexically;
 use crate::memo::Memo;
 
@@ -26,6 +27,27 @@ pub struct Excluder {
     finder: Arc<ConfigFinder>,
     /// Configuration file (`None`: the defaults) -> its matcher.
     matchers: Memo<Option<PathBuf>, Arc<Gitignore>>,
+    /// Directory -> how the paths in it are matched, worked out for its first path.
+    dirs: Memo<PathBuf, Arc<DirMatchers>>,
+}
+
+/// The matchers that apply to the paths in one directory, with what each says of the
+/// directory itself and its parents, so that a path in it costs one match per matcher.
+struct DirMatchers {
+    command_line: Parents,
+    /// The configuration's matcher; `None` when the configuration is broken (it excludes
+    /// nothing here; its error is reported with the files).
+    config: Option<(Arc<Gitignore>, Parents)>,
+}
+
+/// What a matcher says of a directory and its parents.
+#[derive(Clone, Copy)]
+enum Parents {
+    /// The directory is the matcher's root or below it: whether the matcher excludes it or
+    /// one of its parents up to the root.
+    Below { excluded: bool },
+    /// The directory is outside the root: its paths take the general way.
+    Outside,
 }
 
 impl Excluder {
@@ -48,24 +70,61 @@ impl Excluder {
             explicit,
             finder,
             matchers: Memo::new(),
+            dirs: Memo::new(),
         })
     }
 
     /// Whether `path` (absolute, normalised) is excluded; `is_dir` for a directory.
     pub fn is_excluded(&self, path: &Path, is_dir: bool) -> bool {
+        let Some(dir) = path.parent().filter(|dir| dir.is_absolute()) else {
+            return self.is_excluded_by_path(path, is_dir);
+        };
+        let dir = self.dir_matchers(dir);
+        in_directory(&self.command_line, dir.command_line, path, is_dir)
+            || dir
+                .config
+                .as_ref()
+                .is_some_and(|(matcher, parents)| in_directory(matcher, *parents, path, is_dir))
+    }
+
+    /// [`Excluder::is_excluded`] worked out from the path alone, for any path.
+    fn is_excluded_by_path(&self, path: &Path, is_dir: bool) -> bool {
         if matches(&self.command_line, path, is_dir) {
             return true;
         }
-        let config = match &self.explicit {
-            Some(config) => Arc::clone(config),
-            // A broken configuration excludes nothing here; its error is reported with the files.
-            None => match self.finder.for_file(path) {
-                Ok(config) => config,
-                Err(_) => return false,
-            },
+        match self.config_for(|finder| finder.for_file(path)) {
+            Some(config) => matches(&self.matcher_for(&config), path, is_dir),
+            None => false,
+        }
+    }
+
+    fn dir_matchers(&self, dir: &Path) -> Arc<DirMatchers> {
+        if let Some(known) = self.dirs.get(dir) {
+            return known;
+        }
+        let config = self
+            .config_for(|finder| finder.for_directory(dir))
+            .map(|config| {
+                let matcher = self.matcher_for(&config);
+                let parents = parents(&matcher, dir);
+                (matcher, parents)
+            });
+        let matchers = DirMatchers {
+            command_line: parents(&self.command_line, dir),
+            config,
         };
-        let matcher = self.matcher_for(&config);
-        matches(&matcher, path, is_dir)
+        self.dirs.insert(dir.to_path_buf(), Arc::new(matchers))
+    }
+
+    /// `--config`, else what `lookup` finds; `None` for a broken configuration.
+    fn config_for(
+        &self,
+        lookup: impl FnOnce(&ConfigFinder) -> Result<Arc<Config>, ConfigError>,
+    ) -> Option<Arc<Config>> {
+        match &self.explicit {
+            Some(config) => Some(Arc::clone(config)),
+            None => lookup(&self.finder).ok(),
+        }
     }
 
     fn matcher_for(&self, config: &Config) -> Arc<Gitignore> {
@@ -96,6 +155,31 @@ fn matcher<'a>(root: &Path, globs: impl Iterator<Item = &'a str>) -> Result<Giti
         }
     }
     builder.build().map_err(|e| e.to_string())
+}
+
+/// What `matcher` says of `dir` and its parents.
+fn parents(matcher: &Gitignore, dir: &Path) -> Parents {
+    if matcher.path().is_absolute() && dir.starts_with(matcher.path()) {
+        Parents::Below {
+            excluded: matches(matcher, dir, true),
+        }
+    } else {
+        Parents::Outside
+    }
+}
+
+/// [`matches`] for a path (absolute, normalised) in a directory of which `parents` says what
+/// the matcher decides. Below the root, `matches` tries the path, then its parents up to the
+/// root, and the first pattern that decides wins; for a path that no pattern decides, that is
+/// what the parents got, which the directory already knows.
+fn in_directory(matcher: &Gitignore, parents: Parents, path: &Path, is_dir: bool) -> bool {
+    match parents {
+        Parents::Below { excluded } => match matcher.matched(path, is_dir) {
+            Match::None => excluded,
+            decided => decided.is_ignore(),
+        },
+        Parents::Outside => matches(matcher, path, is_dir),
+    }
 }
 
 /// `path` or one of its parents up to the matcher's root is excluded (a path outside the root
@@ -158,6 +242,73 @@ mod tests {
         let ex = excluder(&root, &[]);
         assert!(!ex.is_excluded(&root.join("node_modules"), true));
         assert!(ex.is_excluded(&root.join("other"), true));
+    }
+
+    /// Globs that decide at different depths, take paths back, match directories only or
+    /// everything.
+    const GLOBS: [&str; 12] = [
+        "gen/",
+        "*.yml",
+        "!keep.yml",
+        "a/**",
+        "/b",
+        "**/x.yml",
+        "a/gen",
+        "!a",
+        "b/*/",
+        "**",
+        "!gen",
+        "node_modules",
+    ];
+
+    fn globs(picks: &[usize]) -> Vec<String> {
+        picks
+            .iter()
+            .map(|&i| GLOBS[i % GLOBS.len()].to_string())
+            .collect()
+    }
+
+    fn toml_list(globs: &[String]) -> String {
+        let quoted: Vec<String> = globs.iter().map(|g| format!("{g:?}")).collect();
+        format!("[{}]", quoted.join(", "))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Deciding from what the directory already knows agrees with matching the path and
+        /// each of its parents, for paths below and outside the roots of the matchers, with
+        /// or without `--config`.
+        #[test]
+        fn by_directory_agrees_with_by_path(
+            cli in proptest::collection::vec(0usize..12, 0..3),
+            top in proptest::collection::vec(0usize..12, 0..3),
+            nested in proptest::collection::vec(0usize..12, 0..3),
+            explicit in proptest::prelude::any::<bool>(),
+            paths in proptest::collection::vec(
+                (proptest::collection::vec(0usize..8, 1..6), proptest::prelude::any::<bool>()),
+                1..24,
+            ),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let base = normalize_lexically(dir.path());
+            let root = base.join("root");
+            fs::create_dir_all(root.join("a/sub")).unwrap();
+            fs::write(root.join("wffmt.toml"), format!("extend-exclude = {}\n", toml_list(&globs(&top)))).unwrap();
+            fs::write(root.join("a/sub/wffmt.toml"), format!("exclude = {}\n", toml_list(&globs(&nested)))).unwrap();
+            let finder = Arc::new(ConfigFinder::with_cwd(&root));
+            let config = explicit.then(|| Arc::new(Config::load(&root.join("a/sub/wffmt.toml")).unwrap()));
+            let ex = Excluder::new(&globs(&cli), &root, config, finder).unwrap();
+            const NAMES: [&str; 8] = ["a", "b", "gen", "sub", "x.yml", "keep.yml", "..", "node_modules"];
+            for (names, is_dir) in paths {
+                let rel: Vec<&str> = names.iter().map(|&i| NAMES[i]).collect();
+                let path = normalize_lexically(&root.join(rel.join("/")));
+                proptest::prop_assert_eq!(
+                    ex.is_excluded(&path, is_dir),
+                    ex.is_excluded_by_path(&path, is_dir),
+                    "{:?} (directory: {})", path, is_dir
+                );
+            }
+        }
     }
 
     #[test]

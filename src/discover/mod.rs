@@ -24,10 +24,16 @@
 //!
 //! Reading standard input (`-`) is the command line's business, not this module's.
 
+mod lexical;
+
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
+pub use lexical::kind_for_name;
+use lexical::{display_normalized, kind_for_path, kind_in_directory, may_be_ours};
+pub(crate) use lexical::{display_path, normalize_lexically};
 
 /// What a file is, which decides the rules that apply to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -146,6 +152,11 @@ pub fn discover_excluding(
                         return true;
                     }
                     let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                    // A file that cannot be ours is dropped by `visit` and counted nowhere,
+                    // excluded or not.
+                    if !is_dir && !may_be_ours(entry.file_name()) {
+                        return true;
+                    }
                     let path = normalize_lexically(entry.path());
                     if !excluded(&path, is_dir) {
                         return true;
@@ -198,6 +209,10 @@ fn visit(
     // Soft errors (e.g. a malformed glob in a .gitignore) are not a reason to stop or to
     // fail the run; the walk carries on with the patterns that did parse.
     //
+    // Only a YAML name can be ours: the others need no further look (a link no `stat`).
+    if !may_be_ours(entry.file_name()) {
+        return None;
+    }
     // Anything but a directory is taken: a named pipe, a device or a dangling link with
     // a workflow's name is then refused with a message when it is read (see
     // `crate::read`), instead of silently not being checked.
@@ -213,7 +228,7 @@ fn visit(
     let kind = kind_in_directory(&normalized)?;
     Some(Ok(Discovered {
         path: entry.path().to_path_buf(),
-        display: display_path(entry.path(), cwd_norm),
+        display: display_normalized(&normalized, cwd_norm),
         kind,
         explicit: false,
         symlink: entry.path_is_symlink(),
@@ -226,141 +241,6 @@ fn add(found: &mut BTreeMap<String, Discovered>, item: Discovered) {
         .entry(item.display.clone())
         .and_modify(|existing| existing.explicit |= item.explicit)
         .or_insert(item);
-}
-
-/// The kind of a file known only by its name, e.g. from `--stdin-filename`: a name below
-/// `.github/workflows/` is a workflow, `action.yml` / `action.yaml` is an action, anything else is
-/// treated as a workflow. Both `/` and `\` separate components.
-pub fn kind_for_name(name: &str) -> FileKind {
-    let components: Vec<&str> = name.split(['/', '\\']).collect();
-    kind_for_components(&components)
-}
-
-fn kind_for_path(path: &Path) -> FileKind {
-    let components = path_components(path);
-    let refs: Vec<&str> = components.iter().map(|c| c.as_ref()).collect();
-    kind_for_components(&refs)
-}
-
-fn kind_for_components(components: &[&str]) -> FileKind {
-    let Some((file, dirs)) = components.split_last() else {
-        return FileKind::Workflow;
-    };
-    if is_action_name(file) && !directly_in_workflows_dir(dirs) {
-        FileKind::Action
-    } else {
-        FileKind::Workflow
-    }
-}
-
-/// The kind of a file met while walking a directory, or `None` when it is not ours.
-fn kind_in_directory(path: &Path) -> Option<FileKind> {
-    let components = path_components(path);
-    let (file, dirs) = components.split_last()?;
-    let dirs: Vec<&str> = dirs.iter().map(|c| c.as_ref()).collect();
-    // An `action.yml` is an action wherever it is, except directly in `.github/workflows/`
-    // (where GitHub reads every file as a workflow); one in a sub-directory of it is an action.
-    if is_action_name(file) && !directly_in_workflows_dir(&dirs) {
-        Some(FileKind::Action)
-    } else if under_workflows_dir(&dirs) && (file.ends_with(".yml") || file.ends_with(".yaml")) {
-        Some(FileKind::Workflow)
-    } else {
-        None
-    }
-}
-
-fn under_workflows_dir(dirs: &[&str]) -> bool {
-    dirs.windows(2)
-        .any(|pair| pair[0] == ".github" && pair[1] == "workflows")
-}
-
-fn directly_in_workflows_dir(dirs: &[&str]) -> bool {
-    dirs.ends_with(&[".github", "workflows"])
-}
-
-fn is_action_name(file: &str) -> bool {
-    file == "action.yml" || file == "action.yaml"
-}
-
-/// The names of `path`'s normal components (borrowed unless a name is not UTF-8).
-fn path_components(path: &Path) -> Vec<std::borrow::Cow<'_, str>> {
-    path.components()
-        .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Removes `.` components and resolves `..` against the preceding component, without touching
-/// the file system. Used for display and classification only, never to open a file.
-pub(crate) fn normalize_lexically(path: &Path) -> PathBuf {
-    if is_normal(path) {
-        return path.to_path_buf();
-    }
-    rebuild_normalized(path)
-}
-
-fn rebuild_normalized(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                let last_is_normal =
-                    matches!(out.components().next_back(), Some(Component::Normal(_)));
-                if last_is_normal {
-                    out.pop();
-                } else if !out.has_root() {
-                    // A relative path climbing above its start keeps its `..`; the root's parent
-                    // is the root.
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-/// Whether `path` is already what [`normalize_lexically`] makes of it: no `.` or `..`
-/// component, no repeated or trailing separator (the common case, checked without
-/// allocating).
-fn is_normal(path: &Path) -> bool {
-    let Some(text) = path.to_str() else {
-        return false;
-    };
-    if cfg!(windows) || text.is_empty() {
-        return false;
-    }
-    let body = text.strip_prefix('/').unwrap_or(text);
-    body.is_empty()
-        || body
-            .split('/')
-            .all(|part| !part.is_empty() && part != "." && part != "..")
-}
-
-/// `path` (already joined with the current directory) as shown to the user.
-pub(crate) fn display_path(path: &Path, cwd_norm: &Path) -> String {
-    let normalized = normalize_lexically(path);
-    match normalized.strip_prefix(cwd_norm) {
-        Ok(rel) if rel.components().all(|c| matches!(c, Component::Normal(_))) => {
-            let parts = path_components(rel);
-            if parts.is_empty() {
-                ".".to_string()
-            } else {
-                parts.join("/")
-            }
-        }
-        _ => {
-            let text = normalized.to_string_lossy().into_owned();
-            if std::path::MAIN_SEPARATOR == '\\' {
-                text.replace('\\', "/")
-            } else {
-                text
-            }
-        }
-    }
 }
 
 fn io_message(err: &std::io::Error) -> String {
@@ -399,40 +279,6 @@ fn walk_message(err: &ignore::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    /// The shortcut agrees with rebuilding the path, on paths that need it and paths that do
-    /// not.
-    #[test]
-    fn normal_paths_are_taken_as_they_are() {
-        for text in [
-            "/",
-            "/a",
-            "/a/b.yml",
-            "a",
-            "a/b",
-            "",
-            ".",
-            "..",
-            "./a",
-            "a/./b",
-            "a/../b",
-            "a//b",
-            "/a/",
-            "//a",
-            "/a/..",
-            "a/.",
-            "../a",
-            "/.github/workflows/ci.yml",
-            "a b/c",
-        ] {
-            let path = std::path::Path::new(text);
-            let rebuilt = super::rebuild_normalized(path);
-            if super::is_normal(path) {
-                assert_eq!(rebuilt.as_os_str(), path.as_os_str(), "{text:?}");
-            }
-            assert_eq!(super::normalize_lexically(path), rebuilt, "{text:?}");
-        }
-    }
-
     use super::*;
     use std::fs;
 
@@ -696,42 +542,5 @@ mod tests {
         let displays: Vec<_> = found.iter().map(|d| d.display.as_str()).collect();
         assert!(displays.contains(&".github/workflows/linked.yml"));
         assert!(!displays.iter().any(|d| d.starts_with("sub/loop")));
-    }
-
-    #[test]
-    fn kind_for_names() {
-        assert_eq!(kind_for_name("action.yml"), FileKind::Action);
-        assert_eq!(kind_for_name("a/b/action.yaml"), FileKind::Action);
-        assert_eq!(kind_for_name("ci.yml"), FileKind::Workflow);
-        assert_eq!(kind_for_name("-"), FileKind::Workflow);
-        assert_eq!(kind_for_name(""), FileKind::Workflow);
-        assert_eq!(kind_for_name("Action.yml"), FileKind::Workflow);
-        assert_eq!(
-            kind_for_name(".github/workflows/action.yml"),
-            FileKind::Workflow
-        );
-        assert_eq!(kind_for_name("x\\action.yml"), FileKind::Action);
-        assert_eq!(
-            kind_for_name(".github/workflows/setup/action.yml"),
-            FileKind::Action
-        );
-        assert_eq!(
-            kind_for_name(".github/workflows/sub/ci.yml"),
-            FileKind::Workflow
-        );
-    }
-
-    #[test]
-    fn lexical_normalisation() {
-        assert_eq!(
-            normalize_lexically(Path::new("a/./b/../c")),
-            PathBuf::from("a/c")
-        );
-        assert_eq!(
-            normalize_lexically(Path::new("../a")),
-            PathBuf::from("../a")
-        );
-        assert_eq!(normalize_lexically(Path::new("/../a")), PathBuf::from("/a"));
-        assert_eq!(normalize_lexically(Path::new("./")), PathBuf::new());
     }
 }
