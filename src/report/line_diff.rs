@@ -14,8 +14,10 @@
 use std::ops::Range;
 use std::time::Instant;
 
-use similar::algorithms::{myers, Capture, Compact, DiffHook, NoFinishHook, Replace};
+use similar::algorithms::{Capture, Compact, DiffHook, Replace};
 use similar::DiffOp;
+
+use super::myers;
 
 /// The operations turning `old` into `new`, each a line number below `distinct`, compacted
 /// and with adjacent deletions and insertions joined into replacements (what
@@ -44,14 +46,15 @@ pub fn line_ops(
         deadline,
     });
     // Lines that occur once on each side anchor the diff: their longest common subsequence.
-    let Ok(()) = myers::diff_deadline(
+    let Ok(()) = myers::diff(
         &mut anchored,
         &old_keys,
         0..old_keys.len(),
         &new_keys,
         0..new_keys.len(),
         deadline,
-    );
+    )
+    .and_then(|()| anchored.finish());
     hook.into_inner().into_inner().into_ops()
 }
 
@@ -132,8 +135,7 @@ impl<D: DiffHook> Anchored<'_, D> {
     }
 
     fn myers(&mut self, old: Range<usize>, new: Range<usize>) -> Result<(), D::Error> {
-        let mut hook = NoFinishHook::new(&mut *self.hook);
-        myers::diff_deadline(&mut hook, self.old, old, self.new, new, self.deadline)
+        myers::diff(&mut *self.hook, self.old, old, self.new, new, self.deadline)
     }
 }
 

@@ -27,6 +27,7 @@ pub mod group;
 pub mod json;
 mod line_diff;
 mod markdown;
+mod myers;
 mod safe_json;
 mod sarif;
 pub mod stats;
