@@ -552,13 +552,13 @@ fn option_takes_value(program: &str, opt: &str) -> bool {
 }
 
 /// Non-option words after the program.
-fn positional<'w>(program: &str, args: &'w [String]) -> Vec<&'w str> {
+fn positional<'w>(program: &str, args: &[&'w str]) -> Vec<&'w str> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let w = &args[i];
-        if w == "--" {
-            out.extend(args[i + 1..].iter().map(String::as_str));
+        if *w == "--" {
+            out.extend(&args[i + 1..]);
             break;
         }
         if is_option(w) {
@@ -566,7 +566,7 @@ fn positional<'w>(program: &str, args: &'w [String]) -> Vec<&'w str> {
                 i += 1;
             }
         } else {
-            out.push(w.as_str());
+            out.push(*w);
         }
         i += 1;
     }
@@ -724,7 +724,7 @@ impl<'a> Cx<'a> {
     }
 
     /// A word of the command passes GITHUB_TOKEN (inline expression or a variable holding it).
-    fn words_pass_token(&self, local: &Local, words: &[String]) -> bool {
+    fn words_pass_token(&self, local: &Local, words: &[&str]) -> bool {
         let lookup = |n: &str| self.lookup_var(local, n);
         let classifier = Classifier::new(&lookup);
         words.iter().any(|w| {
@@ -795,10 +795,13 @@ impl<'a> Cx<'a> {
         if depth > 4 {
             return;
         }
-        let parsed = shell::parse(text);
+        let parsed = shell::commands(text);
         self.functions.extend(parsed.functions.iter().cloned());
-        for cmd in &parsed.commands {
-            self.command(&cmd.words, depth);
+        let mut words = Vec::new();
+        for cmd in parsed.each() {
+            words.clear();
+            words.extend(cmd);
+            self.command(&words, depth);
         }
         for sub in &parsed.substitutions {
             self.script(sub, depth + 1);
@@ -807,7 +810,7 @@ impl<'a> Cx<'a> {
 
     /// One command of the script: wrappers and leading words are stepped over (the command
     /// left is `words[at..]`) until the program that runs is found.
-    fn command(&mut self, words: &[String], depth: usize) {
+    fn command(&mut self, words: &[&str], depth: usize) {
         let mut local: Local = Vec::new();
         let mut at = 0;
         loop {
@@ -824,7 +827,7 @@ impl<'a> Cx<'a> {
                 }
                 return;
             };
-            match first.as_str() {
+            match *first {
                 "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" | "}"
                 | "fi" | "done" | "esac" | "time" | "exec" | "nohup" | "builtin" => {
                     at += 1;
@@ -839,7 +842,7 @@ impl<'a> Cx<'a> {
                     return;
                 }
                 "command" => {
-                    if rest.get(1).is_some_and(|w| w == "-v" || w == "-V") {
+                    if rest.get(1).is_some_and(|&w| w == "-v" || w == "-V") {
                         return;
                     }
                     at += 1;
@@ -849,8 +852,7 @@ impl<'a> Cx<'a> {
                     while words.get(at).is_some_and(|w| is_option(w)) {
                         let o = &words[at];
                         at += 1;
-                        if matches!(o.as_str(), "-u" | "-g" | "-h" | "-p" | "-C" | "-U")
-                            && at < words.len()
+                        if matches!(*o, "-u" | "-g" | "-h" | "-p" | "-C" | "-U") && at < words.len()
                         {
                             at += 1;
                         }
@@ -859,7 +861,7 @@ impl<'a> Cx<'a> {
                 "env" => {
                     at += 1;
                     while let Some(w) = words.get(at) {
-                        if w == "-u" || w == "--unset" || w == "-C" || w == "--chdir" {
+                        if matches!(*w, "-u" | "--unset" | "-C" | "--chdir") {
                             at = (at + 2).min(words.len());
                         } else if is_option(w) {
                             at += 1;
@@ -869,7 +871,7 @@ impl<'a> Cx<'a> {
                     }
                 }
                 "timeout" | "nice" | "stdbuf" | "xargs" => {
-                    let prog = first.as_str();
+                    let prog = *first;
                     at += 1;
                     let valued: &[&str] = match prog {
                         "timeout" => &["-s", "--signal", "-k", "--kill-after"],
@@ -878,7 +880,7 @@ impl<'a> Cx<'a> {
                         _ => &[],
                     };
                     while let Some(w) = words.get(at) {
-                        if valued.contains(&w.as_str()) {
+                        if valued.contains(w) {
                             at = (at + 2).min(words.len());
                         } else if is_option(w) {
                             at += 1;
@@ -923,20 +925,20 @@ impl<'a> Cx<'a> {
                     let runner_skip = match prog {
                         "npx" | "bunx" | "pnpx" | "uvx" => 1,
                         "pnpm" | "yarn"
-                            if rest.get(1).is_some_and(|w| w == "dlx" || w == "exec") =>
+                            if rest.get(1).is_some_and(|&w| w == "dlx" || w == "exec") =>
                         {
                             2
                         }
-                        "npm" if rest.get(1).is_some_and(|w| w == "exec" || w == "x") => 2,
+                        "npm" if rest.get(1).is_some_and(|&w| w == "exec" || w == "x") => 2,
                         "pipx" | "poetry" | "uv" | "pdm" | "hatch" | "rye"
-                            if rest.get(1).is_some_and(|w| w == "run") =>
+                            if rest.get(1).is_some_and(|&w| w == "run") =>
                         {
                             2
                         }
-                        "bundle" if rest.get(1).is_some_and(|w| w == "exec") => 2,
+                        "bundle" if rest.get(1).is_some_and(|&w| w == "exec") => 2,
                         "dotnet"
-                            if rest.get(1).is_some_and(|w| w == "tool")
-                                && rest.get(2).is_some_and(|w| w == "run") =>
+                            if rest.get(1).is_some_and(|&w| w == "tool")
+                                && rest.get(2).is_some_and(|&w| w == "run") =>
                         {
                             3
                         }
@@ -944,7 +946,7 @@ impl<'a> Cx<'a> {
                     };
                     if runner_skip > 0 {
                         if prog == "npx" {
-                            if let Some(i) = rest.iter().position(|w| w == "-c" || w == "--call") {
+                            if let Some(i) = rest.iter().position(|&w| w == "-c" || w == "--call") {
                                 if let Some(inner) = rest.get(i + 1) {
                                     self.script(inner, depth + 1);
                                     return;
@@ -954,7 +956,7 @@ impl<'a> Cx<'a> {
                         at = (at + runner_skip).min(words.len());
                         while let Some(w) = words.get(at) {
                             if matches!(
-                                w.as_str(),
+                                *w,
                                 "-p" | "--package"
                                     | "--from"
                                     | "--with"
@@ -970,7 +972,7 @@ impl<'a> Cx<'a> {
                                     | "--cwd"
                             ) {
                                 at = (at + 2).min(words.len());
-                            } else if is_option(w) || w == "--" {
+                            } else if is_option(w) || *w == "--" {
                                 at += 1;
                             } else {
                                 break;
@@ -986,9 +988,12 @@ impl<'a> Cx<'a> {
     }
 
     /// A simple command after wrappers and assignments.
-    fn simple(&mut self, program: &str, words: &[String], local: &Local) {
+    fn simple(&mut self, program: &str, words: &[&str], local: &Local) {
         let args = &words[1..];
-        if words.first().is_some_and(|w| self.functions.contains(w)) {
+        if words
+            .first()
+            .is_some_and(|w| self.functions.iter().any(|f| f == w))
+        {
             // Its body is analysed with the script; it may also run its arguments (`"$@"`).
             self.wrapped(words, local);
             return;
@@ -1033,7 +1038,7 @@ impl<'a> Cx<'a> {
 
     /// A wrapper we do not know (`retry git push`, `with-lock gh release create`): looks at
     /// the command it is given.
-    fn wrapped(&mut self, words: &[String], local: &Local) {
+    fn wrapped(&mut self, words: &[&str], local: &Local) {
         if let Some(i) = words.iter().skip(1).position(|w| {
             matches!(
                 normalize_program(w),
@@ -1051,11 +1056,11 @@ impl<'a> Cx<'a> {
             )
         }) {
             let inner = &words[i + 1..];
-            self.simple(normalize_program(&inner[0]), inner, local);
+            self.simple(normalize_program(inner[0]), inner, local);
         }
     }
 
-    fn opaque(&mut self, program: &str, words: &[String], local: &Local) {
+    fn opaque(&mut self, program: &str, words: &[&str], local: &Local) {
         self.wrapped(words, local);
         if self.words_pass_token(local, words) {
             self.out.push_unknown(format!(
@@ -1074,7 +1079,7 @@ impl<'a> Cx<'a> {
         &mut self,
         rule: &CommandRule,
         pattern: &[String],
-        words: &[String],
+        words: &[&str],
         local: &Local,
     ) {
         let args = &words[1..];
@@ -1183,13 +1188,7 @@ impl<'a> Cx<'a> {
     /// must name it (after expanding known variables), except that a variable that cannot be
     /// expanded lets a mention anywhere in the script or environment count. Otherwise a mention
     /// anywhere counts (configuration such as an `.npmrc` or `settings.xml` is invisible here).
-    fn mentions(
-        &self,
-        local: &Local,
-        words: &[String],
-        hosts: &[String],
-        target_only: bool,
-    ) -> bool {
+    fn mentions(&self, local: &Local, words: &[&str], hosts: &[String], target_only: bool) -> bool {
         let hit = |s: &str| {
             let l = s.to_ascii_lowercase();
             hosts.iter().any(|h| l.contains(&h.to_ascii_lowercase()))
@@ -1241,7 +1240,7 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn gh_api(&mut self, args: &[String], local: &Local) {
+    fn gh_api(&mut self, args: &[&str], local: &Local) {
         let note = match self.gh_token(local) {
             Some(TokenSource::Other) => return,
             Some(_) => String::new(),
@@ -1255,7 +1254,7 @@ impl<'a> Cx<'a> {
         let mut i = 0;
         let mut seen_api = false;
         while i < args.len() {
-            let w = args[i].as_str();
+            let w = args[i];
             if !seen_api {
                 if w == "api" {
                     seen_api = true;
@@ -1267,7 +1266,7 @@ impl<'a> Cx<'a> {
             }
             match w {
                 "-X" | "--method" => {
-                    method = args.get(i + 1).cloned();
+                    method = args.get(i + 1).map(|m| m.to_string());
                     i += 1;
                 }
                 "-f" | "-F" | "--field" | "--raw-field" | "--input" => {
@@ -1352,19 +1351,19 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn http(&mut self, program: &str, args: &[String], local: &Local) {
+    fn http(&mut self, program: &str, args: &[&str], local: &Local) {
         let mut method: Option<String> = None;
         let mut data = false;
         let mut auth: Vec<String> = Vec::new();
         let mut url: Option<String> = None;
         let mut i = 0;
         while i < args.len() {
-            let w = args[i].as_str();
+            let w = args[i];
             let next = args.get(i + 1);
             let lower = w.to_ascii_lowercase();
             match w {
                 "-X" | "--request" => {
-                    method = next.cloned();
+                    method = next.map(|m| m.to_string());
                     i += 1;
                 }
                 "-d" | "--data" | "--data-raw" | "--data-binary" | "--data-urlencode"
@@ -1381,14 +1380,14 @@ impl<'a> Cx<'a> {
                 }
                 "-u" | "--user" | "--oauth2-bearer" | "-a" | "--auth" => {
                     if let Some(n) = next {
-                        auth.push(n.clone());
+                        auth.push(n.to_string());
                     }
                     i += 1;
                 }
                 "-H" | "--header" => {
                     if let Some(n) = next {
                         if n.to_ascii_lowercase().contains("authorization") {
-                            auth.push(n.clone());
+                            auth.push(n.to_string());
                         }
                     }
                     i += 1;
@@ -1530,11 +1529,11 @@ impl<'a> Cx<'a> {
 }
 
 /// The fields `gh … --json a,b` (or `--json=a,b`) asks for.
-fn json_fields(args: &[String]) -> Vec<&str> {
+fn json_fields<'w>(args: &[&'w str]) -> Vec<&'w str> {
     let mut out = Vec::new();
     for (i, w) in args.iter().enumerate() {
         let value = match w.strip_prefix("--json") {
-            Some("") => args.get(i + 1).map(String::as_str),
+            Some("") => args.get(i + 1).copied(),
             Some(rest) => rest.strip_prefix('='),
             None => None,
         };
@@ -1563,7 +1562,7 @@ fn requests_oidc(text: &str) -> bool {
 /// The repository file a command runs as a script, and whether it is run by a shell:
 /// `./x.sh`, `scripts/x`, `bash x.sh`, `sh -e x`, `source x.sh`, `. x.sh`; or by an
 /// interpreter: `python3 ci/x.py`, `node x.js`.
-fn script_file(program: &str, words: &[String]) -> Option<(String, bool)> {
+fn script_file(program: &str, words: &[&str]) -> Option<(String, bool)> {
     let first = words.first()?;
     let looks_like_path = |w: &str| {
         !w.is_empty()
@@ -1584,7 +1583,7 @@ fn script_file(program: &str, words: &[String]) -> Option<(String, bool)> {
             // `deno run FILE`, `bun run FILE`: the file follows the subcommand.
             let file = words[1..]
                 .iter()
-                .filter(|w| !w.starts_with('-') && *w != "run")
+                .filter(|w| !w.starts_with('-') && **w != "run")
                 .find(|w| looks_like_path(w) || w.contains('.'))?;
             looks_like_path(file)
                 .then(|| (file.trim_start_matches("./").to_string(), false))

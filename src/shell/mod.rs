@@ -113,7 +113,90 @@ pub struct Script {
 /// Splits `src` into simple commands. A PowerShell line continuation (a line ending in a
 /// backtick after a space) is read as one, so that `pwsh` scripts split the same way.
 pub fn parse(src: &str) -> Script {
+    reader::read(src).into_script()
+}
+
+/// The same reading as [`parse`], kept compactly for callers that only look at the words of
+/// each command: the text of every word lies in one string (no string per word).
+pub fn commands(src: &str) -> Commands {
     reader::read(src)
+}
+
+/// What [`commands`] returns: the commands' words, with the rest of a [`Script`].
+#[derive(Debug, Clone, Default)]
+pub struct Commands {
+    /// The text of every word (quotes removed), one after the other.
+    text: String,
+    /// Each word of each command, in order.
+    words: Vec<WordAt>,
+    commands: Vec<CommandAt>,
+    /// The redirections of every command, in order.
+    redirects: Vec<Redirect>,
+    /// The compound commands around every command, outermost first.
+    contexts: Vec<Construct>,
+    /// As in [`Script`].
+    pub substitutions: Vec<String>,
+    pub substitution_spans: Vec<Range<usize>>,
+    pub functions: Vec<String>,
+    pub heredoc_bodies: Vec<Range<usize>>,
+    pub comments: Vec<Range<usize>>,
+}
+
+/// A word: its text in [`Commands::text`] and its place in the script.
+#[derive(Debug, Clone)]
+struct WordAt {
+    text: Range<usize>,
+    span: Range<usize>,
+}
+
+/// A command: its parts in the lists of [`Commands`], as [`Command`] has them.
+#[derive(Debug, Clone)]
+struct CommandAt {
+    words: Range<usize>,
+    span: Range<usize>,
+    redirects: Range<usize>,
+    context: Range<usize>,
+    output_diverted: bool,
+}
+
+impl Commands {
+    /// The words of each simple command, in order (as [`Command::words`]).
+    pub fn each(&self) -> impl Iterator<Item = impl Iterator<Item = &str> + '_> + '_ {
+        self.commands.iter().map(|c| self.words_of(c))
+    }
+
+    fn words_of<'c>(&'c self, c: &CommandAt) -> impl Iterator<Item = &'c str> + 'c {
+        self.words[c.words.clone()]
+            .iter()
+            .map(|w| &self.text[w.text.clone()])
+    }
+
+    fn into_script(mut self) -> Script {
+        let mut redirects = std::mem::take(&mut self.redirects).into_iter();
+        let commands = self
+            .commands
+            .iter()
+            .map(|c| Command {
+                words: self.words_of(c).map(str::to_string).collect(),
+                word_spans: self.words[c.words.clone()]
+                    .iter()
+                    .map(|w| w.span.clone())
+                    .collect(),
+                span: c.span.clone(),
+                redirects: redirects.by_ref().take(c.redirects.len()).collect(),
+                context: self.contexts[c.context.clone()].to_vec(),
+                output_diverted: c.output_diverted,
+            })
+            .collect();
+        Script {
+            commands,
+            substitutions: self.substitutions,
+            substitution_spans: self.substitution_spans,
+            functions: self.functions,
+            heredoc_bodies: self.heredoc_bodies,
+            comments: self.comments,
+        }
+    }
 }
 
 /// Bash builtins that run no other program and never read a token: a command starting with one
@@ -216,17 +299,18 @@ const ENV_SETUP: &[&[&str]] = &[
 
 /// Whether the command `words` (program first, options anywhere) prints only environment set-up
 /// code (see [`ENV_SETUP`]); the program may be given by a path (`/opt/homebrew/bin/brew`).
-pub fn prints_env_setup(words: &[String]) -> bool {
+pub fn prints_env_setup<W: AsRef<str>>(words: &[W]) -> bool {
     let Some((program, args)) = words.split_first() else {
         return false;
     };
+    let program = program.as_ref();
     let program = program.rsplit('/').next().unwrap_or(program);
     if !ENV_SETUP.iter().any(|pattern| pattern[0] == program) {
         return false;
     }
     let positional: Vec<&str> = args
         .iter()
-        .map(String::as_str)
+        .map(AsRef::as_ref)
         .filter(|w| !w.starts_with('-'))
         .collect();
     ENV_SETUP.iter().any(|pattern| {

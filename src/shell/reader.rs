@@ -1,11 +1,12 @@
 //! The reader behind [`super::parse`]: one pass over the bytes, building words, commands and
-//! the stack of compound commands around them.
+//! the stack of compound commands around them. The text of the words goes into one string
+//! ([`Commands`]): scripts have many short words.
 
 use std::ops::Range;
 
-use super::{Command, Construct, Redirect, Script};
+use super::{CommandAt, Commands, Construct, Redirect, WordAt};
 
-pub(super) fn read(src: &str) -> Script {
+pub(super) fn read(src: &str) -> Commands {
     // A PowerShell continuation becomes blanks of the same length, so offsets stay true.
     let joined;
     let src = if src.contains(" `\n") || src.contains(" `\r\n") {
@@ -18,15 +19,15 @@ pub(super) fn read(src: &str) -> Script {
         s: src,
         b: src.as_bytes(),
         i: 0,
-        word: None,
+        word_open: false,
         word_start: 0,
+        word_text: 0,
         skip_next_word: false,
-        cmd: Vec::new(),
-        cmd_spans: Vec::new(),
+        cmd_first: 0,
         cmd_redirects: Vec::new(),
         cmd_start: None,
         cmd_end: 0,
-        out: Script::default(),
+        out: Commands::default(),
         heredocs: Vec::new(),
         depth: 0,
         in_case: 0,
@@ -51,15 +52,18 @@ struct Reader<'a> {
     s: &'a str,
     b: &'a [u8],
     i: usize,
-    word: Option<String>,
+    /// A word is being read (it may be empty so far: `""`).
+    word_open: bool,
+    /// Where the word being read starts in the script, and its text in `out.text`.
     word_start: usize,
+    word_text: usize,
     skip_next_word: bool,
-    cmd: Vec<String>,
-    cmd_spans: Vec<Range<usize>>,
+    /// The index in `out.words` of the first word of the command being read.
+    cmd_first: usize,
     cmd_redirects: Vec<Redirect>,
     cmd_start: Option<usize>,
     cmd_end: usize,
-    out: Script,
+    out: Commands,
     /// Pending here-documents: delimiter and whether leading tabs are stripped (`<<-`).
     heredocs: Vec<(String, bool)>,
     /// Open subshell parentheses; a `)` at depth 0 ends a `case` pattern.
@@ -106,27 +110,18 @@ fn is_special(c: u8) -> bool {
 }
 
 /// Words that open, continue or close compound commands when they start a command.
+const KEYWORDS: [&str; 18] = [
+    "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "select", "case",
+    "esac", "{", "}", "!", "time", "function",
+];
+
 fn is_keyword(w: &str) -> bool {
-    matches!(
-        w,
-        "if" | "then"
-            | "else"
-            | "elif"
-            | "fi"
-            | "do"
-            | "done"
-            | "while"
-            | "until"
-            | "for"
-            | "select"
-            | "case"
-            | "esac"
-            | "{"
-            | "}"
-            | "!"
-            | "time"
-            | "function"
-    )
+    keyword(w).is_some()
+}
+
+/// The keyword `w` is, as a string that borrows nothing.
+fn keyword(w: &str) -> Option<&'static str> {
+    KEYWORDS.iter().find(|k| **k == w).copied()
 }
 
 impl<'a> Reader<'a> {
@@ -138,11 +133,29 @@ impl<'a> Reader<'a> {
         self.b.get(self.i + off).copied()
     }
 
+    /// The text of the word being read, opened here if none is.
     fn word_mut(&mut self) -> &mut String {
-        if self.word.is_none() {
+        if !self.word_open {
+            self.word_open = true;
             self.word_start = self.i;
+            self.word_text = self.out.text.len();
         }
-        self.word.get_or_insert_with(String::new)
+        &mut self.out.text
+    }
+
+    /// The word being read, if one is.
+    fn word(&self) -> Option<&str> {
+        self.word_open.then(|| &self.out.text[self.word_text..])
+    }
+
+    /// The text of word `k` of `out.words`.
+    fn word_at(&self, k: usize) -> &str {
+        &self.out.text[self.out.words[k].text.clone()]
+    }
+
+    /// No word of a command has been read yet.
+    fn cmd_is_empty(&self) -> bool {
+        self.out.words.len() == self.cmd_first
     }
 
     /// Index just after the UTF-8 character starting at `i`.
@@ -155,30 +168,33 @@ impl<'a> Reader<'a> {
     }
 
     fn end_word(&mut self) {
-        let Some(w) = self.word.take() else {
+        if !std::mem::take(&mut self.word_open) {
             return;
-        };
+        }
+        let text = self.word_text..self.out.text.len();
         let span = self.word_start..self.i;
         self.cmd_start.get_or_insert(span.start);
         self.cmd_end = self.cmd_end.max(span.end);
         if self.skip_next_word {
             self.skip_next_word = false;
+            let target = self.out.text[text.clone()].to_string();
+            self.out.text.truncate(text.start);
             if let Some(r) = self.cmd_redirects.last_mut() {
-                r.target = Some(w);
+                r.target = Some(target);
                 r.span.end = span.end;
             }
             return;
         }
+        let w = &self.out.text[text.clone()];
         if self.in_cond && w == "]]" && self.s[span.clone()] == *"]]" {
             self.in_cond = false;
         } else if w == "[["
             && self.s[span.clone()] == *"[["
-            && self.cmd.iter().all(|c| is_keyword(c))
+            && (self.cmd_first..self.out.words.len()).all(|k| is_keyword(self.word_at(k)))
         {
             self.in_cond = true;
         }
-        self.cmd.push(w);
-        self.cmd_spans.push(span);
+        self.out.words.push(WordAt { text, span });
     }
 
     /// Ends the current command. Returns whether a command was recorded.
@@ -186,32 +202,34 @@ impl<'a> Reader<'a> {
         self.end_word();
         self.skip_next_word = false;
         self.in_cond = false;
-        let redirects = std::mem::take(&mut self.cmd_redirects);
         let start = self.cmd_start.take();
-        if self.cmd.is_empty() {
+        if self.cmd_is_empty() {
             // Only redirections: they apply to the compound command just closed, if any.
             if let Some(range) = self.just_closed.take() {
-                if redirects.iter().any(Redirect::diverts_output) {
+                if self.cmd_redirects.iter().any(Redirect::diverts_output) {
                     self.divert(range);
                 }
             }
+            self.cmd_redirects.clear();
             return false;
         }
-        let words = std::mem::take(&mut self.cmd);
-        let spans = std::mem::take(&mut self.cmd_spans);
+        let words = self.cmd_first..self.out.words.len();
         let index = self.out.commands.len();
         self.just_closed = None;
         let mut closed: Option<Range<usize>> = None;
         // Leading keywords open and close compound commands.
-        for (k, w) in words.iter().enumerate() {
-            if !is_keyword(w) || self.s[spans[k].clone()] != **w {
+        for k in words.clone() {
+            let Some(w) = keyword(self.word_at(k)) else {
+                break;
+            };
+            if self.s[self.out.words[k].span.clone()] != *w {
                 break;
             }
             let open = |construct| Frame {
                 construct,
                 first: index,
             };
-            match w.as_str() {
+            match w {
                 "if" => self.frames.push(open(Construct::If)),
                 "while" | "until" | "for" | "select" => {
                     self.frames.push(open(Construct::Loop));
@@ -232,10 +250,11 @@ impl<'a> Reader<'a> {
                     self.frames.push(open(construct));
                 }
                 "function" => {
-                    if let Some(name) = words.get(k + 1) {
-                        self.out.functions.push(name.clone());
+                    if k + 1 < words.end {
+                        let name = self.word_at(k + 1).to_string();
+                        self.out.functions.push(name);
                     }
-                    if words.last().is_some_and(|l| l == "{") && words.len() > 2 {
+                    if self.word_at(words.end - 1) == "{" && words.len() > 2 {
                         self.frames.push(open(Construct::Function));
                     } else {
                         self.pending_function = true;
@@ -249,27 +268,29 @@ impl<'a> Reader<'a> {
                 _ => {}
             }
         }
-        if words.first().map(String::as_str) == Some("case")
-            && words.last().map(String::as_str) == Some("in")
-        {
+        let first = self.word_at(words.start);
+        if first == "case" && self.word_at(words.end - 1) == "in" {
             self.in_case += 1;
             self.expect_pattern = true;
-        } else if words.first().map(String::as_str) == Some("esac") {
+        } else if first == "esac" {
             self.in_case = self.in_case.saturating_sub(1);
         }
-        let exec_redirect = words.len() == 1
-            && words[0] == "exec"
-            && redirects.iter().any(Redirect::diverts_output);
-        let context = self.frames.iter().map(|f| f.construct).collect();
-        let output_diverted = self.exec_diverted || redirects.iter().any(Redirect::diverts_output);
-        self.out.commands.push(Command {
+        let diverts = self.cmd_redirects.iter().any(Redirect::diverts_output);
+        let exec_redirect = words.len() == 1 && self.word_at(words.start) == "exec" && diverts;
+        let context = self.out.contexts.len();
+        self.out
+            .contexts
+            .extend(self.frames.iter().map(|f| f.construct));
+        let redirects = self.out.redirects.len();
+        self.out.redirects.append(&mut self.cmd_redirects);
+        self.out.commands.push(CommandAt {
             words,
-            word_spans: spans,
             span: start.unwrap_or(self.cmd_end)..self.cmd_end,
-            redirects,
-            context,
-            output_diverted,
+            redirects: redirects..self.out.redirects.len(),
+            context: context..self.out.contexts.len(),
+            output_diverted: self.exec_diverted || diverts,
         });
+        self.cmd_first = self.out.words.len();
         if let Some(range) = closed {
             // A redirection of a closing `}`/`done`/`fi` applies to the whole construct.
             if self.out.commands[index].output_diverted {
@@ -285,8 +306,10 @@ impl<'a> Reader<'a> {
 
     /// Forgets the command read so far (a function or `case` header).
     fn drop_cmd(&mut self) {
-        self.cmd.clear();
-        self.cmd_spans.clear();
+        if let Some(first) = self.out.words.get(self.cmd_first) {
+            self.out.text.truncate(first.text.start);
+        }
+        self.out.words.truncate(self.cmd_first);
         self.cmd_redirects.clear();
         self.cmd_start = None;
         self.skip_next_word = false;
@@ -370,7 +393,7 @@ impl<'a> Reader<'a> {
 
     fn run(&mut self) {
         while self.i < self.b.len() {
-            if self.expect_pattern && self.word.is_none() && self.cmd.is_empty() {
+            if self.expect_pattern && !self.word_open && self.cmd_is_empty() {
                 self.skip_pattern();
                 continue;
             }
@@ -448,14 +471,14 @@ impl<'a> Reader<'a> {
                     self.just_closed = None;
                     self.i += if self.at("||") { 2 } else { 1 };
                 }
-                b'(' if self.word.as_deref().is_some_and(|w| w.ends_with('=')) => {
+                b'(' if self.word().is_some_and(|w| w.ends_with('=')) => {
                     // An array assignment `a=(x y)`: part of the word.
                     let end = self.balanced_paren(self.i);
                     let text = &self.s[self.i..end];
                     self.word_mut().push_str(text);
                     self.i = end;
                 }
-                b'(' if self.word.is_none() && self.peek(1) == Some(b'(') => {
+                b'(' if !self.word_open && self.peek(1) == Some(b'(') => {
                     // An arithmetic command `(( x > 0 ))`: no command to run.
                     self.i = self.balanced_paren(self.i);
                 }
@@ -464,8 +487,9 @@ impl<'a> Reader<'a> {
                     // `name() {` is a function header, not a command.
                     let rest = self.s[self.i + 1..].trim_start_matches([' ', '\t']);
                     if rest.starts_with(')') {
-                        if let Some(name) = self.cmd.last() {
-                            self.out.functions.push(name.clone());
+                        if !self.cmd_is_empty() {
+                            let name = self.word_at(self.out.words.len() - 1).to_string();
+                            self.out.functions.push(name);
                         }
                         self.drop_cmd();
                         self.pending_function = true;
@@ -509,7 +533,7 @@ impl<'a> Reader<'a> {
                         self.i += if self.at("&&") { 2 } else { 1 };
                     }
                 }
-                b'#' if self.word.is_none() => {
+                b'#' if !self.word_open => {
                     let end = self.s[self.i..]
                         .find('\n')
                         .map_or(self.b.len(), |j| self.i + j);
@@ -692,16 +716,16 @@ impl<'a> Reader<'a> {
     /// A redirection operator at `self.i` (with a descriptor number already read as a word).
     fn redirection(&mut self) {
         // A file-descriptor number right before the operator (`2>`) belongs to it.
-        let fd = match self.word.as_deref() {
-            Some(w) if !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()) => {
-                let fd = w.to_string();
-                self.word = None;
-                Some((fd, self.word_start))
-            }
-            _ => {
-                self.end_word();
-                None
-            }
+        let is_fd = self
+            .word()
+            .is_some_and(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()));
+        let fd = if is_fd {
+            let fd = self.out.text.split_off(self.word_text);
+            self.word_open = false;
+            Some((fd, self.word_start))
+        } else {
+            self.end_word();
+            None
         };
         let start = fd.as_ref().map_or(self.i, |(_, s)| *s);
         let mut op = fd.map(|(f, _)| f).unwrap_or_default();

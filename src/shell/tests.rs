@@ -293,6 +293,22 @@ fn builtins_and_environment_setup() {
 }
 
 proptest::proptest! {
+    /// The compact reading has the words, functions and substitutions of the full one.
+    #[test]
+    fn compact_reading_has_the_same_words(src in "[a-z \\n;|&<>(){}\\[\\]'\"`$\\\\#=é-]{0,60}") {
+        let full = parse(&src);
+        let compact = commands(&src);
+        let words: Vec<Vec<&str>> = compact.each().map(Iterator::collect).collect();
+        let expected: Vec<Vec<&str>> = full
+            .commands
+            .iter()
+            .map(|c| c.words.iter().map(String::as_str).collect())
+            .collect();
+        proptest::prop_assert_eq!(words, expected);
+        proptest::prop_assert_eq!(&compact.functions, &full.functions);
+        proptest::prop_assert_eq!(&compact.substitutions, &full.substitutions);
+    }
+
     /// Whatever the input, every span lies inside the script on character boundaries, and
     /// commands come in order.
     #[test]
