@@ -321,8 +321,14 @@ impl SyntaxTree {
         if span.len() == 1 && self.kind(n) == NodeKind::Scalar {
             let t = &self.tokens[span.start];
             let raw = &self.text[t.range()];
-            if t.kind == TokenKind::Plain && !has_break(raw) {
-                return raw == s;
+            if t.kind == TokenKind::Plain {
+                // Folding a multi-line plain scalar never makes it longer than its text.
+                if raw.len() < s.len() {
+                    return false;
+                }
+                if !has_break(raw) {
+                    return raw == s;
+                }
             }
         }
         self.scalar_value(n).is_some_and(|v| v == s)
@@ -446,6 +452,10 @@ pub(crate) fn line_col_in(text: &str, line_starts: &[u32], offset: usize) -> (us
 /// A line break (`\n` or `\r`) somewhere in `s`; searched by bytes, which is much cheaper than
 /// searching for a set of chars.
 fn has_break(s: &str) -> bool {
+    // Keys and most values are short: a plain loop beats memchr's set-up there.
+    if s.len() < 32 {
+        return s.bytes().any(|b| b == b'\n' || b == b'\r');
+    }
     memchr::memchr2(b'\n', b'\r', s.as_bytes()).is_some()
 }
 
