@@ -9,7 +9,9 @@ use rayon::prelude::*;
 
 use crate::cli::{Cli, ColorArg, FormatArg};
 use crate::config::{Config, ConfigFinder};
-use crate::discover::{discover_excluding, kind_for_name, Discovered, ExcludeTest, FileKind};
+use crate::discover::{
+    discover_excluding, first_names, kind_for_name, Discovered, ExcludeTest, FileKind,
+};
 use crate::exclude::Excluder;
 use crate::finding::{Finding, Severity};
 use crate::interrupt;
@@ -149,16 +151,7 @@ pub fn run(cli: Cli) -> i32 {
         cli.force_exclude,
         pool.current_num_threads(),
     );
-    // A file reached twice (a symlink to another workflow) is processed once, under its
-    // first name: two writes to one file would race and two diffs would not apply.
-    let canonical: Vec<Option<PathBuf>> = pool.install(|| canonical_paths(&files, &paths, &cwd));
-    let mut seen = std::collections::HashSet::new();
-    let files: Vec<Discovered> = files
-        .iter()
-        .zip(&canonical)
-        .filter(|(f, c)| seen.insert(c.as_deref().unwrap_or(&f.path)))
-        .map(|(f, _)| f.clone())
-        .collect();
+    let (files, canonical) = pool.install(|| first_names(files, &paths, &cwd));
     if mode == Mode::Fix {
         interrupt::install();
         let dirs: std::collections::BTreeSet<&Path> = canonical
@@ -328,38 +321,6 @@ fn config_source(path: &Path, explicit: Option<&Path>, finder: &ConfigFinder) ->
         },
         Err(e) => format!("{} (invalid, the file was skipped)", e.path),
     }
-}
-
-/// The canonical path of each file (`None` where it cannot be resolved), to spot one file
-/// reached twice. A file found in a walk that is not itself a symbolic link is its walk
-/// root's canonical path plus the names below the root, because walks do not follow links to
-/// directories: no system call instead of resolving every component of every path again.
-fn canonical_paths(files: &[Discovered], given: &[PathBuf], cwd: &Path) -> Vec<Option<PathBuf>> {
-    let roots: Vec<(PathBuf, PathBuf)> = given
-        .iter()
-        .map(|g| cwd.join(g))
-        .filter(|root| root.is_dir())
-        .filter_map(|root| Some((std::fs::canonicalize(&root).ok()?, root)))
-        .collect();
-    files
-        .par_iter()
-        .map(|f| {
-            let below_root = (!f.explicit)
-                .then(|| {
-                    roots.iter().find_map(|(canonical, root)| {
-                        let rest = f.path.strip_prefix(root).ok()?;
-                        rest.components()
-                            .all(|c| matches!(c, std::path::Component::Normal(_)))
-                            .then(|| canonical.join(rest))
-                    })
-                })
-                .flatten();
-            match below_root {
-                Some(path) if !f.symlink => Some(path),
-                _ => std::fs::canonicalize(&f.path).ok(),
-            }
-        })
-        .collect()
 }
 
 /// What the command line asks of the pipeline.

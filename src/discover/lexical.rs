@@ -144,6 +144,39 @@ fn display_by_components(normalized: &Path, cwd_norm: &Path) -> String {
     }
 }
 
+/// What follows `root` in `path` when that is only names (no `.`, `..` or root): the
+/// components of `path` after those of `root`, or `None`.
+pub(super) fn names_below<'a>(path: &'a Path, root: &Path) -> Option<&'a Path> {
+    #[cfg(unix)]
+    if let (Some(bytes), Some(root_bytes)) = (absolute_bytes(path), absolute_bytes(root)) {
+        use std::os::unix::ffi::OsStrExt;
+        let rest = bytes.strip_prefix(root_bytes).and_then(|rest| {
+            if root_bytes.ends_with(b"/") {
+                Some(rest)
+            } else {
+                rest.strip_prefix(b"/")
+            }
+        });
+        // Anything unusual (`.`, `..`, a repeated or trailing separator) takes the general way.
+        if let Some(rest) = rest.filter(|rest| {
+            !rest.is_empty()
+                && rest
+                    .split(|&b| b == b'/')
+                    .all(|name| !matches!(name, b"" | b"." | b".."))
+        }) {
+            return Some(Path::new(std::ffi::OsStr::from_bytes(rest)));
+        }
+    }
+    names_below_by_components(path, root)
+}
+
+fn names_below_by_components<'a>(path: &'a Path, root: &Path) -> Option<&'a Path> {
+    let rest = path.strip_prefix(root).ok()?;
+    rest.components()
+        .all(|c| matches!(c, Component::Normal(_)))
+        .then_some(rest)
+}
+
 /// The kind of a file known only by its name, e.g. from `--stdin-filename`: a name below
 /// `.github/workflows/` is a workflow, `action.yml` / `action.yaml` is an action, anything else is
 /// treated as a workflow. Both `/` and `\` separate components.
@@ -359,7 +392,8 @@ mod tests {
         fn shortcuts_agree_with_components(
             path in any_path(),
             cwd in prop_oneof![
-                prop::sample::select(vec!["/", "/a", "/a/b c", "a", ""]).prop_map(PathBuf::from),
+                prop::sample::select(vec!["/", "/a", "/a/.", "/a/", "/a/b c", "a", ""])
+                    .prop_map(PathBuf::from),
                 any_path(),
             ],
         ) {
@@ -375,6 +409,7 @@ mod tests {
                 display_by_components(&normalized, &cwd_norm)
             );
             prop_assert_eq!(kind_in_directory(&normalized), kind_by_components(&normalized));
+            prop_assert_eq!(names_below(&path, &cwd), names_below_by_components(&path, &cwd));
         }
     }
 }

@@ -25,6 +25,7 @@
 //! Reading standard input (`-`) is the command line's business, not this module's.
 
 mod lexical;
+mod same_file;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,7 @@ use std::sync::{Arc, Mutex};
 pub use lexical::kind_for_name;
 use lexical::{display_normalized, kind_for_path, kind_in_directory, may_be_ours};
 pub(crate) use lexical::{display_path, normalize_lexically};
+pub use same_file::first_names;
 
 /// What a file is, which decides the rules that apply to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
