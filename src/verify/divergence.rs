@@ -62,6 +62,12 @@ use crate::syntax::TokenKind;
 /// last node of the stream (`text` without its BOM) and one of the divergences above applies;
 /// `None` when yaml-rust2's reading stands.
 pub(crate) fn end_of_stream_block(text: &str, value: &str) -> Option<String> {
+    // Both corrections below remove the line break yaml-rust2 added, and the second applies only
+    // to a value of that one break: anything else stands without lexing the text.
+    let ends_with_break = text.ends_with(['\n', '\r']);
+    if !value.ends_with('\n') || (ends_with_break && value != "\n") {
+        return None;
+    }
     let tokens = lex(text).tokens;
     let last = tokens
         .iter()
@@ -91,7 +97,6 @@ pub(crate) fn end_of_stream_block(text: &str, value: &str) -> Option<String> {
         return None;
     }
     let keep = indicators.contains('+');
-    let ends_with_break = text.ends_with(['\n', '\r']);
     let body_text = body.map_or("", |b| b.text(text));
     let has_content = body_text.lines().any(|l| !l.trim().is_empty());
 
