@@ -244,9 +244,9 @@ fn applies(cond: &Conditional, ctx: &StepContext<'_>) -> Applies {
             return Applies::No;
         }
     }
-    let (name, value) = match (&cond.input, &cond.env) {
-        (Some(i), _) => (format!("input `{i}`"), input_value(ctx, i)),
-        (None, Some(e)) => (format!("`{e}`"), env_value(ctx, e)),
+    let value = match (&cond.input, &cond.env) {
+        (Some(i), _) => input_value(ctx, i),
+        (None, Some(e)) => env_value(ctx, e),
         (None, None) => return Applies::Yes,
     };
     let test = |v: &str| -> bool {
@@ -259,7 +259,13 @@ fn applies(cond: &Conditional, ctx: &StepContext<'_>) -> Applies {
         }
     };
     let holds = match value {
-        Value::Expression => return Applies::Assumed(format!("{name} is an expression")),
+        Value::Expression => {
+            let name = match (&cond.input, &cond.env) {
+                (Some(i), _) => format!("input `{i}`"),
+                (None, e) => format!("`{}`", e.as_deref().unwrap_or_default()),
+            };
+            return Applies::Assumed(format!("{name} is an expression"));
+        }
         Value::Literal(v) => test(v),
         Value::Absent => match &cond.default {
             Some(d) => test(d),

@@ -94,9 +94,9 @@ fn is_ident_byte(b: u8) -> bool {
 pub fn expressions(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = text;
-    while let Some(i) = rest.find("${{") {
+    while let Some(i) = find_pair(rest, b'$', b"{{") {
         let after = &rest[i + 3..];
-        match after.find("}}") {
+        match find_pair(after, b'}', b"}") {
             Some(j) => {
                 out.push(after[..j].trim());
                 rest = &after[j + 2..];
@@ -108,6 +108,13 @@ pub fn expressions(text: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+/// Where `first` followed by `then` first occurs in `text` (a byte search for `first`, which
+/// is rare, instead of building a substring searcher for every value).
+fn find_pair(text: &str, first: u8, then: &[u8]) -> Option<usize> {
+    let b = text.as_bytes();
+    memchr::memchr_iter(first, b).find(|&i| b[i + 1..].starts_with(then))
 }
 
 /// Names of shell variables referenced as `$NAME` or `${NAME}` (not `${{`).

@@ -9,7 +9,13 @@ use super::{CommandAt, Commands, Construct, Redirect, WordAt};
 pub(super) fn read(src: &str) -> Commands {
     // A PowerShell continuation becomes blanks of the same length, so offsets stay true.
     let joined;
-    let src = if src.contains(" `\n") || src.contains(" `\r\n") {
+    let b = src.as_bytes();
+    let continued = memchr::memchr_iter(b'`', b).any(|i| {
+        i > 0
+            && b[i - 1] == b' '
+            && (b[i + 1..].starts_with(b"\n") || b[i + 1..].starts_with(b"\r\n"))
+    });
+    let src = if continued {
         joined = src.replace(" `\r\n", "    ").replace(" `\n", "   ");
         joined.as_str()
     } else {
@@ -27,7 +33,11 @@ pub(super) fn read(src: &str) -> Commands {
         cmd_redirects: Vec::new(),
         cmd_start: None,
         cmd_end: 0,
-        out: Commands::default(),
+        // The words' text is at most the script's.
+        out: Commands {
+            text: String::with_capacity(src.len()),
+            ..Commands::default()
+        },
         heredocs: Vec::new(),
         depth: 0,
         in_case: 0,
@@ -370,9 +380,11 @@ impl<'a> Reader<'a> {
     }
 
     fn expression(&mut self) {
-        let end = self.s[self.i + 3..]
-            .find("}}")
-            .map_or(self.b.len(), |j| self.i + 3 + j + 2);
+        // The first `}}` after `${{`.
+        let from = self.i + 3;
+        let end = memchr::memchr_iter(b'}', &self.b[from..])
+            .find(|&j| self.b.get(from + j + 1) == Some(&b'}'))
+            .map_or(self.b.len(), |j| from + j + 2);
         let text = &self.s[self.i..end];
         self.word_mut().push_str(text);
         self.i = end;

@@ -281,9 +281,7 @@ fn builtins_and_environment_setup() {
     assert!(is_plain_builtin("shopt"));
     assert!(!is_plain_builtin("eval"));
     assert!(!is_plain_builtin("gh"));
-    // The list is searched by halves: it must stay sorted, and every entry is found.
-    assert!(super::PLAIN_BUILTINS.windows(2).all(|w| w[0] < w[1]));
-    assert!(super::PLAIN_BUILTINS.iter().all(|b| is_plain_builtin(b)));
+    assert!(is_plain_builtin(":") && is_plain_builtin("[[") && is_plain_builtin("wait"));
     let v = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
     assert!(prints_env_setup(&v("/opt/homebrew/bin/brew shellenv")));
     assert!(prints_env_setup(&v("ssh-agent -s")));

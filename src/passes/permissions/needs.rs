@@ -9,6 +9,7 @@
 //! recursively for a local callee, from the knowledge base for a remote one. Anything that
 //! cannot be told makes the job *unknown*, with the reason.
 
+use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -174,9 +175,13 @@ impl<'a> Repo<'a> {
 }
 
 fn text_of(tree: &SyntaxTree, n: NodeId) -> String {
+    text_in(tree, n).into_owned()
+}
+
+/// [`text_of`], borrowed from the tree when it can be.
+fn text_in(tree: &SyntaxTree, n: NodeId) -> Cow<'_, str> {
     tree.scalar_value(n)
-        .map(|s| s.into_owned())
-        .unwrap_or_else(|| tree.node_text(n).to_string())
+        .unwrap_or_else(|| Cow::Borrowed(tree.node_text(n)))
 }
 
 fn pairs_of(tree: &SyntaxTree, map: Option<NodeId>) -> Vec<(String, String)> {
@@ -418,12 +423,12 @@ impl Walk<'_> {
             env.extend(
                 own_env
                     .into_iter()
-                    .map(|(k, v)| (k, substitute_inputs(&v, scope.inputs))),
+                    .map(|(k, v)| (k, substitute_inputs(v.into(), scope.inputs).into_owned())),
             );
             env.into()
         };
         if let Some(run) = step.run() {
-            let text = substitute_inputs(&text_of(t, run), scope.inputs);
+            let text = substitute_inputs(text_in(t, run), scope.inputs);
             let shell = step
                 .get("shell")
                 .and_then(|s| t.scalar_value(s))
@@ -431,7 +436,7 @@ impl Walk<'_> {
             let working_directory = step
                 .get("working-directory")
                 .and_then(|w| t.scalar_value(w))
-                .map(|w| substitute_inputs(&w, scope.inputs))
+                .map(|w| substitute_inputs(w, scope.inputs).into_owned())
                 .or_else(|| scope.working_directory.map(str::to_string));
             let script = Script {
                 text: &text,
@@ -454,7 +459,7 @@ impl Walk<'_> {
         let Some(uses_node) = step.uses() else {
             return;
         };
-        let uses = substitute_inputs(&text_of(t, uses_node), scope.inputs);
+        let uses = substitute_inputs(text_in(t, uses_node), scope.inputs);
         let with: Vec<(String, Option<String>)> = step
             .with()
             .into_iter()
@@ -462,7 +467,7 @@ impl Walk<'_> {
                 let value = match t.kind(v) {
                     NodeKind::Scalar => t
                         .scalar_value(v)
-                        .map(|s| substitute_inputs(&s, scope.inputs)),
+                        .map(|s| substitute_inputs(s, scope.inputs).into_owned()),
                     _ => None,
                 };
                 (k, value)
@@ -1142,12 +1147,12 @@ fn persisted_credentials(steps: &[Step], out: &mut JobNeeds) {
 }
 
 /// Replace `${{ inputs.NAME }}` in a composite action's text by the value the caller gives
-/// (or the input's default).
-fn substitute_inputs(text: &str, inputs: &[(String, String)]) -> String {
+/// (or the input's default). A text without `inputs.` is given back as it came.
+fn substitute_inputs<'t>(text: Cow<'t, str>, inputs: &[(String, String)]) -> Cow<'t, str> {
     if inputs.is_empty() || !text.contains("inputs.") {
-        return text.to_string();
+        return text;
     }
-    let mut out = text.to_string();
+    let mut out = text.into_owned();
     let mut named = input_names(&out);
     for (name, value) in inputs {
         // Most inputs are not named in the text: neither form can occur.
@@ -1163,7 +1168,7 @@ fn substitute_inputs(text: &str, inputs: &[(String, String)]) -> String {
         // A value may name inputs of its own, which the inputs after it replace.
         named = input_names(&out);
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The words after `inputs.` in `text`, up to a blank or `}`: every input a form of
@@ -1308,9 +1313,12 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let text = "x ${{ inputs.a }} ${{inputs.b}} ${{ inputs.c d }} ${{ inputs.e }}";
-        assert_eq!(substitute_inputs(text, &inputs), "x B B CD ${{ inputs.e }}");
         assert_eq!(
-            substitute_inputs("no inputs here", &inputs),
+            substitute_inputs(text.into(), &inputs),
+            "x B B CD ${{ inputs.e }}"
+        );
+        assert_eq!(
+            substitute_inputs("no inputs here".into(), &inputs),
             "no inputs here"
         );
     }
