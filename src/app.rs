@@ -144,13 +144,15 @@ pub fn run(cli: Cli) -> i32 {
         let excluder = Arc::clone(&excluder);
         Arc::new(move |path: &Path, is_dir: bool| excluder.is_excluded(path, is_dir))
     };
-    let (files, discover_errors, excluded) = discover_excluding(
-        &paths,
-        &cwd,
-        exclude_test,
-        cli.force_exclude,
-        pool.current_num_threads(),
-    );
+    let (files, discover_errors, excluded) = pool.install(|| {
+        discover_excluding(
+            &paths,
+            &cwd,
+            exclude_test,
+            cli.force_exclude,
+            pool.current_num_threads(),
+        )
+    });
     let (files, canonical) = pool.install(|| first_names(files, &paths, &cwd));
     if mode == Mode::Fix {
         interrupt::install();

@@ -27,10 +27,11 @@
 mod lexical;
 mod same_file;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
+use rayon::slice::ParallelSliceMut;
 
 pub use lexical::kind_for_name;
 use lexical::{display_normalized, kind_for_path, kind_in_directory, may_be_ours};
@@ -90,8 +91,9 @@ pub type ExcludeTest = Arc<dyn Fn(&Path, bool) -> bool + Send + Sync>;
 /// [`discover`], leaving out what `excluded` says: directories are not entered, files not
 /// taken. Paths named on the command line are left out only with `force` (`--force-exclude`).
 /// The third value counts what was left out: workflow and action files, and directories.
-/// Directories are walked by `threads` threads (0: one per core); the result is the same
-/// whatever the number: files sorted by display path, errors by path and message.
+/// Directories are walked by `threads` threads (0: one per core) and the files sorted on the
+/// current thread pool; the result is the same whatever the number: files sorted by display
+/// path, errors by path and message.
 pub fn discover_excluding(
     paths: &[PathBuf],
     cwd: &Path,
@@ -100,7 +102,7 @@ pub fn discover_excluding(
     threads: usize,
 ) -> (Vec<Discovered>, Vec<DiscoverError>, usize) {
     let cwd_norm = normalize_lexically(cwd);
-    let mut found: BTreeMap<String, Discovered> = BTreeMap::new();
+    let mut found = Vec::new();
     let mut errors = Vec::new();
     let left_out = Arc::new(AtomicUsize::new(0));
 
@@ -125,16 +127,13 @@ pub fn discover_excluding(
             // Named explicitly: always processed (unless excluded with `force`); what is not a regular file (a FIFO such as
             // `<(...)`, a device) is refused when it is read, with a message.
             let kind = kind_for_path(&normalize_lexically(&path));
-            add(
-                &mut found,
-                Discovered {
-                    path,
-                    display,
-                    kind,
-                    explicit: true,
-                    symlink: false,
-                },
-            );
+            found.push(Discovered {
+                path,
+                display,
+                kind,
+                explicit: true,
+                symlink: false,
+            });
             continue;
         }
 
@@ -181,7 +180,7 @@ pub fn discover_excluding(
         });
         for item in walked.into_inner().unwrap_or_else(|p| p.into_inner()) {
             match item {
-                Ok(item) => add(&mut found, item),
+                Ok(item) => found.push(item),
                 Err(error) => errors.push(error),
             }
         }
@@ -189,7 +188,7 @@ pub fn discover_excluding(
 
     errors.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     let left_out = left_out.load(Ordering::Relaxed);
-    (found.into_values().collect(), errors, left_out)
+    (sorted_and_merged(found), errors, left_out)
 }
 
 /// What one entry of a walk below `root` is: a file to process, an error, or nothing of ours.
@@ -237,12 +236,18 @@ fn visit(
     }))
 }
 
-/// Adds `item` unless its display path is already there; a file both named and found is explicit.
-fn add(found: &mut BTreeMap<String, Discovered>, item: Discovered) {
-    found
-        .entry(item.display.clone())
-        .and_modify(|existing| existing.explicit |= item.explicit)
-        .or_insert(item);
+/// `found` sorted by display path, each path once: the first one found, explicit when it was
+/// also named (the sort is stable, so "first" is the order of the paths given).
+fn sorted_and_merged(mut found: Vec<Discovered>) -> Vec<Discovered> {
+    found.par_sort_by(|a, b| a.display.cmp(&b.display));
+    let mut merged: Vec<Discovered> = Vec::with_capacity(found.len());
+    for item in found {
+        match merged.last_mut() {
+            Some(last) if last.display == item.display => last.explicit |= item.explicit,
+            _ => merged.push(item),
+        }
+    }
+    merged
 }
 
 fn io_message(err: &std::io::Error) -> String {
