@@ -658,11 +658,11 @@ fn block_value(header: &str, body: &str) -> String {
         .map(|l| l.len() - l.trim_start_matches(' ').len())
         .next()
         .unwrap_or(0);
-    let lines: Vec<&str> = body
+    let lines = body
         .lines()
-        .map(|l| l.get(indent..).unwrap_or("").trim_end_matches('\r'))
-        .collect();
-    let mut out = String::new();
+        .map(|l| l.get(indent..).unwrap_or("").trim_end_matches('\r'));
+    // The value is never longer than the body plus a final line break.
+    let mut out = String::with_capacity(body.len() + 1);
     if header.starts_with('>') {
         let mut prev_normal = false;
         let mut started = false;
