@@ -26,10 +26,8 @@ pub(super) fn diff<D: DiffHook>(
     let mut search = Search {
         old,
         new,
-        // One more slot on each side than a search can reach: the furthest point of diagonal
-        // `k + 1` is read at every `d` up to `max_d - 1`.
-        forward: Furthest::new(max_d + 1),
-        backward: Furthest::new(max_d + 1),
+        forward: Furthest::new(max_d),
+        backward: Furthest::new(max_d),
         deadline,
     };
     search.conquer(hook, old_range, new_range)
@@ -40,28 +38,54 @@ fn max_d(old_len: usize, new_len: usize) -> usize {
     (old_len + new_len).div_ceil(2) + 1
 }
 
-/// The furthest x reached on each diagonal `k` (negative `k` too).
+/// The furthest x reached on each diagonal `k` (negative `k` too), kept in two arrays by the
+/// parity of `k`. Round `d` of a search writes the diagonals of `d`'s parity and reads their
+/// neighbours, of the other parity, written in round `d - 1`: with one array per parity, a
+/// round walks two arrays side by side, with no index arithmetic or bounds check per diagonal.
 struct Furthest {
+    /// Added to `k` before halving: even, so `k` and `k + offset` have the same parity.
     offset: isize,
-    x: Vec<usize>,
+    by_parity: [Vec<usize>; 2],
 }
 
 impl Furthest {
     fn new(max_d: usize) -> Furthest {
+        let offset = 2 * (max_d as isize + 2);
+        let len = offset as usize + 2;
         Furthest {
-            offset: max_d as isize,
-            x: vec![0; 2 * max_d + 1],
+            offset,
+            by_parity: [vec![0; len], vec![0; len]],
         }
+    }
+
+    /// Index of diagonal `k` in its parity's array.
+    #[inline(always)]
+    fn slot(&self, k: isize) -> usize {
+        ((k + self.offset) >> 1) as usize
     }
 
     #[inline(always)]
     fn get(&self, k: isize) -> usize {
-        self.x[(k + self.offset) as usize]
+        self.by_parity[(k & 1) as usize][self.slot(k)]
     }
 
     #[inline(always)]
     fn set(&mut self, k: isize, x: usize) {
-        self.x[(k + self.offset) as usize] = x;
+        let slot = self.slot(k);
+        self.by_parity[(k & 1) as usize][slot] = x;
+    }
+
+    /// For round `d`: the slots of diagonals `-d, -d+2, ..., d` (written) and of their
+    /// neighbours `-d-1, -d+1, ..., d+1` (read), in increasing `k`.
+    #[inline(always)]
+    fn round(&mut self, d: isize) -> (&mut [usize], &[usize]) {
+        let (first, neighbour) = (self.slot(-d), self.slot(-d - 1));
+        let [even, odd] = &mut self.by_parity;
+        let (written, read) = if d & 1 == 0 { (even, odd) } else { (odd, even) };
+        (
+            &mut written[first..=first + d as usize],
+            &read[neighbour..=neighbour + d as usize + 1],
+        )
     }
 }
 
@@ -132,7 +156,8 @@ impl Search<'_> {
     }
 
     /// Where a shortest edit script of the two (non-empty) ranges crosses its middle, found by
-    /// searching from both corners at once; `None` past the deadline.
+    /// searching from both corners at once; `None` past the deadline. The diagonals of a round
+    /// are visited from `d` down to `-d`, as `similar` does: the first overlap found wins.
     fn middle_snake(&mut self, old: Range<usize>, new: Range<usize>) -> Option<(usize, usize)> {
         let (a, b) = (&self.old[old.clone()], &self.new[new.clone()]);
         let (n, m) = (a.len(), b.len());
@@ -149,13 +174,15 @@ impl Search<'_> {
             {
                 break;
             }
-            // Forward, from the top left corner: diagonals d, d-2, ..., -d.
+            // Forward, from the top left corner.
+            let (written, read) = forward.round(d);
             let mut k = d;
-            while k >= -d {
-                let mut x = if k == -d || (k != d && forward.get(k - 1) < forward.get(k + 1)) {
-                    forward.get(k + 1)
+            for (slot, near) in written.iter_mut().rev().zip(read.windows(2).rev()) {
+                // near[0]: diagonal k - 1, near[1]: diagonal k + 1.
+                let mut x = if k == -d || (k != d && near[0] < near[1]) {
+                    near[1]
                 } else {
-                    forward.get(k - 1) + 1
+                    near[0] + 1
                 };
                 let mut y = (x as isize - k) as usize;
                 let start = (x, y);
@@ -163,26 +190,27 @@ impl Search<'_> {
                     x += 1;
                     y += 1;
                 }
-                forward.set(k, x);
+                *slot = x;
                 if odd && (k - delta).abs() < d && x + backward.get(-(k - delta)) >= n {
                     return Some((start.0 + old.start, start.1 + new.start));
                 }
                 k -= 2;
             }
             // Backward, from the bottom right corner (x and y count from the ends).
+            let (written, read) = backward.round(d);
             let mut k = d;
-            while k >= -d {
-                let mut x = if k == -d || (k != d && backward.get(k - 1) < backward.get(k + 1)) {
-                    backward.get(k + 1)
+            for (slot, near) in written.iter_mut().rev().zip(read.windows(2).rev()) {
+                let mut x = if k == -d || (k != d && near[0] < near[1]) {
+                    near[1]
                 } else {
-                    backward.get(k - 1) + 1
+                    near[0] + 1
                 };
                 let mut y = (x as isize - k) as usize;
                 while x < n && y < m && a[n - x - 1] == b[m - y - 1] {
                     x += 1;
                     y += 1;
                 }
-                backward.set(k, x);
+                *slot = x;
                 if !odd && (k - delta).abs() <= d && x + forward.get(-(k - delta)) >= n {
                     return Some((n - x + old.start, m - y + new.start));
                 }
