@@ -23,6 +23,7 @@ fn main() {
         kind: FileKind::Workflow,
         config: &config,
         suppressions: &Default::default(),
+        memo: &Default::default(),
     };
     let out = rule.run(&cx);
     let applied = apply_fixes(&text, out.fixes);

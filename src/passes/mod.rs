@@ -11,8 +11,9 @@ pub mod pin;
 pub mod quote_patterns;
 pub mod runner_labels;
 
+use std::any::Any;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::config::Config;
 use crate::discover::FileKind;
@@ -35,6 +36,8 @@ pub struct Context<'a> {
     /// position; a rule whose one fix spans the file (layout, permissions) asks
     /// [`Context::suppressed`] to leave a line or a job alone.
     pub suppressions: &'a Suppressions,
+    /// Scratch space for this file, shared by every run of every rule on it.
+    pub memo: &'a FileMemo,
 }
 
 impl Context<'_> {
@@ -42,6 +45,33 @@ impl Context<'_> {
     /// as using the comment, so it is not reported as unused.
     pub fn suppressed(&self, rule: &str, line: usize) -> bool {
         self.suppressions.silences(rule, line)
+    }
+}
+
+/// Scratch space that lives while one file is processed and is dropped with it. A rule may keep
+/// here pure analyses, keyed by everything they depend on, so that its later runs on the same
+/// file (further rounds, and the stability pass on the final text, which must still run in full)
+/// find them instead of working them out again. Nothing that read another file may be kept (that
+/// file may be read differently later), and nothing here outlives the file, so memory does not
+/// grow with the tree.
+#[derive(Default)]
+pub struct FileMemo {
+    /// One value per type: each rule keeps its own types, so rules cannot see each other's.
+    slots: Mutex<Vec<Arc<dyn Any + Send + Sync>>>,
+}
+
+impl FileMemo {
+    /// This file's value of type `T`, made by `T::default()` the first time it is asked for.
+    pub fn get<T: Any + Send + Sync + Default>(&self) -> Arc<T> {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = slots.iter().find(|s| (***s).is::<T>()) {
+            if let Ok(found) = Arc::clone(slot).downcast::<T>() {
+                return found;
+            }
+        }
+        let made = Arc::new(T::default());
+        slots.push(Arc::clone(&made) as Arc<dyn Any + Send + Sync>);
+        made
     }
 }
 
@@ -111,4 +141,27 @@ pub fn rule_names() -> Vec<&'static str> {
         .iter()
         .map(|r| r.name())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct Counts(Mutex<usize>);
+
+    #[derive(Default)]
+    struct Names(Mutex<Vec<String>>);
+
+    #[test]
+    fn a_file_memo_keeps_one_value_per_type() {
+        let memo = FileMemo::default();
+        *memo.get::<Counts>().0.lock().unwrap() += 2;
+        memo.get::<Names>().0.lock().unwrap().push("a".to_string());
+        assert_eq!(*memo.get::<Counts>().0.lock().unwrap(), 2);
+        assert_eq!(*memo.get::<Names>().0.lock().unwrap(), ["a"]);
+        assert!(Arc::ptr_eq(&memo.get::<Counts>(), &memo.get::<Counts>()));
+        // Another file starts empty.
+        assert_eq!(*FileMemo::default().get::<Counts>().0.lock().unwrap(), 0);
+    }
 }

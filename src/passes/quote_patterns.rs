@@ -306,6 +306,7 @@ mod tests {
             kind: FileKind::Workflow,
             config: &config,
             suppressions: &Default::default(),
+            memo: &Default::default(),
         };
         let out = QuotePatterns.run(&cx);
         apply_fixes(src, out.fixes).text

@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::discover::FileKind;
 use crate::edit::{apply_fixes, Applicability, ConflictKind, Edit};
 use crate::finding::{Finding, Severity};
-use crate::passes::{Context, Rule};
+use crate::passes::{Context, FileMemo, Rule};
 use crate::syntax::{parse, parse_owned, SyntaxTree};
 use crate::verify::{compare_reading, Outcome, Reading, RoutePattern};
 
@@ -101,6 +101,8 @@ pub fn process_parsed(
     let mut out = Processed::default();
     let mut screen = Screen::new(original, options);
     out.findings.append(&mut screen.suppressions.problems);
+    // What the rules keep for this file between their runs; dropped with the file.
+    let memo = FileMemo::default();
     // Which rules changed the text: only they take part in the stability pass.
     let mut changed = vec![false; rules.len()];
     // Which rules read a text with syntax errors: they skipped it or read only part of it, so
@@ -121,6 +123,7 @@ pub fn process_parsed(
                 kind,
                 config,
                 suppressions: &screen.suppressions,
+                memo: &memo,
             };
             screen.recording(first_round);
             let result = rule.run(&cx);
@@ -198,7 +201,13 @@ pub fn process_parsed(
             .filter(|(_, &c)| c)
             .map(|(r, _)| *r)
             .collect();
-        if let Some(problem) = unstable_rule(tree, kind, path, file, config, &changers, &screen) {
+        let place = Place {
+            kind,
+            path,
+            file,
+            config,
+        };
+        if let Some(problem) = unstable_rule(tree, &place, &changers, &screen, &memo) {
             out.output = text.to_string();
             out.applied.clear();
             out.error = Some(problem);
@@ -300,26 +309,34 @@ fn check_rewrite(
     }
 }
 
+/// The document being processed, as every rule run sees it.
+struct Place<'a> {
+    kind: FileKind,
+    path: &'a str,
+    file: Option<&'a Path>,
+    config: &'a Config,
+}
+
 /// After all rules ran, none of `rules` (those that changed the text) may want to change the
-/// result again.
+/// result again. They run in full on the final text; `memo` only spares them pure analyses
+/// their earlier runs on this file made.
 fn unstable_rule(
     tree: &SyntaxTree,
-    kind: FileKind,
-    path: &str,
-    file: Option<&Path>,
-    config: &Config,
+    place: &Place,
     rules: &[&dyn Rule],
     screen: &Screen,
+    memo: &FileMemo,
 ) -> Option<Finding> {
     let text = tree.text();
     for rule in rules {
         let cx = Context {
             tree,
-            path,
-            file,
-            kind,
-            config,
+            path: place.path,
+            file: place.file,
+            kind: place.kind,
+            config: place.config,
             suppressions: &screen.suppressions,
+            memo,
         };
         let again = rule.run(&cx);
         let applied = apply_fixes(text, screen.applicable(tree, again.fixes));

@@ -1,8 +1,9 @@
 //! What is read, parsed and worked out once: for the whole run, local action metadata by path
 //! (a composite action used by many jobs and workflows), the repository of each folder and the
-//! analysis of the `run:` steps of composite actions; for one workflow, the analysis of its
-//! `run:` scripts (the same steps in several jobs). A script's analysis is kept by everything
-//! it depends on.
+//! analysis of the `run:` steps of composite actions; for one workflow file, the analysis of its
+//! `run:` scripts (the same steps in several jobs, and again in the rule's next run on the file,
+//! kept in [`crate::passes::FileMemo`]). A script's analysis is kept by everything it depends
+//! on.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -130,6 +131,14 @@ impl Scripts {
                 .push((Kept::of(script), analysis.clone()));
         }
         analysis
+    }
+
+    /// How many analyses are kept.
+    #[cfg(test)]
+    pub fn kept(&self) -> usize {
+        self.kept
+            .lock()
+            .map_or(0, |k| k.values().map(Vec::len).sum())
     }
 }
 

@@ -113,7 +113,10 @@ impl Rule for Permissions {
         if jobs.is_empty() || wf.on().is_none() {
             return out;
         }
-        let all = needs::workflow_needs(&wf, &repo);
+        // The analyses of this file's scripts, kept for the rule's next run on it (the
+        // stability pass reads the same scripts in the rewritten text).
+        let scripts = cx.memo.get::<cache::Scripts>();
+        let all = needs::workflow_needs_with(&wf, &repo, &scripts);
         let at = |n: NodeId| tree.line_col(tree.range(n).start);
         network_findings(&mut out, tree, &jobs, &all);
 
@@ -548,4 +551,73 @@ fn too_small(effective: Option<&Declared>, jn: &JobNeeds) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::passes::FileMemo;
+    use crate::suppress::Suppressions;
+    use crate::syntax::parse;
+
+    fn run(text: &str, memo: &FileMemo) -> Output {
+        let tree = parse(text);
+        let config = Config::default();
+        let cx = Context {
+            tree: &tree,
+            path: "w.yml",
+            file: None,
+            kind: FileKind::Workflow,
+            config: &config,
+            suppressions: &Suppressions::default(),
+            memo,
+        };
+        let rule = Permissions {
+            explain: true,
+            session: None,
+            cache: Default::default(),
+        };
+        rule.run(&cx)
+    }
+
+    fn needs(out: &Output) -> Vec<&str> {
+        out.findings.iter().map(|f| f.message.as_str()).collect()
+    }
+
+    const WF: &str = "on: push\njobs:\n  a:\n    runs-on: x\n    env:\n      GH_TOKEN: ${{ github.token }}\n    steps:\n      - run: gh release create v1\n      - run: echo hi\n";
+
+    #[test]
+    fn a_later_run_on_the_file_reuses_its_script_analyses() {
+        let memo = FileMemo::default();
+        let first = run(WF, &memo);
+        let scripts = memo.get::<cache::Scripts>();
+        assert_eq!(scripts.kept(), 2);
+        // The stability pass: the same scripts in the rewritten text are found, not analysed
+        // again, and the answer is the same.
+        let rewritten = crate::edit::apply_fixes(WF, first.fixes.clone()).text;
+        assert!(rewritten.contains("contents: write"), "{rewritten}");
+        let again = run(&rewritten, &memo);
+        assert_eq!(scripts.kept(), 2);
+        assert!(again.fixes.is_empty());
+        assert_eq!(needs(&again), needs(&first));
+    }
+
+    #[test]
+    fn a_changed_script_is_analysed_again() {
+        let memo = FileMemo::default();
+        run(WF, &memo);
+        let changed = WF.replace("gh release create v1", "gh pr comment 1 --body x");
+        let out = run(&changed, &memo);
+        assert_eq!(memo.get::<cache::Scripts>().kept(), 3);
+        let messages = needs(&out);
+        assert!(
+            messages.iter().any(|m| m.contains("pull-requests: write")),
+            "{messages:?}"
+        );
+        assert!(
+            !messages.iter().any(|m| m.contains("contents: write")),
+            "{messages:?}"
+        );
+    }
 }

@@ -285,15 +285,24 @@ impl WorkflowDefaults {
 
 /// Needs of every job of a workflow, in order.
 pub fn workflow_needs(wf: &Workflow, repo: &Repo) -> Vec<(String, JobNeeds)> {
+    workflow_needs_with(wf, repo, &Scripts::default())
+}
+
+/// [`workflow_needs`], finding the analyses of `run:` scripts in `scripts` first (those of this
+/// file's earlier runs) and keeping the new ones there.
+pub fn workflow_needs_with(
+    wf: &Workflow,
+    repo: &Repo,
+    scripts: &Scripts,
+) -> Vec<(String, JobNeeds)> {
     let events: Vec<String> = wf.triggers().into_iter().map(|t| t.name).collect();
     let wf_env = WorkflowDefaults::of(wf);
-    let scripts = Scripts::default();
     wf.jobs()
         .iter()
         .map(|job| {
             let mut walk = Walk {
                 repo,
-                scripts: &scripts,
+                scripts,
                 events: Some(&events),
                 visiting: BTreeSet::new(),
                 calls: 0,
@@ -306,7 +315,7 @@ pub fn workflow_needs(wf: &Workflow, repo: &Repo) -> Vec<(String, JobNeeds)> {
 /// One job's walk through its steps, local actions and called workflows.
 struct Walk<'w> {
     repo: &'w Repo<'w>,
-    /// The workflow's scripts analysed so far.
+    /// The file's scripts analysed so far (in this run of the rule and earlier ones).
     scripts: &'w Scripts,
     /// Events that trigger the workflow; `None` inside a called workflow.
     events: Option<&'w [String]>,
