@@ -35,6 +35,7 @@ pub mod emit;
 pub mod needs;
 pub mod remote;
 pub mod repo;
+pub mod step_keys;
 
 use std::borrow::Cow;
 use std::sync::Arc;

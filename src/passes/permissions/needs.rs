@@ -19,6 +19,7 @@ use super::cache::{read_tree, repo_place, Env, RunCache, Script, Scripts};
 use super::checkout::{Checkout, Checkouts, Location};
 use super::condition::evaluate;
 use super::remote::{self, Fetched};
+use super::step_keys::{self, StepKeys};
 use crate::kb::{self, KnowledgeBase, Level, Need, RunContext, Scopes, StepContext};
 use crate::resolve::{parse_uses, RemoteUses, RepoId, Session, UsesRef};
 use crate::syntax::views::{ActionMeta, Job, Step, Workflow};
@@ -203,35 +204,42 @@ fn pairs_of(tree: &SyntaxTree, map: Option<NodeId>) -> Vec<(String, String)> {
 
 /// A short label for a step: its name, else its `uses:`, else `run`.
 pub fn step_label(step: &Step) -> String {
+    label_of(step, step.get("name"), step.uses())
+}
+
+/// [`step_label`] from the step's `name:` and `uses:` values.
+fn label_of(step: &Step, name: Option<NodeId>, uses: Option<NodeId>) -> String {
     let t = step.tree;
-    let name = step
-        .get("name")
-        .and_then(|n| t.scalar_value(n))
-        .map(|s| s.into_owned());
-    let what = step
-        .uses()
-        .and_then(|n| t.scalar_value(n))
-        .map(|s| short_sha(&s))
-        .unwrap_or_else(|| "run".to_string());
-    match name {
-        Some(n) => format!("step {} \"{n}\" ({what})", step.index + 1),
-        None => format!("step {} ({what})", step.index + 1),
+    let name = name.and_then(|n| t.scalar_value(n));
+    let uses = uses.and_then(|n| t.scalar_value(n));
+    let mut out = format!("step {}", step.index + 1);
+    if let Some(name) = name {
+        out.push_str(" \"");
+        out.push_str(&name);
+        out.push('"');
     }
+    out.push_str(" (");
+    match uses.as_deref() {
+        Some(uses) => push_short_sha(&mut out, uses),
+        None => out.push_str("run"),
+    }
+    out.push(')');
+    out
 }
 
 /// Where a need comes from, as findings name it: a step (`step 3 (./x), its step 2 (run)`) or
 /// a called workflow. A step's is written only when something is reported about the step.
 struct Label<'a> {
     text: OnceCell<String>,
-    /// The step, and the label of the step whose composite action it belongs to.
-    step: Option<(&'a Step<'a>, Option<&'a Label<'a>>)>,
+    /// The step with its keys, and the label of the step whose composite action it belongs to.
+    step: Option<(&'a Step<'a>, StepKeys, Option<&'a Label<'a>>)>,
 }
 
 impl<'a> Label<'a> {
-    fn of_step(step: &'a Step<'a>, parent: Option<&'a Label<'a>>) -> Label<'a> {
+    fn of_step(step: &'a Step<'a>, keys: StepKeys, parent: Option<&'a Label<'a>>) -> Label<'a> {
         Label {
             text: OnceCell::new(),
-            step: Some((step, parent)),
+            step: Some((step, keys, parent)),
         }
     }
 
@@ -244,20 +252,26 @@ impl<'a> Label<'a> {
 
     fn get(&self) -> &str {
         self.text.get_or_init(|| match self.step {
-            Some((step, Some(parent))) => format!("{}, its {}", parent.get(), step_label(step)),
-            Some((step, None)) => step_label(step),
+            Some((step, keys, Some(parent))) => format!(
+                "{}, its {}",
+                parent.get(),
+                label_of(step, keys.name, keys.uses)
+            ),
+            Some((step, keys, None)) => label_of(step, keys.name, keys.uses),
             None => String::new(),
         })
     }
 }
 
-/// `owner/repo@<40-hex SHA>` shortened to 7 hex digits, as git shows commits.
-fn short_sha(uses: &str) -> String {
+/// `uses`, with `owner/repo@<40-hex SHA>` shortened to 7 hex digits as git shows commits.
+fn push_short_sha(out: &mut String, uses: &str) {
     match uses.rsplit_once('@') {
         Some((name, r)) if r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            format!("{name}@{}", &r[..7])
+            out.push_str(name);
+            out.push('@');
+            out.push_str(&r[..7]);
         }
-        _ => uses.to_string(),
+        _ => out.push_str(uses),
     }
 }
 
@@ -415,15 +429,16 @@ impl Walk<'_> {
         out: &mut JobNeeds,
     ) {
         let t = step.tree;
+        let keys = StepKeys::of(step);
         // In a composite action, a step whose `if:` the call's inputs make false never runs.
         if scope.parent.is_some() {
-            let condition = step.get("if").and_then(|c| t.scalar_value(c));
+            let condition = keys.condition.and_then(|c| t.scalar_value(c));
             if condition.is_some_and(|c| evaluate(&c, scope.inputs) == Some(false)) {
                 return;
             }
         }
-        let label = Label::of_step(step, scope.parent);
-        let own_env = pairs_of(t, step.get("env"));
+        let label = Label::of_step(step, keys, scope.parent);
+        let own_env = pairs_of(t, keys.env);
         let shares_env = own_env.is_empty();
         let env: Env = if shares_env {
             Arc::clone(&scope.env)
@@ -436,14 +451,11 @@ impl Walk<'_> {
             );
             env.into()
         };
-        if let Some(run) = step.run() {
+        if let Some(run) = keys.run {
             let text = substitute_inputs(text_in(t, run), scope.inputs);
-            let shell = step
-                .get("shell")
-                .and_then(|s| t.scalar_value(s))
-                .map(|s| s.into_owned());
-            let working_directory = step
-                .get("working-directory")
+            let shell = keys.shell.and_then(|s| t.scalar_value(s));
+            let working_directory = keys
+                .working_directory
                 .and_then(|w| t.scalar_value(w))
                 .map(|w| substitute_inputs(w, scope.inputs).into_owned())
                 .or_else(|| scope.working_directory.map(str::to_string));
@@ -465,12 +477,11 @@ impl Walk<'_> {
             }
             return;
         }
-        let Some(uses_node) = step.uses() else {
+        let Some(uses_node) = keys.uses else {
             return;
         };
         let uses = substitute_inputs(text_in(t, uses_node), scope.inputs);
-        let with: Vec<(String, Option<String>)> = step
-            .with()
+        let with: Vec<(String, Option<String>)> = step_keys::pairs(t, keys.with)
             .into_iter()
             .map(|(k, v)| {
                 let value = match t.kind(v) {
