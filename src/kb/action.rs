@@ -282,12 +282,12 @@ fn applies(cond: &Conditional, ctx: &StepContext<'_>) -> Applies {
 /// Where the action's token comes from, when the entry says which input or variable carries it
 /// and the step sets it. `None`: the default (GITHUB_TOKEN) or not set.
 fn token_source(entry: &ActionEntry, ctx: &StepContext<'_>) -> Option<TokenSource> {
-    let lookup = |name: &str| -> Option<String> {
+    let lookup = |name: &str| {
         ctx.env
             .iter()
             .rev()
             .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| v.as_str())
     };
     let mut result: Option<TokenSource> = None;
     if let Some(input) = &entry.token_input {
@@ -306,7 +306,7 @@ fn token_source(entry: &ActionEntry, ctx: &StepContext<'_>) -> Option<TokenSourc
     if result.is_none() {
         if let Some(var) = &entry.token_env {
             if let Some(v) = lookup(var) {
-                result = classify_with(&v, &lookup, 0);
+                result = classify_with(v, &lookup, 0);
             }
         }
     }

@@ -668,12 +668,11 @@ impl<'a> Cx<'a> {
     }
 
     fn classify(&self, local: &Local, value: &str) -> Option<TokenSource> {
-        classify_with(value, &|n| self.lookup_var(local, n), 0)
+        classify_with(value, &|n| self.var(local, n), 0)
     }
 
     fn var_token(&self, local: &Local, name: &str) -> Option<TokenSource> {
-        self.lookup_var(local, name)
-            .and_then(|v| self.classify(local, &v))
+        self.var(local, name).and_then(|v| self.classify(local, v))
     }
 
     fn set_var(&mut self, name: String, value: String) {
@@ -702,7 +701,7 @@ impl<'a> Cx<'a> {
         let mut names: Vec<&str> = self.env.iter().map(|(k, _)| k.as_str()).collect();
         names.extend(self.vars.keys().map(String::as_str));
         names.extend(local.iter().map(|(k, _)| k.as_str()));
-        let lookup = |n: &str| self.lookup_var(local, n);
+        let lookup = |n: &str| self.var(local, n);
         let classifier = Classifier::new(&lookup);
         names.into_iter().any(|n| {
             let Some(value) = self.var(local, n) else {
@@ -725,12 +724,12 @@ impl<'a> Cx<'a> {
 
     /// A word of the command passes GITHUB_TOKEN (inline expression or a variable holding it).
     fn words_pass_token(&self, local: &Local, words: &[&str]) -> bool {
-        let lookup = |n: &str| self.lookup_var(local, n);
+        let lookup = |n: &str| self.var(local, n);
         let classifier = Classifier::new(&lookup);
         words.iter().any(|w| {
             mentions_github_token(w)
                 || shell_vars(w).iter().any(|n| {
-                    lookup(n).and_then(|v| classifier.classify(&v, 0))
+                    lookup(n).and_then(|v| classifier.classify(v, 0))
                         == Some(TokenSource::GithubToken)
                 })
         })

@@ -11,7 +11,6 @@
 //! `secrets.GITHUB_TOKEN` anywhere (`secrets.PAT || github.token`) is GITHUB_TOKEN.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 /// Where a token value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,11 +153,14 @@ pub fn classify_token_value(value: &str) -> Option<TokenSource> {
     classify_with(value, &|_| None, 0)
 }
 
-/// Classifies a value, resolving `${{ env.NAME }}` and `$NAME` through `lookup` (which returns
-/// the raw value of a variable, if known). `None` for an empty value.
-pub fn classify_with(
-    value: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
+/// The raw value of a variable, if known (borrowed from the environment it comes from).
+pub type Lookup<'l> = dyn Fn(&str) -> Option<&'l str> + 'l;
+
+/// Classifies a value, resolving `${{ env.NAME }}` and `$NAME` through `lookup`. `None` for an
+/// empty value.
+pub fn classify_with<'l>(
+    value: &'l str,
+    lookup: &'l Lookup<'l>,
     depth: usize,
 ) -> Option<TokenSource> {
     Classifier::new(lookup).classify(value, depth)
@@ -171,21 +173,22 @@ const MAX_DEPTH: usize = 4;
 /// name the same variables many times, or variables whose values name each other, are read
 /// once per depth instead of once per path to them.
 pub struct Classifier<'l> {
-    lookup: &'l dyn Fn(&str) -> Option<String>,
-    /// By depth, the answer for each value read at that depth.
-    known: RefCell<Vec<HashMap<String, Option<TokenSource>>>>,
+    lookup: &'l Lookup<'l>,
+    /// The answer for each value read, by depth and value (borrowed: values come from the
+    /// environment, which outlives the classifier).
+    known: RefCell<foldhash::HashMap<(usize, &'l str), Option<TokenSource>>>,
 }
 
 impl<'l> Classifier<'l> {
-    pub fn new(lookup: &'l dyn Fn(&str) -> Option<String>) -> Classifier<'l> {
+    pub fn new(lookup: &'l Lookup<'l>) -> Classifier<'l> {
         Classifier {
             lookup,
-            known: RefCell::new(Vec::new()),
+            known: RefCell::default(),
         }
     }
 
     /// See [`classify_with`]; `depth`: how many variables were resolved to reach `value`.
-    pub fn classify(&self, value: &str, depth: usize) -> Option<TokenSource> {
+    pub fn classify(&self, value: &'l str, depth: usize) -> Option<TokenSource> {
         let value = value.trim();
         if value.is_empty() {
             return None;
@@ -197,25 +200,17 @@ impl<'l> Classifier<'l> {
         if !value.contains('$') {
             return Some(TokenSource::Other);
         }
-        let known = self
-            .known
-            .borrow()
-            .get(depth)
-            .and_then(|m| m.get(value).copied());
+        let known = self.known.borrow().get(&(depth, value)).copied();
         if let Some(known) = known {
             return known;
         }
         let found = self.references(value, depth);
-        let mut memo = self.known.borrow_mut();
-        if memo.len() <= depth {
-            memo.resize_with(depth + 1, HashMap::new);
-        }
-        memo[depth].insert(value.to_string(), found);
+        self.known.borrow_mut().insert((depth, value), found);
         found
     }
 
     /// What the expressions and variables in `value` hold.
-    fn references(&self, value: &str, depth: usize) -> Option<TokenSource> {
+    fn references(&self, value: &'l str, depth: usize) -> Option<TokenSource> {
         let lookup = self.lookup;
         let mut found: Option<TokenSource> = None;
         let mut add = |s: TokenSource| {
@@ -236,7 +231,7 @@ impl<'l> Classifier<'l> {
                 let resolved = lookup(original).or_else(|| lookup(&name.to_ascii_uppercase()));
                 match resolved {
                     Some(v) if depth < MAX_DEPTH => {
-                        if let Some(s) = self.classify(&v, depth + 1) {
+                        if let Some(s) = self.classify(v, depth + 1) {
                             add(s);
                         }
                     }
@@ -252,7 +247,7 @@ impl<'l> Classifier<'l> {
         for name in shell_vars(value) {
             match lookup(name) {
                 Some(v) if depth < MAX_DEPTH => {
-                    if let Some(s) = self.classify(&v, depth + 1) {
+                    if let Some(s) = self.classify(v, depth + 1) {
                         add(s);
                     }
                 }
@@ -313,9 +308,9 @@ mod tests {
     #[test]
     fn resolves_through_env() {
         let env = |n: &str| match n {
-            "GH_TOKEN" => Some("${{ github.token }}".to_string()),
-            "PAT" => Some("${{ secrets.PAT }}".to_string()),
-            "LOOP" => Some("$LOOP".to_string()),
+            "GH_TOKEN" => Some("${{ github.token }}"),
+            "PAT" => Some("${{ secrets.PAT }}"),
+            "LOOP" => Some("$LOOP"),
             _ => None,
         };
         assert_eq!(
