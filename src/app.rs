@@ -175,55 +175,68 @@ pub fn run(cli: Cli) -> i32 {
     let options = pipeline_options(&cli);
     let mut diffs = DiffStream::new(&render_opts, cli.output_file.is_none());
 
-    // Files go through in windows, in path order: a window is read while the one before it is
-    // processed, and its reports are printed or kept (without their diffs where those were
-    // printed) before the next. Memory holds two windows' texts, not the whole tree. Each file
-    // is parsed once: when processed, or when read if a network prefetch needs its tree (and
-    // then the pipeline uses that tree).
+    let process = |f: &Discovered, tree: &SyntaxTree| {
+        process_file(
+            f,
+            tree,
+            mode,
+            &rule_refs,
+            &options,
+            explicit_config.as_ref(),
+            &finder,
+        )
+    };
     let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
-    pool.install(|| {
-        let mut windows = files.chunks(WINDOW);
-        let mut next = windows
-            .next()
-            .map(|w| (w, read_window(w, &cli, &names, &setup)));
-        // The reports of the window before, printed while this one is processed.
-        let mut finished: Vec<FileReport> = Vec::new();
-        while let Some((window, trees)) = next.take() {
-            let (done, (upcoming, ())) = rayon::join(
-                || {
-                    window
-                        .par_iter()
-                        .zip(trees.into_par_iter())
-                        .map(|(f, loaded)| match loaded {
-                            Ok(loaded) => process_file(
-                                f,
-                                &loaded.into_tree(),
-                                mode,
-                                &rule_refs,
-                                &options,
-                                explicit_config.as_ref(),
-                                &finder,
-                            ),
-                            Err(e) => error_report(&f.display, e),
-                        })
-                        .collect::<Vec<FileReport>>()
-                },
-                || {
-                    rayon::join(
-                        || {
-                            windows
-                                .next()
-                                .map(|w| (w, read_window(w, &cli, &names, &setup)))
-                        },
-                        || reports.extend(finished.drain(..).map(|r| diffs.print(r))),
-                    )
-                },
-            );
-            finished = done;
-            next = upcoming;
-        }
-        reports.extend(finished.into_iter().map(|r| diffs.print(r)));
-    });
+    if prefetch_wanted(&cli, &names, &setup) {
+        // Files go through in windows, in path order: a window is read, parsed and its network
+        // questions asked together while the one before it is processed, and its reports are
+        // printed or kept (without their diffs where those were printed) before the next.
+        // Memory holds two windows, not the whole tree; each file is parsed once.
+        pool.install(|| {
+            let mut windows = files.chunks(WINDOW);
+            let mut next = windows
+                .next()
+                .map(|w| (w, read_window(w, &cli, &names, &setup)));
+            // The reports of the window before, printed while this one is processed.
+            let mut finished: Vec<FileReport> = Vec::new();
+            while let Some((window, trees)) = next.take() {
+                let (done, (upcoming, ())) = rayon::join(
+                    || {
+                        window
+                            .par_iter()
+                            .zip(trees.into_par_iter())
+                            .map(|(f, tree)| match tree {
+                                Ok(tree) => process(f, &tree),
+                                Err(e) => error_report(&f.display, e),
+                            })
+                            .collect::<Vec<FileReport>>()
+                    },
+                    || {
+                        rayon::join(
+                            || {
+                                windows
+                                    .next()
+                                    .map(|w| (w, read_window(w, &cli, &names, &setup)))
+                            },
+                            || reports.extend(finished.drain(..).map(|r| diffs.print(r))),
+                        )
+                    },
+                );
+                finished = done;
+                next = upcoming;
+            }
+            reports.extend(finished.into_iter().map(|r| diffs.print(r)));
+        });
+    } else {
+        // Nothing to ask the network: each file is read, parsed and processed by whichever
+        // worker is free, in path order, and its report printed once the ones before it are.
+        // No worker waits for a window's slowest file, and memory holds the files in flight.
+        let work = |f: &Discovered| match load(&f.path, cli.max_file_size) {
+            Ok(text) => process(f, &parse_owned(text)),
+            Err(e) => error_report(&f.display, e),
+        };
+        reports = in_path_order(&pool, &files, work, |r| diffs.print(r));
+    }
     diffs.finish();
     if cli.verbose {
         if let (Some(session), Some(_)) = (&setup.session, &setup.pins) {
@@ -472,38 +485,14 @@ fn prefetch_wanted(cli: &Cli, names: &[&'static str], setup: &Setup) -> bool {
 /// Files read, parsed and processed together (see `run`).
 const WINDOW: usize = 128;
 
-/// A file of a window, as read ahead of its processing.
-enum Loaded {
-    /// Parsed when processed: a window's trees are several times the size of its texts, and
-    /// two windows are alive at once.
-    Text(String),
-    /// Parsed already, because a prefetch needed the tree.
-    Tree(SyntaxTree),
-}
-
-impl Loaded {
-    fn into_tree(self) -> SyntaxTree {
-        match self {
-            Loaded::Text(text) => parse_owned(text),
-            Loaded::Tree(tree) => tree,
-        }
-    }
-}
-
-/// Read a window of files (in parallel); when rules will ask the network about them, parse
-/// them too and fetch what the rules will ask for.
+/// Read and parse a window of files (in parallel) and fetch what the rules will ask the
+/// network about them.
 fn read_window(
     files: &[Discovered],
     cli: &Cli,
     names: &[&'static str],
     setup: &Setup,
-) -> Vec<Result<Loaded, Finding>> {
-    if !prefetch_wanted(cli, names, setup) {
-        return files
-            .par_iter()
-            .map(|f| load(&f.path, cli.max_file_size).map(Loaded::Text))
-            .collect();
-    }
+) -> Vec<Result<SyntaxTree, Finding>> {
     let trees: Vec<Result<SyntaxTree, Finding>> = files
         .par_iter()
         .map(|f| load(&f.path, cli.max_file_size).map(parse_owned))
@@ -514,7 +503,54 @@ fn read_window(
         .filter_map(|(f, t)| t.as_ref().ok().map(|t| (t, f.kind, Some(f.path.as_path()))))
         .collect();
     prefetch(cli, names, setup, &parsed);
-    trees.into_iter().map(|t| t.map(Loaded::Tree)).collect()
+    trees
+}
+
+/// Runs `work` on every file on the pool's workers, handing files out in path order as
+/// workers come free, and passes each result to `finish` in path order: the worker that
+/// completes the next file in line finishes it and any later ones already done (no other
+/// thread to wake). Returns what `finish` returned, in path order.
+fn in_path_order<W, F>(
+    pool: &rayon::ThreadPool,
+    files: &[Discovered],
+    work: W,
+    finish: F,
+) -> Vec<FileReport>
+where
+    W: Fn(&Discovered) -> FileReport + Sync,
+    F: FnMut(FileReport) -> FileReport + Send,
+{
+    struct InOrder<F> {
+        /// Results that wait for an earlier file.
+        waiting: std::collections::BTreeMap<usize, FileReport>,
+        finished: Vec<FileReport>,
+        finish: F,
+    }
+    let in_order = std::sync::Mutex::new(InOrder {
+        waiting: std::collections::BTreeMap::new(),
+        finished: Vec::with_capacity(files.len()),
+        finish,
+    });
+    pool.install(|| {
+        files
+            .iter()
+            .enumerate()
+            .par_bridge()
+            .for_each(|(index, file)| {
+                let report = work(file);
+                let mut guard = in_order.lock().unwrap_or_else(|p| p.into_inner());
+                let state = &mut *guard;
+                state.waiting.insert(index, report);
+                while let Some(report) = state.waiting.remove(&state.finished.len()) {
+                    let report = (state.finish)(report);
+                    state.finished.push(report);
+                }
+            });
+    });
+    in_order
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .finished
 }
 
 /// Prints diffs as files finish, in path order, where nothing else needs them: the text
@@ -925,4 +961,54 @@ fn run_stdin(
 /// environment variable, so it is made terminal-safe.
 fn say(message: &dyn std::fmt::Display) {
     eprintln!("wffmt: {}", terminal_safe(&message.to_string(), false));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(n: usize) -> Discovered {
+        Discovered {
+            path: PathBuf::from(format!("f{n}.yml")),
+            display: format!("f{n}.yml"),
+            kind: FileKind::Workflow,
+            explicit: false,
+            symlink: false,
+        }
+    }
+
+    /// Files that take very different times still come out, and are finished, in path order,
+    /// on one worker and on several.
+    #[test]
+    fn results_are_finished_in_path_order() {
+        let files: Vec<Discovered> = (0..200).map(file).collect();
+        for threads in [1, 2, 4] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let work = |f: &Discovered| {
+                // Every seventh file is slow, so later files finish first.
+                let n: usize = f.display[1..f.display.len() - 4].parse().unwrap();
+                if n.is_multiple_of(7) {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+                FileReport {
+                    path: f.display.clone(),
+                    ..FileReport::default()
+                }
+            };
+            let mut finished = Vec::new();
+            let out = in_path_order(&pool, &files, work, |r| {
+                finished.push(r.path.clone());
+                r
+            });
+            let expected: Vec<String> = files.iter().map(|f| f.display.clone()).collect();
+            assert_eq!(
+                out.iter().map(|r| r.path.clone()).collect::<Vec<_>>(),
+                expected
+            );
+            assert_eq!(finished, expected, "{threads} threads");
+        }
+    }
 }
