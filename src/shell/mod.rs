@@ -301,7 +301,7 @@ pub fn prints_env_setup<W: AsRef<str>>(words: &[W]) -> bool {
         return false;
     };
     let program = program.as_ref();
-    let program = program.rsplit('/').next().unwrap_or(program);
+    let program = memchr::memrchr(b'/', program.as_bytes()).map_or(program, |i| &program[i + 1..]);
     if !ENV_SETUP.iter().any(|pattern| pattern[0] == program) {
         return false;
     }

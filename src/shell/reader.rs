@@ -97,7 +97,7 @@ struct Reader<'a> {
 /// Bytes that [`Reader::run`] may treat as more than a character of the current word (some
 /// only in some places: `$`, `#`, `(`). Every other byte, UTF-8 continuation bytes included,
 /// just extends the word.
-fn is_special(c: u8) -> bool {
+const fn is_special(c: u8) -> bool {
     matches!(
         c,
         b'$' | b'<'
@@ -118,6 +118,18 @@ fn is_special(c: u8) -> bool {
             | b'#'
     )
 }
+
+/// [`is_special`] of every byte, looked up instead of compared: the runs of ordinary
+/// characters are most of a script.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = is_special(c as u8);
+        c += 1;
+    }
+    table
+};
 
 /// Words that open, continue or close compound commands when they start a command.
 const KEYWORDS: [&str; 18] = [
@@ -396,7 +408,7 @@ impl<'a> Reader<'a> {
         let first = self.next_char(self.i);
         let end = self.b[first..]
             .iter()
-            .position(|&c| is_special(c))
+            .position(|&c| SPECIAL[usize::from(c)])
             .map_or(self.b.len(), |j| first + j);
         let text = &self.s[self.i..end];
         self.word_mut().push_str(text);

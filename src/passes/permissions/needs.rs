@@ -12,6 +12,7 @@
 use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
 use std::collections::BTreeSet;
+use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -212,7 +213,10 @@ fn label_of(step: &Step, name: Option<NodeId>, uses: Option<NodeId>) -> String {
     let t = step.tree;
     let name = name.and_then(|n| t.scalar_value(n));
     let uses = uses.and_then(|n| t.scalar_value(n));
-    let mut out = format!("step {}", step.index + 1);
+    // `step N "name" (uses)`, in one allocation.
+    let size = 16 + name.as_ref().map_or(0, |n| n.len()) + uses.as_ref().map_or(3, |u| u.len());
+    let mut out = String::with_capacity(size);
+    let _ = write!(out, "step {}", step.index + 1);
     if let Some(name) = name {
         out.push_str(" \"");
         out.push_str(&name);
