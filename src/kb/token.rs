@@ -47,40 +47,40 @@ pub fn mentions_github_token(text: &str) -> bool {
     if !contains_ignore_ascii_case(text.as_bytes(), b"token") {
         return false;
     }
-    let lower = text.to_ascii_lowercase();
-    contains_word(&lower, "github.token")
-        || contains_word(&lower, "secrets.github_token")
-        || lower.contains("github['token']")
-        || lower.contains("secrets['github_token']")
+    let b = text.as_bytes();
+    contains_word_ignore_case(b, b"github.token")
+        || contains_word_ignore_case(b, b"secrets.github_token")
+        || contains_ignore_ascii_case(b, b"github['token']")
+        || contains_ignore_ascii_case(b, b"secrets['github_token']")
 }
 
-/// `needle` occurs in `hay` and is not followed by an identifier character (so that
-/// `secrets.GITHUB_TOKEN_PAT` is not `secrets.GITHUB_TOKEN`) nor preceded by one.
-pub(crate) fn contains_word(hay: &str, needle: &str) -> bool {
-    let bytes = hay.as_bytes();
-    let mut from = 0;
-    while let Some(i) = hay[from..].find(needle) {
-        let start = from + i;
-        let end = start + needle.len();
-        let before_ok = start == 0 || !is_ident_byte(bytes[start - 1]);
-        let after_ok = end >= bytes.len() || !is_ident_byte(bytes[end]);
-        if before_ok && after_ok {
-            return true;
-        }
-        from = start + 1;
-        while from < hay.len() && !hay.is_char_boundary(from) {
-            from += 1;
-        }
-    }
-    false
-}
-
-/// `needle` (starting with an ASCII letter) occurs in `hay` in any ASCII case. Only the places
-/// of its first letter are compared, found by a vectorised search.
+/// `needle` (ASCII) occurs in `hay` in any ASCII case. Only the places of its first byte are
+/// compared, found by a vectorised search.
 fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
+    places_ignore_ascii_case(hay, needle).next().is_some()
+}
+
+/// Where `needle` (ASCII) occurs in `hay` in any ASCII case.
+fn places_ignore_ascii_case<'h>(
+    hay: &'h [u8],
+    needle: &'h [u8],
+) -> impl Iterator<Item = usize> + 'h {
     let first = needle[0];
-    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), hay).any(|i| {
-        hay[i..].len() >= needle.len() && hay[i..i + needle.len()].eq_ignore_ascii_case(needle)
+    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), hay).filter(
+        move |&i| {
+            hay[i..].len() >= needle.len() && hay[i..i + needle.len()].eq_ignore_ascii_case(needle)
+        },
+    )
+}
+
+/// `needle` (ASCII) occurs in `hay` in any ASCII case, neither followed nor preceded by an
+/// identifier character (so that `secrets.GITHUB_TOKEN_PAT` is not `secrets.GITHUB_TOKEN`).
+fn contains_word_ignore_case(hay: &[u8], needle: &[u8]) -> bool {
+    places_ignore_ascii_case(hay, needle).any(|start| {
+        let end = start + needle.len();
+        let before_ok = start == 0 || !is_ident_byte(hay[start - 1]);
+        let after_ok = end >= hay.len() || !is_ident_byte(hay[end]);
+        before_ok && after_ok
     })
 }
 
@@ -220,15 +220,16 @@ impl<'l> Classifier<'l> {
             })
         };
         for expr in expressions(value) {
-            let lower = expr.to_ascii_lowercase();
-            if let Some(name) = lower
-                .strip_prefix("env.")
-                .filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-            {
+            let e = expr.as_bytes();
+            let env_name = expr
+                .get(..4)
+                .filter(|p| p.eq_ignore_ascii_case("env."))
+                .map(|_| &expr[4..])
+                .filter(|n| n.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_'));
+            if let Some(original) = env_name {
                 // Resolve `${{ env.NAME }}` (names are compared case-sensitively by the runner,
                 // but expressions are not; try the original spelling first).
-                let original = &expr[4..];
-                let resolved = lookup(original).or_else(|| lookup(&name.to_ascii_uppercase()));
+                let resolved = lookup(original).or_else(|| lookup(&original.to_ascii_uppercase()));
                 match resolved {
                     Some(v) if depth < MAX_DEPTH => {
                         if let Some(s) = self.classify(v, depth + 1) {
@@ -237,7 +238,9 @@ impl<'l> Classifier<'l> {
                     }
                     _ => add(TokenSource::Unknown),
                 }
-            } else if contains_word(&lower, "secrets") || lower.contains(".outputs.") {
+            } else if contains_word_ignore_case(e, b"secrets")
+                || contains_ignore_ascii_case(e, b".outputs.")
+            {
                 // Another secret, or a step/job output such as a minted App token.
                 add(TokenSource::Other);
             } else {
@@ -327,14 +330,15 @@ mod tests {
         assert_eq!(expressions("a ${{ x }} b ${{y}}"), vec!["x", "y"]);
         assert_eq!(expressions("${{ open"), vec!["open"]);
         assert_eq!(shell_vars("$A ${B} ${{ c }} $1 $"), vec!["A", "B"]);
-        assert!(contains_word(
-            "secrets.github_token",
-            "secrets.github_token"
-        ));
-        assert!(!contains_word(
-            "secrets.github_tokens",
-            "secrets.github_token"
-        ));
-        assert!(!contains_word("mygithub.token", "github.token"));
+        let word =
+            |hay: &str, needle: &str| contains_word_ignore_case(hay.as_bytes(), needle.as_bytes());
+        assert!(word("secrets.github_token", "secrets.github_token"));
+        assert!(word("Secrets.GitHub_Token", "secrets.github_token"));
+        assert!(!word("secrets.github_tokens", "secrets.github_token"));
+        assert!(!word("mygithub.token", "github.token"));
+        assert!(word("SECRETS.x", "secrets"));
+        assert!(!word("a secrets_b", "secrets"));
+        assert!(!word("x-Secrets", "secrets"));
+        assert!(word("é secrets é", "secrets"));
     }
 }
