@@ -41,6 +41,12 @@ pub fn unsafe_comment_chars(tree: &SyntaxTree) -> Vec<usize> {
     tree.tokens()
         .iter()
         .filter(|t| t.kind == TokenKind::Comment)
+        // Printable ASCII and tabs (nearly every comment) hold none.
+        .filter(|t| {
+            !t.text(tree.text())
+                .bytes()
+                .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+        })
         .flat_map(|t| {
             t.text(tree.text())
                 .char_indices()
