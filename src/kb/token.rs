@@ -122,7 +122,12 @@ pub fn shell_vars(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'$' && i + 1 < bytes.len() {
+        // Only a `$` starts a name: skip to the next one.
+        match memchr::memchr(b'$', &bytes[i..]) {
+            Some(j) => i += j,
+            None => break,
+        }
+        if i + 1 < bytes.len() {
             let (start, braced) = if bytes[i + 1] == b'{' {
                 if i + 2 < bytes.len() && bytes[i + 2] == b'{' {
                     i += 3;

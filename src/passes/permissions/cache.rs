@@ -5,9 +5,8 @@
 //! kept in [`crate::passes::FileMemo`]). A script's analysis is kept by everything it depends
 //! on.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -55,9 +54,13 @@ impl Script<'_> {
     /// A hash of everything but the environment's contents (equal scripts usually come with
     /// equal environments; comparing them is left to [`Kept::is`]).
     fn hash(&self) -> u64 {
-        let mut hasher = DefaultHasher::new();
-        (self.text, self.shell, self.env.len(), self.git).hash(&mut hasher);
-        hasher.finish()
+        // Only to find equal scripts in memory: foldhash, not SipHash over every script's text.
+        foldhash::fast::FixedState::default().hash_one((
+            self.text,
+            self.shell,
+            self.env.len(),
+            self.git,
+        ))
     }
 }
 

@@ -203,12 +203,8 @@ fn pairs_of(tree: &SyntaxTree, map: Option<NodeId>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A short label for a step: its name, else its `uses:`, else `run`.
-pub fn step_label(step: &Step) -> String {
-    label_of(step, step.get("name"), step.uses())
-}
-
-/// [`step_label`] from the step's `name:` and `uses:` values.
+/// A short label for a step from its `name:` and `uses:` values: its name, else its `uses:`,
+/// else `run`.
 fn label_of(step: &Step, name: Option<NodeId>, uses: Option<NodeId>) -> String {
     let t = step.tree;
     let name = name.and_then(|n| t.scalar_value(n));
@@ -418,22 +414,24 @@ impl Walk<'_> {
             parent: None,
             working_directory: working_directory.as_deref(),
         };
-        for step in &steps {
-            self.step(step, &scope, &mut checkouts, &mut out);
+        let keys: Vec<StepKeys> = steps.iter().map(StepKeys::of).collect();
+        for (step, keys) in steps.iter().zip(&keys) {
+            self.step(step, *keys, &scope, &mut checkouts, &mut out);
         }
-        persisted_credentials(&steps, &mut out);
+        persisted_credentials(&steps, &keys, &mut out);
         out
     }
 
+    /// One step, with its keys (see [`StepKeys::of`]).
     fn step(
         &mut self,
         step: &Step,
+        keys: StepKeys,
         scope: &StepScope,
         checkouts: &mut Checkouts,
         out: &mut JobNeeds,
     ) {
         let t = step.tree;
-        let keys = StepKeys::of(step);
         // In a composite action, a step whose `if:` the call's inputs make false never runs.
         if scope.parent.is_some() {
             let condition = keys.condition.and_then(|c| t.scalar_value(c));
@@ -880,7 +878,7 @@ impl Walk<'_> {
                 working_directory: None,
             };
             for step in action.steps() {
-                self.step(&step, &scope, checkouts, out);
+                self.step(&step, StepKeys::of(&step), &scope, checkouts, out);
             }
             return;
         }
@@ -1136,17 +1134,19 @@ fn self_name(repo: &Repo, rel: &str) -> Option<String> {
 /// `actions/checkout` with `persist-credentials: true` written out, followed by `run:` steps:
 /// the author keeps the token for git commands a script runs (a push, usually), which wffmt
 /// cannot see. Grant `contents: write` rather than break the push.
-fn persisted_credentials(steps: &[Step], out: &mut JobNeeds) {
-    for (i, step) in steps.iter().enumerate() {
+/// `keys`: those of each step.
+fn persisted_credentials(steps: &[Step], keys: &[StepKeys], out: &mut JobNeeds) {
+    for (i, (step, step_keys)) in steps.iter().zip(keys).enumerate() {
         let t = step.tree;
-        let is_checkout = step
-            .uses()
-            .map(|u| text_of(t, u).to_ascii_lowercase())
-            .is_some_and(|u| u.starts_with("actions/checkout@"));
+        let is_checkout = step_keys.uses.map(|u| text_in(t, u)).is_some_and(|u| {
+            u.as_bytes()
+                .get(..17)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"actions/checkout@"))
+        });
         if !is_checkout {
             continue;
         }
-        let with = step.with();
+        let with = step_keys::pairs(t, step_keys.with);
         let get = |k: &str| {
             with.iter()
                 .find(|(n, _)| n == k)
@@ -1155,7 +1155,7 @@ fn persisted_credentials(steps: &[Step], out: &mut JobNeeds) {
         let persisted = get("persist-credentials").is_some_and(|v| v.trim() == "true");
         let own_token = get("token")
             .is_some_and(|v| kb::classify_token_value(&v) == Some(kb::TokenSource::Other));
-        let runs_later = steps[i + 1..].iter().any(|s| s.run().is_some());
+        let runs_later = keys[i + 1..].iter().any(|k| k.run.is_some());
         if persisted && !own_token && runs_later {
             out.push(
                 Need {
@@ -1164,7 +1164,7 @@ fn persisted_credentials(steps: &[Step], out: &mut JobNeeds) {
                     reason: "keeps its credentials (persist-credentials: true) for git commands in later steps".into(),
                     source: "https://github.com/actions/checkout#usage".into(),
                 },
-                &step_label(step),
+                &label_of(step, step_keys.name, step_keys.uses),
             );
         }
     }
