@@ -48,7 +48,6 @@ pub mod scopes;
 pub mod script;
 pub mod token;
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub use action::{action_needs, analyze_action, StepContext};
@@ -150,7 +149,8 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
 #[derive(Debug, Clone, Default)]
 pub struct KnowledgeBase {
     entries: Vec<ActionEntry>,
-    index: HashMap<String, usize>,
+    /// By normalized key (foldhash: looked up for every `uses:` of every workflow).
+    index: foldhash::HashMap<String, usize>,
     errors: Vec<String>,
 }
 
@@ -235,9 +235,10 @@ impl KnowledgeBase {
         if u.starts_with("./") || u.starts_with("../") || u.starts_with('$') || u.contains("://") {
             return None;
         }
-        let path = u.split('@').next().unwrap_or("");
+        let path = memchr::memchr(b'@', u.as_bytes()).map_or(u, |i| &u[..i]);
         let key = entry::normalize_key(path);
-        if !key.contains('/') || key.split('/').any(str::is_empty) {
+        // `owner/repo[/path]` without an empty part.
+        if !key.contains('/') || key.starts_with('/') || key.ends_with('/') || key.contains("//") {
             return None;
         }
         let is_workflow = key.contains("/.github/workflows/");
