@@ -187,19 +187,8 @@ fn text_in(tree: &SyntaxTree, n: NodeId) -> Cow<'_, str> {
 }
 
 fn pairs_of(tree: &SyntaxTree, map: Option<NodeId>) -> Vec<(String, String)> {
-    let Some(m) = map.filter(|&m| matches!(tree.kind(m), NodeKind::BlockMap | NodeKind::FlowMap))
-    else {
-        return Vec::new();
-    };
-    tree.map_entries(m)
-        .filter_map(|e| {
-            let k = tree.scalar_value(tree.entry_key(e)?)?.into_owned();
-            let v = tree
-                .entry_value(e)
-                .map(|v| text_of(tree, v))
-                .unwrap_or_default();
-            Some((k, v))
-        })
+    step_keys::entries(tree, map)
+        .map(|(k, v)| (k, v.map(|v| text_of(tree, v)).unwrap_or_default()))
         .collect()
 }
 

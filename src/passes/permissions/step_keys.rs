@@ -57,16 +57,23 @@ impl StepKeys {
 /// The entries of a block or flow mapping with a scalar key and a value: name and value node
 /// (as [`Step::with`] lists them).
 pub fn pairs(tree: &SyntaxTree, map: Option<NodeId>) -> Vec<(String, NodeId)> {
-    let Some(m) = map.filter(|&m| matches!(tree.kind(m), NodeKind::BlockMap | NodeKind::FlowMap))
-    else {
-        return Vec::new();
-    };
-    tree.map_entries(m)
-        .filter_map(|e| {
-            let k = tree.scalar_value(tree.entry_key(e)?)?.into_owned();
-            Some((k, tree.entry_value(e)?))
-        })
+    entries(tree, map)
+        .filter_map(|(k, v)| Some((k, v?)))
         .collect()
+}
+
+/// The entries of a block or flow mapping with a scalar key: name and value node, if any.
+pub fn entries(
+    tree: &SyntaxTree,
+    map: Option<NodeId>,
+) -> impl Iterator<Item = (String, Option<NodeId>)> + '_ {
+    let map = map.filter(|&m| matches!(tree.kind(m), NodeKind::BlockMap | NodeKind::FlowMap));
+    map.into_iter().flat_map(move |m| {
+        tree.map_entries(m).filter_map(move |e| {
+            let k = tree.scalar_value(tree.entry_key(e)?)?.into_owned();
+            Some((k, tree.entry_value(e)))
+        })
+    })
 }
 
 #[cfg(test)]
