@@ -210,13 +210,7 @@ mod tests {
     /// difference the module docs allow for does not occur in these 20,000 cases).
     #[test]
     fn agrees_with_similar_patience() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |bound: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound) as u32
-        };
+        let mut next = super::super::random_below(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
             let alphabet = 2 + u64::from(next(30));
             let old: Vec<u32> = (0..next(40)).map(|_| next(alphabet)).collect();

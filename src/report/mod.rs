@@ -33,6 +33,19 @@ mod sarif;
 pub mod stats;
 mod text;
 
+/// Random numbers below a bound (0 for a bound of 0), from a xorshift generator: reproducible
+/// inputs for the diff tests.
+#[cfg(test)]
+fn random_below(seed: u64) -> impl FnMut(u64) -> u32 {
+    let mut state = seed;
+    move |bound| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound.max(1)) as u32
+    }
+}
+
 pub use diff::{colorize_diff, printable_diff, unified_diff};
 pub use text::{finding_lines, terminal_safe};
 

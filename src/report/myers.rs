@@ -244,13 +244,7 @@ mod tests {
     /// many equally short scripts to choose between, and ranges that start past zero.
     #[test]
     fn makes_the_choices_similar_makes() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |bound: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % bound.max(1)) as u32
-        };
+        let mut next = super::super::random_below(0x9e37_79b9_7f4a_7c15);
         for round in 0..30_000 {
             let alphabet = 1 + u64::from(next(12));
             let old: Vec<u32> = (0..next(60)).map(|_| next(alphabet)).collect();
