@@ -1,13 +1,13 @@
 //! `uses:` values for the rules that move an action to another name or release: where they are,
 //! what they name, their version comment, and the edits that rewrite them. The sites of a file
-//! are found once and shared with `pin` ([`file_sites`]).
+//! are found once per tree and shared with `pin` ([`file_sites`]).
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use crate::discover::FileKind;
 use crate::edit::Edit;
 use crate::passes::pin::{uses_sites, UsesSite};
+use crate::passes::{Context, FileMemo};
 use crate::resolve::{RemoteUses, UsesRef};
 use crate::syntax::{NodeId, NodeKind, SyntaxTree};
 
@@ -94,28 +94,38 @@ impl FileSites {
     }
 }
 
-thread_local! {
-    /// The sites of the text read last on this thread. A file's rules run one after another
-    /// on one thread over the same tree, so `pin`, `outdated-actions` and `archived-actions`
-    /// share one search instead of walking the tree and parsing every value each. A tree is a
-    /// function of its text (`syntax::parse`), so an equal text has the same sites and nodes.
-    static LAST: RefCell<Option<(String, FileKind, Rc<FileSites>)>> = const { RefCell::new(None) };
+impl FileSites {
+    /// The sites of `tree`, found afresh (for callers outside a rule's run on the file).
+    pub fn find(tree: &SyntaxTree, kind: FileKind) -> FileSites {
+        FileSites {
+            all: uses_sites(tree, kind),
+        }
+    }
 }
 
-/// The `uses:` of the file `tree` holds, found once per text.
-pub fn file_sites(tree: &SyntaxTree, kind: FileKind) -> Rc<FileSites> {
-    LAST.with_borrow_mut(|last| {
-        if let Some((text, k, sites)) = last {
-            if *k == kind && text == tree.text() {
-                return Rc::clone(sites);
-            }
+/// The sites of the tree last asked for, kept in the file's memo. A file's rules run one after
+/// another over the same tree, so `pin`, `outdated-actions` and `archived-actions` share one
+/// search instead of walking the tree and parsing every value each.
+#[derive(Default)]
+struct Found(Mutex<Option<(u64, FileKind, Arc<FileSites>)>>);
+
+/// The `uses:` of the file a rule reads, found once per tree.
+pub fn file_sites(cx: &Context) -> Arc<FileSites> {
+    sites_in(cx.memo, cx.tree, cx.kind)
+}
+
+fn sites_in(memo: &FileMemo, tree: &SyntaxTree, kind: FileKind) -> Arc<FileSites> {
+    let found = memo.get::<Found>();
+    let mut last = found.0.lock().unwrap_or_else(|e| e.into_inner());
+    // Keyed by the tree's id, which no other tree has: a rewritten text is a new tree.
+    if let Some((id, k, sites)) = &*last {
+        if *id == tree.id() && *k == kind {
+            return Arc::clone(sites);
         }
-        let sites = Rc::new(FileSites {
-            all: uses_sites(tree, kind),
-        });
-        *last = Some((tree.text().to_string(), kind, Rc::clone(&sites)));
-        sites
-    })
+    }
+    let sites = Arc::new(FileSites::find(tree, kind));
+    *last = Some((tree.id(), kind, Arc::clone(&sites)));
+    sites
 }
 
 fn in_block(tree: &SyntaxTree, node: NodeId) -> bool {
@@ -180,13 +190,13 @@ mod tests {
     use crate::syntax::parse;
 
     #[test]
-    fn sites_follow_the_text() {
+    fn sites_follow_the_tree() {
         let text = |v| {
             format!("jobs:\n  a:\n    steps:\n      - uses: actions/checkout@v{v} # v{v}\n      - uses: ./local\n")
         };
-        let (one, two) = (parse(&text(3)), parse(&text(4)));
+        let memo = FileMemo::default();
         let refs = |tree: &SyntaxTree| -> Vec<String> {
-            let sites = file_sites(tree, FileKind::Workflow);
+            let sites = sites_in(&memo, tree, FileKind::Workflow);
             assert_eq!(sites.all.len(), 2);
             let remote = sites.remote(tree);
             remote
@@ -194,11 +204,23 @@ mod tests {
                 .map(|s| format!("{} {}", s.name(), s.version(tree).unwrap()))
                 .collect()
         };
-        // Texts of the same length, read in turn: each gets its own sites.
+        let (one, two) = (parse(&text(3)), parse(&text(4)));
+        // Trees of texts of the same length, read in turn: each gets its own sites.
         for _ in 0..2 {
             assert_eq!(refs(&one), ["actions/checkout v3"]);
             assert_eq!(refs(&two), ["actions/checkout v4"]);
         }
+        // The rules reading one tree share one search.
+        let first = sites_in(&memo, &two, FileKind::Workflow);
+        assert!(Arc::ptr_eq(
+            &first,
+            &sites_in(&memo, &two, FileKind::Workflow)
+        ));
+        // A rewritten text replacing the old tree in place is a new tree.
+        let mut current = parse(&text(5));
+        assert_eq!(refs(&current), ["actions/checkout v5"]);
+        current = parse(&text(6));
+        assert_eq!(refs(&current), ["actions/checkout v6"]);
     }
 
     #[test]

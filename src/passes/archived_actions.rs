@@ -120,7 +120,7 @@ impl Rule for ArchivedActions {
     fn run(&self, cx: &Context) -> Output {
         let mut out = Output::default();
         let tree = cx.tree;
-        for site in &file_sites(tree, cx.kind).remote(tree) {
+        for site in &file_sites(cx).remote(tree) {
             let Some(row) = lookup(&cx.config.archived_actions, site.name()) else {
                 continue;
             };

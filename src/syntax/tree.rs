@@ -21,6 +21,7 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::token::{Token, TokenKind};
 
@@ -75,6 +76,8 @@ pub struct Diagnostic {
 }
 
 pub struct SyntaxTree {
+    /// See [`SyntaxTree::id`].
+    id: u64,
     pub(crate) text: String,
     pub(crate) tokens: Vec<Token>,
     pub(crate) nodes: Vec<NodeData>,
@@ -92,7 +95,10 @@ impl SyntaxTree {
         line_starts: Vec<u32>,
         outermost_flows: Vec<NodeId>,
     ) -> Self {
+        // Relaxed: only uniqueness is needed, no ordering with other memory.
+        static NEXT_ID: AtomicU64 = AtomicU64::new(0);
         SyntaxTree {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             text,
             tokens,
             nodes,
@@ -100,6 +106,12 @@ impl SyntaxTree {
             line_starts,
             outermost_flows,
         }
+    }
+
+    /// Tells this tree apart from every other tree made in this process, even one of an equal
+    /// text at the same address: a key for what is worked out from a tree and kept beside it.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     pub fn text(&self) -> &str {

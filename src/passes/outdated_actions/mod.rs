@@ -36,7 +36,7 @@ use super::{Context, Output, Rule};
 use crate::discover::FileKind;
 use crate::edit::Fix;
 use crate::finding::{Finding, Severity};
-use crate::migrations::uses::{file_sites, rewrite, Site};
+use crate::migrations::uses::{file_sites, rewrite, FileSites, Site};
 use crate::migrations::{self, Date};
 use crate::resolve::{is_safe_ref_name, Resolution, Session};
 use crate::syntax::views::ActionMeta;
@@ -84,7 +84,7 @@ impl Rule for OutdatedActions {
             uploads: OnceCell::new(),
             out: &mut out,
         };
-        for site in &file_sites(tree, cx.kind).remote(tree) {
+        for site in &file_sites(cx).remote(tree) {
             match table::lookup(&cx.config.outdated_actions, site.name()) {
                 Some(row) => run.known(site, row),
                 None => run.unknown(site),
@@ -100,7 +100,7 @@ impl Rule for OutdatedActions {
 pub fn prefetch(session: &Session, files: &[(&SyntaxTree, FileKind)]) {
     let found: Vec<_> = files
         .iter()
-        .map(|(tree, kind)| (*tree, file_sites(tree, *kind)))
+        .map(|(tree, kind)| (*tree, FileSites::find(tree, *kind)))
         .collect();
     let sites: Vec<Site> = found
         .iter()

@@ -132,7 +132,7 @@ pub struct UsesSite {
 }
 
 /// Every `uses:` value node of a workflow or an action. The rules read them through
-/// [`file_sites`], which finds them once per file.
+/// [`file_sites`], which finds them once per tree.
 pub fn uses_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<UsesSite> {
     let mut nodes = Vec::new();
     match kind {
@@ -171,8 +171,9 @@ pub struct ImageSite {
     pub docker_scheme: bool,
 }
 
-/// Every image reference of a workflow or a composite action's `docker://` steps.
-pub fn image_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<ImageSite> {
+/// Every image reference of a workflow or a composite action's `docker://` steps; `uses` are
+/// the file's `uses:` sites.
+pub fn image_sites(tree: &SyntaxTree, kind: FileKind, uses: &[UsesSite]) -> Vec<ImageSite> {
     let mut nodes: Vec<NodeId> = Vec::new();
     let tree_is_map = |n: NodeId| matches!(tree.kind(n), NodeKind::BlockMap | NodeKind::FlowMap);
     if kind == FileKind::Workflow {
@@ -226,7 +227,7 @@ pub fn image_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<ImageSite> {
             }
         }
     }
-    for site in &file_sites(tree, kind).all {
+    for site in uses {
         if let Some(image) = site.value.strip_prefix("docker://") {
             sites.push(ImageSite {
                 node: site.node,
@@ -240,7 +241,7 @@ pub fn image_sites(tree: &SyntaxTree, kind: FileKind) -> Vec<ImageSite> {
 
 /// The images a file would pin with `--pin-images` (valid, not yet pinned).
 pub fn images_to_resolve(tree: &SyntaxTree, kind: FileKind) -> Vec<ImageRef> {
-    image_sites(tree, kind)
+    image_sites(tree, kind, &uses_sites(tree, kind))
         .into_iter()
         .filter_map(|s| parse_image(&s.image).ok())
         .filter(|i| i.digest.is_none())
@@ -269,7 +270,7 @@ pub fn dates_to_prefetch(
     per_use: usize,
 ) -> Vec<(RepoId, String)> {
     let mut keys = Vec::new();
-    for site in &file_sites(tree, kind).all {
+    for site in &uses_sites(tree, kind) {
         let UsesRef::Remote(remote) = &site.uses else {
             continue;
         };
@@ -421,11 +422,12 @@ impl Rule for Pin {
             out: &mut out,
             cooldown_used: false,
         };
-        for site in &file_sites(cx.tree, cx.kind).all {
+        let uses = file_sites(cx);
+        for site in &uses.all {
             run.site(site);
         }
         if data.pin_images {
-            for site in image_sites(cx.tree, cx.kind) {
+            for site in image_sites(cx.tree, cx.kind, &uses.all) {
                 run.image(&site);
             }
         }
