@@ -715,7 +715,7 @@ fn error_report(path: &str, error: Finding) -> FileReport {
         diff: None,
         fixes: Vec::new(),
         findings: Vec::new(),
-        error: Some(error),
+        error: Some(Box::new(error)),
     }
 }
 
@@ -826,7 +826,7 @@ fn process_file(
                 )
                 .with_help("check the file's and its directory's permissions and attributes, then run again"),
             };
-            report.error = Some(finding);
+            report.error = Some(Box::new(finding));
         }
     }
     report
@@ -872,7 +872,7 @@ fn report_for_tree(
             })
             .collect(),
         findings: processed.findings,
-        error: processed.error,
+        error: processed.error.map(Box::new),
     };
     (report, processed.output)
 }
@@ -939,7 +939,7 @@ fn run_stdin(
                 let mut stdout = std::io::stdout().lock();
                 let _ = stdout.write_all(output.as_bytes());
                 let _ = stdout.flush();
-                for f in report.error.iter().chain(report.findings.iter()) {
+                for f in report.error.as_deref().into_iter().chain(&report.findings) {
                     if !cli.quiet || f.severity == Severity::Error {
                         eprint!("{}", finding_lines(&name, f, false));
                     }

@@ -91,7 +91,7 @@ pub fn group_findings<'a>(
             // about its own place: never merged.
             let file_level = report
                 .error
-                .as_ref()
+                .as_deref()
                 .is_some_and(|e| std::ptr::eq(e, finding));
             if file_level || finding.suggestion.is_some() {
                 groups.push(Group {
@@ -162,11 +162,11 @@ mod tests {
         let error = Finding::new("io", Severity::Error, 1, 1, "a character device; skipped");
         let reports = [
             FileReport {
-                error: Some(error.clone()),
+                error: Some(Box::new(error.clone())),
                 ..report("a.yml", vec![])
             },
             FileReport {
-                error: Some(error),
+                error: Some(Box::new(error)),
                 ..report("b.yml", vec![])
             },
         ];

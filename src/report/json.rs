@@ -104,7 +104,7 @@ pub(super) fn render_with_version(
                 changed: r.changed,
                 fixes: &r.fixes,
                 findings: r.sorted_findings(),
-                error: r.error.as_ref(),
+                error: r.error.as_deref(),
                 diff: r.diff.as_deref().filter(|d| !d.is_empty()),
             })
             .collect(),

@@ -116,7 +116,8 @@ pub struct FileReport {
     pub fixes: Vec<FixSummary>,
     pub findings: Vec<Finding>,
     /// Why the file could not be processed (unreadable, not UTF-8, verification failure, ...).
-    pub error: Option<Finding>,
+    /// Boxed: few files have one, and a report is kept for every file until the end of the run.
+    pub error: Option<Box<Finding>>,
 }
 
 impl FileReport {
@@ -145,7 +146,11 @@ impl FileReport {
 
     /// The file-level error (first) and the findings, ordered by position.
     fn all_findings(&self) -> Vec<&Finding> {
-        self.error.iter().chain(self.sorted_findings()).collect()
+        self.error
+            .as_deref()
+            .into_iter()
+            .chain(self.sorted_findings())
+            .collect()
     }
 }
 

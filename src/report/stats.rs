@@ -30,7 +30,7 @@ pub fn statistics(reports: &[FileReport]) -> Vec<Stat> {
         for fix in &report.fixes {
             *seen.entry((fix.rule.clone(), "fix")).or_default() += 1;
         }
-        for finding in report.error.iter().chain(&report.findings) {
+        for finding in report.error.as_deref().into_iter().chain(&report.findings) {
             *seen
                 .entry((finding.rule.clone(), severity_kind(finding.severity)))
                 .or_default() += 1;

@@ -94,13 +94,13 @@ fn reports() -> Vec<FileReport> {
             diff: None,
             fixes: vec![],
             findings: vec![],
-            error: Some(Finding::new(
+            error: Some(Box::new(Finding::new(
                 "io",
                 Severity::Error,
                 0,
                 0,
                 "the file is not valid UTF-8",
-            )),
+            ))),
         },
         FileReport {
             path: "zz/action.yml".into(),
@@ -479,13 +479,13 @@ fn summaries() {
 fn summaries_say_what_was_skipped_and_excluded() {
     let config_error = FileReport {
         path: "wffmt.toml".into(),
-        error: Some(Finding::new(
+        error: Some(Box::new(Finding::new(
             "config",
             Severity::Error,
             2,
             1,
             "invalid configuration",
-        )),
+        ))),
         ..FileReport::default()
     };
     let facts = RunFacts {
@@ -611,8 +611,9 @@ fn every_format_keeps_control_characters_from_the_terminal() {
 /// A run with an invalid configuration (that made wffmt skip two files), a file that could not
 /// be read, a file with a syntax error and a warning, and a clean file.
 fn mixed_run() -> (Vec<FileReport>, RunFacts) {
-    let error =
-        |rule: &str, message: &str| Some(Finding::new(rule, Severity::Error, 1, 1, message));
+    let error = |rule: &str, message: &str| {
+        Some(Box::new(Finding::new(rule, Severity::Error, 1, 1, message)))
+    };
     let reports = vec![
         FileReport {
             path: ".github/workflows/a.yml".into(),
