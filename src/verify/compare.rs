@@ -182,8 +182,8 @@ impl Walk<'_> {
         let here = self.route.len();
         match (&na.kind, &nb.kind) {
             (Kind::Scalar { .. }, Kind::Scalar { .. }) => {
-                self.anchor_and_tag(na, nb)?;
-                if let Some(detail) = scalar_difference(na, nb) {
+                self.anchor_and_tag(&na, &nb)?;
+                if let Some(detail) = scalar_difference(&na, &nb) {
                     return Err(self.fail(None, detail));
                 }
             }
@@ -200,7 +200,7 @@ impl Walk<'_> {
                 }
             },
             (Kind::Sequence, Kind::Sequence) => {
-                self.anchor_and_tag(na, nb)?;
+                self.anchor_and_tag(&na, &nb)?;
                 self.tasks.push(Task::Items {
                     a: Cursor {
                         next: ia + 1,
@@ -216,7 +216,7 @@ impl Walk<'_> {
                 });
             }
             (Kind::Mapping, Kind::Mapping) => {
-                self.anchor_and_tag(na, nb)?;
+                self.anchor_and_tag(&na, &nb)?;
                 self.tasks.push(Task::Pairs {
                     a: Cursor {
                         next: ia + 1,
@@ -230,7 +230,7 @@ impl Walk<'_> {
                 });
             }
             _ => {
-                let detail = format!("was {}, now {}", describe(na), describe(nb));
+                let detail = format!("was {}, now {}", describe(&na), describe(&nb));
                 return Err(self.fail(None, detail));
             }
         }
@@ -247,8 +247,8 @@ impl Walk<'_> {
             }
         }
         if na.tag != nb.tag {
-            let show = |t: &Option<Box<str>>| t.as_deref().map_or("none".into(), display_tag);
-            let detail = format!("tag was {}, now {}", show(&na.tag), show(&nb.tag));
+            let show = |t: Option<&str>| t.map_or("none".into(), display_tag);
+            let detail = format!("tag was {}, now {}", show(na.tag), show(nb.tag));
             return Err(self.fail(None, detail));
         }
         Ok(())
@@ -346,14 +346,14 @@ impl Walk<'_> {
             (false, false) => Ok(()),
             (true, false) => {
                 let detail = match self.a.node(ca.next) {
-                    Some(n) => format!("an item was removed (it was {})", describe(n)),
+                    Some(n) => format!("an item was removed (it was {})", describe(&n)),
                     None => "an item was removed".into(),
                 };
                 Err(self.fail(Some(RouteStep::Index(ai)), detail))
             }
             (false, true) => {
                 let detail = match self.b.node(cb.next) {
-                    Some(n) => format!("an item was added ({})", describe(n)),
+                    Some(n) => format!("an item was added ({})", describe(&n)),
                     None => "an item was added".into(),
                 };
                 Err(self.fail(Some(RouteStep::Index(bi)), detail))
@@ -404,8 +404,8 @@ impl Walk<'_> {
 
     /// Index just past the subtree of node `index`.
     fn after(&self, side: Side, index: usize) -> Result<usize, Difference> {
-        match self.stream(side).node(index) {
-            Some(node) => Ok(node.end),
+        match self.stream(side).end(index) {
+            Some(end) => Ok(end),
             None => Err(self.internal()),
         }
     }
@@ -415,10 +415,10 @@ impl Walk<'_> {
     fn shallow_key_eq(&self, ka: usize, kb: usize, depth: usize) -> Option<bool> {
         let (na, nb) = (self.a.node(ka)?, self.b.node(kb)?);
         let simple = |n: &Node| n.anchor == 0 && matches!(n.kind, Kind::Scalar { .. });
-        if !simple(na) || !simple(nb) {
+        if !simple(&na) || !simple(&nb) {
             return None;
         }
-        Some(scalar_keys_equal(na, nb, depth))
+        Some(scalar_keys_equal(&na, &nb, depth))
     }
 
     /// Explain two different keys at the same position: an insertion, a removal, a reorder or a
@@ -469,7 +469,7 @@ impl Walk<'_> {
             if !first {
                 if let Some(candidate) = self.stream(side).node(k) {
                     if matches!(candidate.kind, Kind::Scalar { .. })
-                        && scalar_keys_equal(candidate, wanted, depth)
+                        && scalar_keys_equal(&candidate, &wanted, depth)
                     {
                         return true;
                     }
@@ -495,7 +495,7 @@ impl Walk<'_> {
                 {
                     quote(text)
                 }
-                _ => describe(node),
+                _ => describe(&node),
             },
             None => "?".into(),
         }

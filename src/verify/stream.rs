@@ -12,6 +12,10 @@
 //! and whether they were plain; type resolution is left to the comparison, which only needs it
 //! when two texts differ.
 //!
+//! A comparison holds the readings of two texts at once, about one node per 20 bytes of each:
+//! nodes are stored in 28 bytes (32-bit numbers, the scalars' texts one after another in one
+//! string, tags apart), and [`Stream::node`] gives a view of one with its text.
+//!
 //! `Parser::load` also forgets anchors between documents, while the pull parser does not; an
 //! alias to an anchor of an earlier document is rejected here the way `load` rejects it.
 
@@ -27,29 +31,57 @@ use super::schema::{resolve, Schema};
 /// All documents of one text.
 #[derive(Debug, Default)]
 pub(crate) struct Stream {
-    pub(crate) nodes: Vec<Node>,
+    nodes: Vec<Stored>,
     /// Index of each document's root node.
     pub(crate) documents: Vec<usize>,
+    /// The text of every scalar, one after another.
+    texts: String,
+    /// The tags of the nodes that have one ([`Stored::tag`] is an index + 1).
+    tags: Vec<Box<str>>,
+}
+
+/// A node as stored; see [`Node`] for the meaning of the fields.
+#[derive(Debug)]
+struct Stored {
+    kind: StoredKind,
+    anchor: u32,
+    /// 0 for none, else the index + 1 of the tag in [`Stream::tags`].
+    tag: u32,
+    end: u32,
+    offset: u32,
 }
 
 #[derive(Debug)]
-pub(crate) struct Node {
-    pub(crate) kind: Kind,
+enum StoredKind {
+    /// The text is `texts[start..end]`.
+    Scalar {
+        start: u32,
+        end: u32,
+        plain: bool,
+    },
+    Sequence,
+    Mapping,
+    Alias(u32),
+}
+
+/// One node of a [`Stream`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Node<'a> {
+    pub(crate) kind: Kind<'a>,
     /// yaml-rust2's anchor id (unique in the stream), 0 for none.
     pub(crate) anchor: usize,
-    /// The resolved tag, handle and suffix joined (`tag:yaml.org,2002:str`). Boxed: a node
-    /// is kept for every node of both texts a comparison reads, so its size is the memory.
-    pub(crate) tag: Option<Box<str>>,
+    /// The resolved tag, handle and suffix joined (`tag:yaml.org,2002:str`).
+    pub(crate) tag: Option<&'a str>,
     /// Index one past the last node of this node's subtree.
     pub(crate) end: usize,
     /// Where the node starts in the text (yaml-rust2's marker, a byte offset).
     pub(crate) offset: usize,
 }
 
-#[derive(Debug)]
-pub(crate) enum Kind {
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind<'a> {
     Scalar {
-        text: Box<str>,
+        text: &'a str,
         plain: bool,
     },
     Sequence,
@@ -82,10 +114,13 @@ struct Frame {
 pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
     let mut reader = Reader {
         stream: Stream {
-            // Fewer than most texts need (workflows have one node per 16 to 30 bytes): `add`
-            // grows it at the density read so far, and the unused rest is given back at the end.
+            // Fewer than most texts need (workflows have one node per 16 to 30 bytes, and most of
+            // their bytes are scalars): `add` grows them at the density read so far, and the
+            // unused rest is given back at the end.
             nodes: Vec::with_capacity(text.len() / 64 + 16),
             documents: Vec::new(),
+            texts: String::with_capacity(text.len() / 4),
+            tags: Vec::new(),
         },
         open: Vec::new(),
         text_len: text.len(),
@@ -122,17 +157,22 @@ pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
                 if id < reader.document_anchor_floor || id > reader.max_anchor {
                     return Err(reader.reject("while parsing node, found unknown anchor", &mark));
                 }
-                reader.add(Kind::Alias(id), 0, None, &mark);
+                let id = reader.small(id)?;
+                reader.add(StoredKind::Alias(id), 0, None, &mark)?;
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let plain = style == TScalarStyle::Plain;
-                let text = text.into_boxed_str();
-                let index = reader.add(Kind::Scalar { text, plain }, anchor, tag, &mark);
+                let kind = reader.keep_text(&text, plain, mark.index())?;
+                let index = reader.add(kind, anchor, tag, &mark)?;
                 let block = matches!(style, TScalarStyle::Literal | TScalarStyle::Folded);
                 reader.last_block_scalar = block.then_some(index);
             }
-            Event::SequenceStart(anchor, tag) => reader.open(Kind::Sequence, anchor, tag, &mark),
-            Event::MappingStart(anchor, tag) => reader.open(Kind::Mapping, anchor, tag, &mark),
+            Event::SequenceStart(anchor, tag) => {
+                reader.open(StoredKind::Sequence, anchor, tag, &mark)?
+            }
+            Event::MappingStart(anchor, tag) => {
+                reader.open(StoredKind::Mapping, anchor, tag, &mark)?
+            }
             Event::SequenceEnd => reader.close(false, &mark)?,
             Event::MappingEnd => reader.close(true, &mark)?,
         }
@@ -141,16 +181,22 @@ pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
         return Err(reader.reject_at("unexpected end of the event stream", None));
     }
     if let Some(index) = reader.last_block_scalar {
-        if let Some(Kind::Scalar { text: value, .. }) =
-            reader.stream.nodes.get_mut(index).map(|n| &mut n.kind)
-        {
-            if let Some(right) = divergence::end_of_stream_block(text, value) {
-                *value = right.into_boxed_str();
+        let right = match reader.stream.node(index).map(|n| n.kind) {
+            Some(Kind::Scalar { text: value, .. }) => divergence::end_of_stream_block(text, value),
+            _ => None,
+        };
+        if let Some(right) = right {
+            // The old value stays in `texts`, unused (one value, once); a block scalar is not
+            // plain.
+            let kind = reader.keep_text(&right, false, text.len())?;
+            if let Some(node) = reader.stream.nodes.get_mut(index) {
+                node.kind = kind;
             }
         }
     }
     // A comparison holds the readings of two texts: keep only what is used.
     reader.stream.nodes.shrink_to_fit();
+    reader.stream.texts.shrink_to_fit();
     Ok(reader.stream)
 }
 
@@ -167,8 +213,43 @@ struct Reader {
 }
 
 impl Reader {
-    fn add(&mut self, kind: Kind, anchor: usize, tag: Option<Tag>, mark: &Marker) -> usize {
+    /// `n` as stored (32 bits); texts too large for that are not read.
+    fn small(&self, n: usize) -> Result<u32, Rejection> {
+        u32::try_from(n).map_err(|_| self.reject_at("the text is too large to compare", None))
+    }
+
+    /// Append a scalar's text to [`Stream::texts`]; `read` is how far the text has been read.
+    fn keep_text(&mut self, text: &str, plain: bool, read: usize) -> Result<StoredKind, Rejection> {
+        let texts = &mut self.stream.texts;
+        if texts.capacity() - texts.len() < text.len() {
+            // As for the nodes in `add`: what the rest of the text likely needs.
+            let read = read.max(1);
+            let rest = self.text_len.saturating_sub(read);
+            let more = (rest as u128 * texts.len() as u128 / read as u128) as usize;
+            texts.reserve_exact(text.len() + more + more / 8 + 256);
+        }
+        let start = texts.len();
+        texts.push_str(text);
+        let end = texts.len();
+        Ok(StoredKind::Scalar {
+            start: self.small(start)?,
+            end: self.small(end)?,
+            plain,
+        })
+    }
+
+    fn add(
+        &mut self,
+        kind: StoredKind,
+        anchor: usize,
+        tag: Option<Tag>,
+        mark: &Marker,
+    ) -> Result<usize, Rejection> {
         let index = self.stream.nodes.len();
+        // The node's end is at most one past the last index.
+        let end = self.small(index + 1)?;
+        let offset = self.small(mark.index())?;
+        let anchor_id = self.small(anchor)?;
         match self.open.last_mut() {
             Some(parent) => {
                 if parent.mapping && parent.children % 2 == 0 {
@@ -188,25 +269,42 @@ impl Reader {
             let more = (rest as u128 * nodes.len() as u128 / read as u128) as usize;
             nodes.reserve_exact(more + more / 8 + 64);
         }
-        nodes.push(Node {
+        // Few nodes have a tag: each keeps its own.
+        let tag = match tag {
+            None => 0,
+            Some(t) => {
+                self.stream
+                    .tags
+                    .push((t.handle + &t.suffix).into_boxed_str());
+                self.small(self.stream.tags.len())?
+            }
+        };
+        self.stream.nodes.push(Stored {
             kind,
-            anchor,
-            tag: tag.map(|t| (t.handle + &t.suffix).into_boxed_str()),
-            end: index + 1,
-            offset: mark.index(),
+            anchor: anchor_id,
+            tag,
+            end,
+            offset,
         });
-        index
+        Ok(index)
     }
 
-    fn open(&mut self, kind: Kind, anchor: usize, tag: Option<Tag>, mark: &Marker) {
-        let mapping = matches!(kind, Kind::Mapping);
-        let node = self.add(kind, anchor, tag, mark);
+    fn open(
+        &mut self,
+        kind: StoredKind,
+        anchor: usize,
+        tag: Option<Tag>,
+        mark: &Marker,
+    ) -> Result<(), Rejection> {
+        let mapping = matches!(kind, StoredKind::Mapping);
+        let node = self.add(kind, anchor, tag, mark)?;
         self.open.push(Frame {
             node,
             mapping,
             children: 0,
             key: None,
         });
+        Ok(())
     }
 
     fn close(&mut self, mapping: bool, mark: &Marker) -> Result<(), Rejection> {
@@ -218,7 +316,8 @@ impl Reader {
             return Err(self.reject("unbalanced collection events", mark));
         }
         if let Some(frame) = self.open.pop() {
-            let end = self.stream.nodes.len();
+            // Fits: `add` checked the last node's end.
+            let end = self.small(self.stream.nodes.len())?;
             if let Some(node) = self.stream.nodes.get_mut(frame.node) {
                 node.end = end;
             }
@@ -276,13 +375,43 @@ impl Reader {
 }
 
 impl Stream {
-    pub(crate) fn node(&self, index: usize) -> Option<&Node> {
-        self.nodes.get(index)
+    /// A view of node `index`.
+    pub(crate) fn node(&self, index: usize) -> Option<Node<'_>> {
+        let stored = self.nodes.get(index)?;
+        let kind = match stored.kind {
+            StoredKind::Scalar { start, end, plain } => Kind::Scalar {
+                text: self.texts.get(start as usize..end as usize)?,
+                plain,
+            },
+            StoredKind::Sequence => Kind::Sequence,
+            StoredKind::Mapping => Kind::Mapping,
+            StoredKind::Alias(id) => Kind::Alias(id as usize),
+        };
+        let tag = match stored.tag {
+            0 => None,
+            i => Some(&*self.tags[i as usize - 1]),
+        };
+        Some(Node {
+            kind,
+            anchor: stored.anchor as usize,
+            tag,
+            end: stored.end as usize,
+            offset: stored.offset as usize,
+        })
+    }
+
+    /// Index one past the last node of the subtree of node `index`.
+    pub(crate) fn end(&self, index: usize) -> Option<usize> {
+        self.nodes.get(index).map(|n| n.end as usize)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.len()
     }
 
     /// How a key node takes part in route matching.
     pub(crate) fn key_step(&self, key: usize) -> Step<'_> {
-        match self.node(key).map(|n| &n.kind) {
+        match self.node(key).map(|n| n.kind) {
             Some(Kind::Scalar { text, .. }) => Step::Key(text),
             _ => Step::OtherKey,
         }
@@ -290,7 +419,7 @@ impl Stream {
 
     /// Append the rendering of the key node `key` to a route.
     pub(crate) fn push_key_step(&self, out: &mut String, key: usize) {
-        match self.node(key).map(|n| &n.kind) {
+        match self.node(key).map(|n| n.kind) {
             Some(Kind::Scalar { text, .. }) => push_key(out, text),
             Some(Kind::Mapping) => push_raw_key(out, "(mapping key)"),
             Some(Kind::Sequence) => push_raw_key(out, "(sequence key)"),
@@ -306,7 +435,7 @@ impl Stream {
         let mut anchors: Vec<usize> = Vec::new();
         let mut ends: Vec<(usize, &str)> = Vec::new();
         let mut next_document = self.documents.iter().peekable();
-        for (index, node) in self.nodes.iter().enumerate() {
+        for (index, node) in (0..self.len()).filter_map(|i| Some((i, self.node(i)?))) {
             while ends.last().is_some_and(|&(end, _)| end <= index) {
                 if let Some((_, closing)) = ends.pop() {
                     out.push_str(closing);
@@ -328,15 +457,15 @@ impl Stream {
                 anchors.push(node.anchor);
                 out.push_str(&format!(" &{}", anchors.len()));
             }
-            if let Some(tag) = &node.tag {
+            if let Some(tag) = node.tag {
                 out.push(' ');
                 out.push_str(&display_tag(tag));
             }
-            match &node.kind {
+            match node.kind {
                 Kind::Mapping => ends.push((node.end, "-MAP")),
                 Kind::Sequence => ends.push((node.end, "-SEQ")),
                 Kind::Scalar { text, plain } => {
-                    if *plain && node.tag.is_none() {
+                    if plain && node.tag.is_none() {
                         let core = resolve(text, Schema::Core);
                         let y11 = resolve(text, Schema::Yaml11);
                         out.push_str(&format!(" {}/{}", core.type_name(), y11.type_name()));
@@ -345,7 +474,7 @@ impl Stream {
                     }
                     out.push_str(&format!(" {text:?}"));
                 }
-                Kind::Alias(id) => match anchors.iter().rposition(|a| a == id) {
+                Kind::Alias(id) => match anchors.iter().rposition(|&a| a == id) {
                     Some(p) => out.push_str(&format!(" *{}", p + 1)),
                     None => out.push_str(" *?"),
                 },
@@ -393,8 +522,14 @@ mod tests {
         );
         let stream = read(text).unwrap();
         assert_eq!(stream.documents, vec![0]);
-        assert_eq!(stream.nodes[0].end, stream.nodes.len());
-        assert_eq!(stream.nodes[2].end, 6);
+        assert_eq!(stream.end(0), Some(stream.len()));
+        assert_eq!(stream.end(2), Some(6));
+    }
+
+    #[test]
+    fn nodes_are_small() {
+        // Two readings of every node of a large file are held at once.
+        assert_eq!(std::mem::size_of::<Stored>(), 28);
     }
 
     #[test]
