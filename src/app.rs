@@ -12,6 +12,7 @@ use crate::config::{Config, ConfigFinder};
 use crate::discover::{
     discover_excluding, first_names, kind_for_name, Discovered, ExcludeTest, FileKind,
 };
+use crate::early::EarlyWork;
 use crate::exclude::Excluder;
 use crate::finding::{Finding, Severity};
 use crate::interrupt;
@@ -19,7 +20,7 @@ use crate::passes::permissions;
 use crate::passes::pin::{self, PinData};
 use crate::passes::{all_rules, rule_names, Rule, Setup};
 use crate::pipeline::{process_parsed, Options};
-use crate::read::{read_limited, read_regular, ReadError};
+use crate::read::{read_limited, read_listed_regular, read_regular, ReadError};
 use crate::report::{
     finding_lines, printable_diff, render_run, terminal_safe, unified_diff, use_color, ColorChoice,
     FileReport, FixSummary, Format, Mode, RenderOptions, Rendered, RunFacts,
@@ -144,31 +145,6 @@ pub fn run(cli: Cli) -> i32 {
         let excluder = Arc::clone(&excluder);
         Arc::new(move |path: &Path, is_dir: bool| excluder.is_excluded(path, is_dir))
     };
-    let (files, discover_errors, excluded) = pool.install(|| {
-        discover_excluding(
-            &paths,
-            &cwd,
-            exclude_test,
-            cli.force_exclude,
-            pool.current_num_threads(),
-        )
-    });
-    let (files, canonical) = pool.install(|| first_names(files, &paths, &cwd));
-    if mode == Mode::Fix {
-        interrupt::install();
-        let dirs: std::collections::BTreeSet<&Path> = canonical
-            .iter()
-            .flatten()
-            .filter_map(|p| p.parent())
-            .collect();
-        for leftover in sweep_leftovers(dirs.iter().copied()) {
-            say(&format!(
-                "removed {}, a temporary file left by an interrupted run",
-                leftover.display()
-            ));
-        }
-    }
-
     let setup = prepare(&cli, &names);
     let rules = build_rules(&names, &setup);
     let rule_refs: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
@@ -186,57 +162,104 @@ pub fn run(cli: Cli) -> i32 {
             &finder,
         )
     };
-    let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
-    if prefetch_wanted(&cli, &names, &setup) {
-        // Files go through in windows, in path order: a window is read, parsed and its network
-        // questions asked together while the one before it is processed, and its reports are
-        // printed or kept (without their diffs where those were printed) before the next.
-        // Memory holds two windows, not the whole tree; each file is parsed once.
-        pool.install(|| {
-            let mut windows = files.chunks(WINDOW);
-            let mut next = windows
-                .next()
-                .map(|w| (w, read_window(w, &cli, &names, &setup)));
-            // The reports of the window before, printed while this one is processed.
-            let mut finished: Vec<FileReport> = Vec::new();
-            while let Some((window, trees)) = next.take() {
-                let (done, (upcoming, ())) = rayon::join(
-                    || {
-                        window
-                            .par_iter()
-                            .zip(trees.into_par_iter())
-                            .map(|(f, tree)| match tree {
-                                Ok(tree) => process(f, &tree),
-                                Err(e) => error_report(&f.display, e),
-                            })
-                            .collect::<Vec<FileReport>>()
-                    },
-                    || {
-                        rayon::join(
-                            || {
-                                windows
-                                    .next()
-                                    .map(|w| (w, read_window(w, &cli, &names, &setup)))
-                            },
-                            || reports.extend(finished.drain(..).map(|r| diffs.print(r))),
-                        )
-                    },
-                );
-                finished = done;
-                next = upcoming;
+    let prefetching = prefetch_wanted(&cli, &names, &setup);
+    // Each file is read, parsed and processed by whichever worker is free.
+    let work = |f: &Discovered| match load(f, cli.max_file_size) {
+        Ok(text) => process(f, &parse_owned(text)),
+        Err(e) => error_report(&f.display, e),
+    };
+    // Where nothing is written and nothing asked of the network first, files are worked on as
+    // the walk finds them, by the workers it leaves idle (see `crate::early`); with one worker
+    // there are none.
+    let early = EarlyWork::default();
+    let early_wanted = mode != Mode::Fix && !prefetching && pool.current_num_threads() > 1;
+    // The walk's threads and the workers share the cores while both have work.
+    let walk_threads = match early_wanted {
+        true => pool.current_num_threads().div_ceil(2),
+        false => pool.current_num_threads(),
+    };
+    let (files, discover_errors, excluded, mut reports) = pool.in_place_scope(|scope| {
+        let found_early = |f: &Discovered| {
+            if early_wanted {
+                early.start(scope, f, &work);
             }
-            reports.extend(finished.into_iter().map(|r| diffs.print(r)));
-        });
-    } else {
-        // Nothing to ask the network: each file is read, parsed and processed by whichever
-        // worker is free, in path order, and its report printed once the ones before it are.
-        // No worker waits for a window's slowest file, and memory holds the files in flight.
-        let work = |f: &Discovered| match load(&f.path, cli.max_file_size) {
-            Ok(text) => process(f, &parse_owned(text)),
-            Err(e) => error_report(&f.display, e),
         };
-        reports = in_path_order(&pool, &files, work, |r| diffs.print(r));
-    }
+        let (files, discover_errors, excluded) = pool.install(|| {
+            discover_excluding(
+                &paths,
+                &cwd,
+                exclude_test,
+                cli.force_exclude,
+                walk_threads,
+                &found_early,
+            )
+        });
+        early.walk_ended();
+        let (files, canonical) = pool.install(|| first_names(files, &paths, &cwd));
+        if mode == Mode::Fix {
+            interrupt::install();
+            let dirs: std::collections::BTreeSet<&Path> = canonical
+                .iter()
+                .flatten()
+                .filter_map(|p| p.parent())
+                .collect();
+            for leftover in sweep_leftovers(dirs.iter().copied()) {
+                say(&format!(
+                    "removed {}, a temporary file left by an interrupted run",
+                    leftover.display()
+                ));
+            }
+        }
+        let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
+        if prefetching {
+            // Files go through in windows, in path order: a window is read, parsed and its
+            // network questions asked together while the one before it is processed, and its
+            // reports are printed or kept (without their diffs where those were printed)
+            // before the next. Memory holds two windows, not the whole tree; each file is
+            // parsed once.
+            pool.install(|| {
+                let mut windows = files.chunks(WINDOW);
+                let mut next = windows
+                    .next()
+                    .map(|w| (w, read_window(w, &cli, &names, &setup)));
+                // The reports of the window before, printed while this one is processed.
+                let mut finished: Vec<FileReport> = Vec::new();
+                while let Some((window, trees)) = next.take() {
+                    let (done, (upcoming, ())) = rayon::join(
+                        || {
+                            window
+                                .par_iter()
+                                .zip(trees.into_par_iter())
+                                .map(|(f, tree)| match tree {
+                                    Ok(tree) => process(f, &tree),
+                                    Err(e) => error_report(&f.display, e),
+                                })
+                                .collect::<Vec<FileReport>>()
+                        },
+                        || {
+                            rayon::join(
+                                || {
+                                    windows
+                                        .next()
+                                        .map(|w| (w, read_window(w, &cli, &names, &setup)))
+                                },
+                                || reports.extend(finished.drain(..).map(|r| diffs.print(r))),
+                            )
+                        },
+                    );
+                    finished = done;
+                    next = upcoming;
+                }
+                reports.extend(finished.into_iter().map(|r| diffs.print(r)));
+            });
+        } else {
+            // In path order, each report printed once the ones before it are. No worker waits
+            // for a window's slowest file, and memory holds the files in flight.
+            let work = |f: &Discovered| early.take_or_work(f, &work);
+            reports = in_path_order(&pool, &files, work, |r| diffs.print(r));
+        }
+        (files, discover_errors, excluded, reports)
+    });
     diffs.finish();
     if cli.verbose {
         if let (Some(session), Some(_)) = (&setup.session, &setup.pins) {
@@ -346,8 +369,13 @@ fn pipeline_options(cli: &Cli) -> Options {
 }
 
 /// Read (regular files only, up to the size limit) and decode one file.
-fn load(path: &Path, limit: u64) -> Result<String, Finding> {
-    match read_regular(path, limit) {
+fn load(file: &Discovered, limit: u64) -> Result<String, Finding> {
+    let read = if file.listed_regular {
+        read_listed_regular(&file.path, limit)
+    } else {
+        read_regular(&file.path, limit)
+    };
+    match read {
         Ok(bytes) => decode(bytes),
         Err(e) => Err(read_error(&e)),
     }
@@ -495,7 +523,7 @@ fn read_window(
 ) -> Vec<Result<SyntaxTree, Finding>> {
     let trees: Vec<Result<SyntaxTree, Finding>> = files
         .par_iter()
-        .map(|f| load(&f.path, cli.max_file_size).map(parse_owned))
+        .map(|f| load(f, cli.max_file_size).map(parse_owned))
         .collect();
     let parsed: Vec<(&SyntaxTree, FileKind, Option<&Path>)> = files
         .iter()
@@ -974,6 +1002,7 @@ mod tests {
             kind: FileKind::Workflow,
             explicit: false,
             symlink: false,
+            listed_regular: false,
         }
     }
 

@@ -547,6 +547,9 @@ pub struct ConfigFinder {
     fixed: Option<Arc<Config>>,
     defaults: Arc<Config>,
     cwd: PathBuf,
+    /// Set when `cwd` is the process's current directory: what lies below it is then looked at
+    /// on disk by relative paths, which the kernel resolves in fewer steps than absolute ones.
+    process_cwd: bool,
     /// The user-wide configuration file, used where a file's repository has none.
     user_file: Option<PathBuf>,
     /// Whether the user-wide file exists, looked at once.
@@ -580,8 +583,14 @@ impl ConfigFinder {
     /// A finder that looks up the configuration of each file from the current directory, with
     /// the user-wide file of this user ([`user_config_file`]).
     pub fn new() -> Self {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        Self::with_cwd(&cwd).with_user_file(user_config_file(|name| std::env::var_os(name)))
+        let (cwd, process_cwd) = match std::env::current_dir() {
+            Ok(cwd) => (cwd, true),
+            Err(_) => (PathBuf::new(), false),
+        };
+        let mut finder = Self::with_cwd(&cwd);
+        // A current directory with `..` or `.` in it is not the kernel's own name for it.
+        finder.process_cwd = process_cwd && finder.cwd == cwd;
+        finder.with_user_file(user_config_file(|name| std::env::var_os(name)))
     }
 
     /// A finder with relative file paths resolved against `cwd` and no user-wide file.
@@ -590,6 +599,7 @@ impl ConfigFinder {
             fixed: None,
             defaults: Arc::new(Config::default()),
             cwd: normalize_lexically(cwd),
+            process_cwd: false,
             user_file: None,
             user_file_exists: OnceLock::new(),
             nearest: Memo::new(),
@@ -716,12 +726,16 @@ impl ConfigFinder {
         if let Some(known) = self.markers.get(dir) {
             return known;
         }
+        let on_disk = match dir.strip_prefix(&self.cwd) {
+            Ok(below) if self.process_cwd => below,
+            _ => dir,
+        };
         let found = DirMarkers {
-            repository_root: std::fs::symlink_metadata(dir.join(".git")).is_ok(),
+            repository_root: std::fs::symlink_metadata(on_disk.join(".git")).is_ok(),
             config_file: CONFIG_FILE_NAMES
                 .iter()
-                .map(|name| dir.join(name))
-                .find(|candidate| candidate.is_file()),
+                .find(|name| on_disk.join(name).is_file())
+                .map(|name| dir.join(name)),
         };
         self.markers.insert(dir.to_path_buf(), found)
     }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod config_schema;
 pub mod discover;
 pub mod docs;
+pub mod early;
 pub mod edit;
 pub mod escape;
 pub mod exclude;

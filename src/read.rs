@@ -9,7 +9,8 @@
 //!
 //! How, and why:
 //! - The type is checked before opening (a device is never even opened), and again on the open
-//!   handle, since the path may be swapped in between.
+//!   handle, since the path may be swapped in between. A file that a directory listing has just
+//!   shown as regular is not looked at twice before opening ([`read_listed_regular`]).
 //! - On Unix the file is opened with `O_NONBLOCK` (opening a FIFO then returns at once instead
 //!   of waiting for a writer; reads of a regular file ignore the flag) and `O_NOCTTY`.
 //! - At most `limit + 1` bytes are read, so a file that grows while it is read cannot exhaust
@@ -91,8 +92,15 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     };
     check_kind(&meta)?;
     check_size(meta.len(), limit)?;
-    let file = open_nonblocking(path).map_err(ReadError::Io)?;
     // The path may have been replaced between the two looks: trust only the open handle.
+    read_listed_regular(path, limit)
+}
+
+/// [`read_regular`] for a path that a directory listing has just shown as a regular file (not a
+/// symbolic link): the look before opening, which keeps devices and pipes from being opened, is
+/// already done, so the file is opened straight away. The open handle is still checked.
+pub fn read_listed_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let file = open_nonblocking(path).map_err(ReadError::Io)?;
     let meta = file.metadata().map_err(ReadError::Io)?;
     check_kind(&meta)?;
     check_size(meta.len(), limit)?;

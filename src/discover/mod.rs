@@ -31,8 +31,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use rayon::slice::ParallelSliceMut;
-
 pub use lexical::kind_for_name;
 use lexical::{display_normalized, kind_for_path, kind_in_directory, may_be_ours};
 pub(crate) use lexical::{display_path, normalize_lexically};
@@ -61,6 +59,10 @@ pub struct Discovered {
     /// Found in a directory as a symbolic link (the walk knows without asking the file system
     /// again); always `false` for a named file.
     pub symlink: bool,
+    /// Found in a directory listing as a regular file (not through a link), so that it can be
+    /// opened without a look first (see [`crate::read::read_listed_regular`]); always `false`
+    /// for a named file.
+    pub listed_regular: bool,
 }
 
 /// A path that could not be walked: missing, unreadable directory, symbolic-link loop, ...
@@ -81,7 +83,7 @@ impl std::fmt::Display for DiscoverError {
 /// to process, sorted by display path and de-duplicated, plus the paths that could not be read.
 pub fn discover(paths: &[PathBuf], cwd: &Path) -> (Vec<Discovered>, Vec<DiscoverError>) {
     let never: ExcludeTest = Arc::new(|_: &Path, _: bool| false);
-    let (files, errors, _) = discover_excluding(paths, cwd, never, false, 1);
+    let (files, errors, _) = discover_excluding(paths, cwd, never, false, 1, &|_| {});
     (files, errors)
 }
 
@@ -91,15 +93,18 @@ pub type ExcludeTest = Arc<dyn Fn(&Path, bool) -> bool + Send + Sync>;
 /// [`discover`], leaving out what `excluded` says: directories are not entered, files not
 /// taken. Paths named on the command line are left out only with `force` (`--force-exclude`).
 /// The third value counts what was left out: workflow and action files, and directories.
-/// Directories are walked by `threads` threads (0: one per core) and the files sorted on the
-/// current thread pool; the result is the same whatever the number: files sorted by display
-/// path, errors by path and message.
+/// Directories are walked by `threads` threads (0: one per core); the result is the same
+/// whatever the number: files sorted by display path, errors by path and message.
+/// `found_early` is shown each file found in a directory as soon
+/// as the walk finds it, in no particular order, so that work on it can start before the walk
+/// ends (files named on the command line are not shown).
 pub fn discover_excluding(
     paths: &[PathBuf],
     cwd: &Path,
     excluded: ExcludeTest,
     force: bool,
     threads: usize,
+    found_early: &(dyn Fn(&Discovered) + Sync),
 ) -> (Vec<Discovered>, Vec<DiscoverError>, usize) {
     let cwd_norm = normalize_lexically(cwd);
     let mut found = Vec::new();
@@ -133,6 +138,7 @@ pub fn discover_excluding(
                 kind,
                 explicit: true,
                 symlink: false,
+                listed_regular: false,
             });
             continue;
         }
@@ -173,6 +179,9 @@ pub fn discover_excluding(
         walker.run(|| {
             Box::new(|entry| {
                 if let Some(item) = visit(entry, &path, &cwd_norm) {
+                    if let Ok(file) = &item {
+                        found_early(file);
+                    }
                     walked.lock().unwrap_or_else(|p| p.into_inner()).push(item);
                 }
                 ignore::WalkState::Continue
@@ -217,7 +226,8 @@ fn visit(
     // Anything but a directory is taken: a named pipe, a device or a dangling link with
     // a workflow's name is then refused with a message when it is read (see
     // `crate::read`), instead of silently not being checked.
-    let is_dir = match entry.file_type() {
+    let file_type = entry.file_type();
+    let is_dir = match file_type {
         Some(ft) if ft.is_symlink() => std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()),
         Some(ft) => ft.is_dir(),
         None => true,
@@ -233,13 +243,16 @@ fn visit(
         kind,
         explicit: false,
         symlink: entry.path_is_symlink(),
+        listed_regular: file_type.is_some_and(|ft| ft.is_file()),
     }))
 }
 
 /// `found` sorted by display path, each path once: the first one found, explicit when it was
 /// also named (the sort is stable, so "first" is the order of the paths given).
 fn sorted_and_merged(mut found: Vec<Discovered>) -> Vec<Discovered> {
-    found.par_sort_by(|a, b| a.display.cmp(&b.display));
+    // On this thread: the pool's workers may be busy with files found early (`found_early`),
+    // and a parallel sort would wait for them.
+    found.sort_by(|a, b| a.display.cmp(&b.display));
     let mut merged: Vec<Discovered> = Vec::with_capacity(found.len());
     for item in found {
         match merged.last_mut() {
@@ -360,14 +373,47 @@ mod tests {
         }
         let paths = [PathBuf::from("."), PathBuf::from("missing")];
         let skip_r3: ExcludeTest = Arc::new(|p: &Path, _| p.ends_with("r3"));
-        let serial = discover_excluding(&paths, dir.path(), Arc::clone(&skip_r3), false, 1);
+        let serial =
+            discover_excluding(&paths, dir.path(), Arc::clone(&skip_r3), false, 1, &|_| {});
         assert_eq!(serial.0.len(), 4 + 100 - 17, "{:?}", names(&serial.0));
         assert_eq!((serial.1.len(), serial.2), (1, 1));
         for threads in [0, 2, 4] {
-            let parallel =
-                discover_excluding(&paths, dir.path(), Arc::clone(&skip_r3), false, threads);
+            // Every file found is also shown as soon as it is found.
+            let early = Mutex::new(Vec::new());
+            let parallel = discover_excluding(
+                &paths,
+                dir.path(),
+                Arc::clone(&skip_r3),
+                false,
+                threads,
+                &|f| early.lock().unwrap().push(f.clone()),
+            );
             assert_eq!(parallel, serial);
+            let mut early = early.into_inner().unwrap();
+            early.sort_by(|a, b| a.display.cmp(&b.display));
+            assert_eq!(early, serial.0);
         }
+    }
+
+    /// Files named on the command line are not shown early: only what the walk finds is.
+    #[test]
+    fn named_files_are_not_shown_early() {
+        let dir = tree();
+        let early = Mutex::new(Vec::new());
+        let paths = [PathBuf::from("action.yml"), PathBuf::from(".github")];
+        let never: ExcludeTest = Arc::new(|_: &Path, _| false);
+        let (found, _, _) = discover_excluding(&paths, dir.path(), never, false, 2, &|f| {
+            early.lock().unwrap().push(f.display.clone())
+        });
+        let mut early = early.into_inner().unwrap();
+        early.sort();
+        let walked: Vec<String> = found
+            .iter()
+            .filter(|f| !f.explicit)
+            .map(|f| f.display.clone())
+            .collect();
+        assert!(found.iter().any(|f| f.explicit && f.display == "action.yml"));
+        assert_eq!(early, walked);
     }
 
     #[test]
