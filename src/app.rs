@@ -171,7 +171,7 @@ pub fn run(cli: Cli) -> i32 {
     // Where nothing is written and nothing asked of the network first, files are worked on as
     // the walk finds them, by the workers it leaves idle (see `crate::early`); with one worker
     // there are none.
-    let early = EarlyWork::default();
+    let early = EarlyWork::new(pool.current_num_threads());
     let early_wanted = mode != Mode::Fix && !prefetching && pool.current_num_threads() > 1;
     // The walk's threads and the workers share the cores while both have work.
     let walk_threads = match early_wanted {

@@ -11,7 +11,7 @@
 //! field), and it may be thrown away (a file found under two names keeps one), so the work
 //! must not write anything.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use crate::discover::Discovered;
@@ -19,11 +19,19 @@ use crate::discover::Discovered;
 /// Results of files worked out while the walk lasts, by display path.
 pub struct EarlyWork<R> {
     state: Mutex<State<R>>,
+    /// The threads of the pool that works files out.
+    threads: usize,
 }
 
 struct State<R> {
     walking: bool,
+    /// Found and not yet started, by display path: the first in path order is started first,
+    /// so that its result is taken, and its memory freed, soon after the walk.
+    waiting: BTreeMap<String, Discovered>,
+    /// Started, by display path, until taken.
     started: HashMap<String, Arc<Slot<R>>>,
+    /// Workers taking files from `waiting`.
+    workers: usize,
 }
 
 struct Slot<R> {
@@ -32,48 +40,75 @@ struct Slot<R> {
     result: OnceLock<Mutex<Option<R>>>,
 }
 
-impl<R: Send> Default for EarlyWork<R> {
-    fn default() -> Self {
+impl<R: Send> EarlyWork<R> {
+    /// For files worked out on a pool of `threads` threads.
+    pub fn new(threads: usize) -> Self {
         EarlyWork {
             state: Mutex::new(State {
                 walking: true,
+                waiting: BTreeMap::new(),
                 started: HashMap::new(),
+                workers: 0,
             }),
+            threads: threads.max(1),
         }
     }
-}
 
-impl<R: Send> EarlyWork<R> {
-    /// Has a worker of `scope` work `file` out, if the walk is still going when it gets to it.
+    /// Has a worker of `scope` work `file` out, if the walk is still going when one is free.
+    /// At most one worker per thread of the pool takes files, so that a file found does not
+    /// cost a task of its own.
     pub fn start<'s, W>(&'s self, scope: &rayon::Scope<'s>, file: &Discovered, work: &'s W)
     where
         W: Fn(&Discovered) -> R + Sync,
         R: 's,
     {
-        let file = file.clone();
-        scope.spawn(move |_| {
+        let mut state = self.lock();
+        if !state.walking
+            || state.started.contains_key(&file.display)
+            || state.waiting.contains_key(&file.display)
+        {
+            return;
+        }
+        state.waiting.insert(file.display.clone(), file.clone());
+        if state.workers < self.threads {
+            state.workers += 1;
+            scope.spawn(move |_| self.work_while_walking(work));
+        }
+    }
+
+    /// Works out waiting files, first in path order first, until none waits or the walk ends.
+    fn work_while_walking<W>(&self, work: &W)
+    where
+        W: Fn(&Discovered) -> R,
+    {
+        loop {
             let slot = {
                 let mut state = self.lock();
-                if !state.walking || state.started.contains_key(&file.display) {
+                let next = match state.walking {
+                    true => state.waiting.pop_first(),
+                    false => None,
+                };
+                let Some((display, file)) = next else {
+                    state.workers -= 1;
                     return;
-                }
+                };
                 let slot = Arc::new(Slot {
                     file,
                     result: OnceLock::new(),
                 });
-                state
-                    .started
-                    .insert(slot.file.display.clone(), Arc::clone(&slot));
+                state.started.insert(display, Arc::clone(&slot));
                 slot
             };
             slot.result
                 .get_or_init(|| Mutex::new(Some(work(&slot.file))));
-        });
+        }
     }
 
-    /// The walk has ended: work not started by now is left to [`EarlyWork::take_or_work`].
+    /// The walk has ended: files not started by now are left to [`EarlyWork::take_or_work`].
     pub fn walk_ended(&self) {
-        self.lock().walking = false;
+        let mut state = self.lock();
+        state.walking = false;
+        state.waiting = BTreeMap::new();
     }
 
     /// `file`'s result: the one worked out early for this very file (waiting for it if it is
@@ -128,7 +163,7 @@ mod tests {
             calls.fetch_add(1, Ordering::Relaxed);
             format!("report of {}", f.display)
         };
-        let early = EarlyWork::default();
+        let early = EarlyWork::new(2);
         let results: Vec<String> = pool.in_place_scope(|scope| {
             for f in &files[..200] {
                 early.start(scope, f, &work);
@@ -151,6 +186,43 @@ mod tests {
         assert_eq!(calls.load(Ordering::Relaxed), files.len());
     }
 
+    /// Waiting files are started first in path order, however they were found.
+    #[test]
+    fn the_first_in_path_order_starts_first() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let released = std::sync::atomic::AtomicBool::new(false);
+        let order = Mutex::new(Vec::new());
+        let work = |f: &Discovered| {
+            while !released.load(Ordering::Relaxed) {
+                std::thread::yield_now();
+            }
+            order.lock().unwrap().push(f.display.clone());
+        };
+        let early = EarlyWork::new(1);
+        let files: Vec<Discovered> = (0..40)
+            .rev()
+            .map(|i| file(&format!("f{i:02}.yml")))
+            .collect();
+        pool.in_place_scope(|scope| {
+            for f in &files {
+                early.start(scope, f, &work);
+            }
+            released.store(true, Ordering::Relaxed);
+            while order.lock().unwrap().len() < files.len() {
+                std::thread::yield_now();
+            }
+            early.walk_ended();
+        });
+        let order = order.into_inner().unwrap();
+        // The first may have started before the others were found.
+        let rest = &order[1..];
+        assert!(rest.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+        assert_eq!(order.len(), files.len());
+    }
+
     /// A result made for a file is not used for another file of the same display path (a file
     /// named on the command line as well as found, say).
     #[test]
@@ -164,7 +236,7 @@ mod tests {
             calls.fetch_add(1, Ordering::Relaxed);
             (f.display.clone(), f.explicit)
         };
-        let early = EarlyWork::default();
+        let early = EarlyWork::new(1);
         let found = file("a.yml");
         let named = Discovered {
             explicit: true,

@@ -412,7 +412,9 @@ mod tests {
             .filter(|f| !f.explicit)
             .map(|f| f.display.clone())
             .collect();
-        assert!(found.iter().any(|f| f.explicit && f.display == "action.yml"));
+        assert!(found
+            .iter()
+            .any(|f| f.explicit && f.display == "action.yml"));
         assert_eq!(early, walked);
     }
 
