@@ -211,11 +211,13 @@ pub fn render_run(reports: &[FileReport], opts: &RenderOptions) -> Rendered {
     let stdout = render(reports, opts);
     let stderr = match opts.format {
         Format::Text if opts.quiet => text::render_messages(reports, opts),
-        Format::Text => format!(
-            "{}{}\n",
-            text::render_messages(reports, opts),
-            summary_with(reports, opts.mode, &opts.run)
-        ),
+        Format::Text => {
+            // Appended, not formatted into a copy: the messages of a large run are long.
+            let mut messages = text::render_messages(reports, opts);
+            messages.push_str(&summary_with(reports, opts.mode, &opts.run));
+            messages.push('\n');
+            messages
+        }
         Format::Json | Format::Github | Format::Sarif | Format::Markdown => String::new(),
     };
     Rendered { stdout, stderr }
