@@ -151,7 +151,7 @@ pub fn run(cli: Cli) -> i32 {
     let options = pipeline_options(&cli);
     let mut diffs = DiffStream::new(&render_opts, cli.output_file.is_none());
 
-    let process = |f: &Discovered, tree: &SyntaxTree| {
+    let process = |f: &Discovered, tree: SyntaxTree| {
         process_file(
             f,
             tree,
@@ -165,7 +165,7 @@ pub fn run(cli: Cli) -> i32 {
     let prefetching = prefetch_wanted(&cli, &names, &setup);
     // Each file is read, parsed and processed by whichever worker is free.
     let work = |f: &Discovered| match load(f, cli.max_file_size) {
-        Ok(text) => process(f, &parse_owned(text)),
+        Ok(text) => process(f, parse_owned(text)),
         Err(e) => error_report(&f.display, e),
     };
     // Where nothing is written and nothing asked of the network first, files are worked on as
@@ -231,7 +231,7 @@ pub fn run(cli: Cli) -> i32 {
                                 .par_iter()
                                 .zip(trees.into_par_iter())
                                 .map(|(f, tree)| match tree {
-                                    Ok(tree) => process(f, &tree),
+                                    Ok(tree) => process(f, tree),
                                     Err(e) => error_report(&f.display, e),
                                 })
                                 .collect::<Vec<FileReport>>()
@@ -793,7 +793,7 @@ fn line_col_bytes(bytes: &[u8], pos: usize) -> (usize, usize) {
 
 fn process_file(
     file: &Discovered,
-    tree: &SyntaxTree,
+    tree: SyntaxTree,
     mode: Mode,
     rules: &[&dyn Rule],
     options: &Options,
@@ -820,8 +820,7 @@ fn process_file(
             }
         },
     };
-    let text = tree.text();
-    let (mut report, output) = report_for_tree(
+    let (mut report, output, text) = report_for_tree(
         tree,
         &file.display,
         Some(&file.path),
@@ -870,21 +869,23 @@ pub fn report_for(
     rules: &[&dyn Rule],
     options: &Options,
 ) -> (FileReport, String) {
-    report_for_tree(&parse(text), display, file, kind, config, rules, options)
+    let (report, output, _) =
+        report_for_tree(parse(text), display, file, kind, config, rules, options);
+    (report, output)
 }
 
-/// [`report_for`] of a text already parsed.
+/// [`report_for`] of a text already parsed: the report, the new text and the text it came with.
 fn report_for_tree(
-    tree: &SyntaxTree,
+    tree: SyntaxTree,
     display: &str,
     file: Option<&Path>,
     kind: FileKind,
     config: &Config,
     rules: &[&dyn Rule],
     options: &Options,
-) -> (FileReport, String) {
-    let text = tree.text();
+) -> (FileReport, String, String) {
     let processed = process_parsed(tree, kind, display, file, config, rules, options);
+    let text = processed.input.as_str();
     let changed = processed.error.is_none() && processed.output != text;
     let report = FileReport {
         path: display.to_string(),
@@ -902,7 +903,7 @@ fn report_for_tree(
         findings: processed.findings,
         error: processed.error.map(Box::new),
     };
-    (report, processed.output)
+    (report, processed.output, processed.input)
 }
 
 fn run_stdin(
@@ -953,8 +954,8 @@ fn run_stdin(
             prefetch(cli, names, &setup, &[(&tree, kind, None)]);
             let rules = build_rules(names, &setup);
             let rules: Vec<&dyn Rule> = rules.iter().map(|r| r.as_ref()).collect();
-            let (report, output) = report_for_tree(
-                &tree,
+            let (report, output, _) = report_for_tree(
+                tree,
                 &name,
                 None,
                 kind,

@@ -38,6 +38,8 @@ pub struct Applied {
 
 #[derive(Debug, Default)]
 pub struct Processed {
+    /// The text the document came with.
+    pub input: String,
     pub output: String,
     pub applied: Vec<Applied>,
     pub findings: Vec<Finding>,
@@ -79,13 +81,15 @@ pub fn process_with(
     rules: &[&dyn Rule],
     options: &Options,
 ) -> Processed {
-    process_parsed(&parse(text), kind, path, file, config, rules, options)
+    process_parsed(parse(text), kind, path, file, config, rules, options)
 }
 
-/// Run `rules` over one document already parsed: `original` is the tree of its text, shared
-/// with whatever else read the file in this run (it is parsed once).
+/// Run `rules` over one document already parsed: `original` is the tree of its text (parsed
+/// once for the whole run). Once a rule has rewritten the text, only the original's text is
+/// kept ([`Processed::input`]): its tokens and nodes are no longer read, and a large file's
+/// trees are most of the memory while it is processed.
 pub fn process_parsed(
-    original: &SyntaxTree,
+    original: SyntaxTree,
     kind: FileKind,
     path: &str,
     file: Option<&Path>,
@@ -93,13 +97,15 @@ pub fn process_parsed(
     rules: &[&dyn Rule],
     options: &Options,
 ) -> Processed {
-    let text = original.text();
-    // The tree of the current text, once a rule changed it (parsed again only then).
-    let mut rewritten: Option<SyntaxTree> = None;
+    // The tree of the current text: the original's until a rule changes the text (parsed
+    // again only then).
+    let mut current_tree = original;
+    // The original text, once a rule changed it.
+    let mut input: Option<String> = None;
     // yaml-rust2's reading of the current text, when the last verification made it.
     let mut reading: Option<Reading> = None;
     let mut out = Processed::default();
-    let mut screen = Screen::new(original, options);
+    let mut screen = Screen::new(&current_tree, options);
     out.findings.append(&mut screen.suppressions.problems);
     // What the rules keep for this file between their runs; dropped with the file.
     let memo = FileMemo::default();
@@ -111,7 +117,7 @@ pub fn process_parsed(
     for (index, rule) in rules.iter().enumerate() {
         let mut first_round = true;
         for _ in 0..MAX_ROUNDS {
-            let tree = rewritten.as_ref().unwrap_or(original);
+            let tree = &current_tree;
             let current = tree.text();
             if first_round {
                 saw_part[index] = !tree.diagnostics().is_empty();
@@ -142,7 +148,6 @@ pub fn process_parsed(
                 .find(|c| c.kind == ConflictKind::Malformed)
             {
                 let (line, column) = position(tree, bad.at);
-                out.output = text.to_string();
                 out.applied.clear();
                 out.error = Some(
                     Finding::new(
@@ -160,7 +165,7 @@ pub fn process_parsed(
                         bad.skipped
                     )),
                 );
-                return out;
+                return unchanged(out, input.unwrap_or_else(|| current_tree.into_text()));
             }
             out.applied.extend(applied.applied.iter().map(|f| Applied {
                 rule: f.rule,
@@ -169,23 +174,21 @@ pub fn process_parsed(
             }));
             let conflicts = !applied.conflicts.is_empty();
             if applied.text != current {
-                let edits: Vec<Edit> = applied
-                    .applied
-                    .iter()
-                    .flat_map(|f| f.edits.iter().cloned())
-                    .collect();
-                let new_tree = parse_owned(applied.text);
-                match check_rewrite(tree, reading.take(), &new_tree, &edits, *rule) {
+                let edits: Vec<Edit> = applied.applied.into_iter().flat_map(|f| f.edits).collect();
+                let old_tree = std::mem::replace(&mut current_tree, parse_owned(applied.text));
+                let (verdict, old_text) =
+                    check_rewrite(old_tree, reading.take(), &current_tree, &edits, *rule);
+                // The original text is kept; the texts of later trees go with them.
+                let original = input.get_or_insert(old_text);
+                match verdict {
                     Ok(new_reading) => reading = new_reading,
                     Err(problem) => {
-                        out.output = text.to_string();
                         out.applied.clear();
                         out.error = Some(problem);
-                        return out;
+                        return unchanged(out, std::mem::take(original));
                     }
                 }
-                screen.reread(&new_tree);
-                rewritten = Some(new_tree);
+                screen.reread(&current_tree);
                 changed[index] = true;
             }
             if !conflicts {
@@ -193,8 +196,8 @@ pub fn process_parsed(
             }
         }
     }
-    let tree = rewritten.as_ref().unwrap_or(original);
-    if rewritten.is_some() {
+    let tree = &current_tree;
+    if input.is_some() {
         let changers: Vec<&dyn Rule> = rules
             .iter()
             .zip(&changed)
@@ -208,10 +211,9 @@ pub fn process_parsed(
             config,
         };
         if let Some(problem) = unstable_rule(tree, &place, &changers, &screen, &memo) {
-            out.output = text.to_string();
             out.applied.clear();
             out.error = Some(problem);
-            return out;
+            return unchanged(out, input.unwrap_or_else(|| current_tree.into_text()));
         }
     }
     let saw_whole: Vec<&str> = rules
@@ -230,20 +232,36 @@ pub fn process_parsed(
                 .with_help("fix the YAML by hand; wffmt keeps this region verbatim"),
         );
     }
-    out.output = tree.text().to_string();
+    match input {
+        Some(input) => {
+            out.input = input;
+            out.output = current_tree.into_text();
+        }
+        None => {
+            out.output = current_tree.text().to_string();
+            out.input = current_tree.into_text();
+        }
+    }
+    out
+}
+
+/// `out` for a document left as it came: `original` text in and out.
+fn unchanged(mut out: Processed, original: String) -> Processed {
+    out.output = original.clone();
+    out.input = original;
     out
 }
 
 /// Verify one rule's rewrite; the error names the rule. `known` is yaml-rust2's reading of the
 /// old text if an earlier verification made it; the reading of the new text is returned when
-/// this verification made it.
+/// this verification made it. The old tree's text is given back.
 fn check_rewrite(
-    old_tree: &SyntaxTree,
+    old_tree: SyntaxTree,
     known: Option<Reading>,
     new_tree: &SyntaxTree,
     edits: &[Edit],
     rule: &dyn Rule,
-) -> Result<Option<Reading>, Finding> {
+) -> (Result<Option<Reading>, Finding>, String) {
     let name = rule.name();
     let internal = |tree: &SyntaxTree, offset: usize, what: String| {
         let (line, column) = position(tree, offset);
@@ -258,55 +276,64 @@ fn check_rewrite(
             "please report this; run with `--skip {name}` to process the file without it"
         ))
     };
-    if let Some((offset, message)) = guard::new_syntax_error(old_tree, new_tree) {
-        return Err(internal(
-            new_tree,
-            offset,
-            format!("introduced a syntax error ({message})"),
-        ));
+    // The checks on both trees, and the verdict when they settle it.
+    let settled = 'trees: {
+        if let Some((offset, message)) = guard::new_syntax_error(&old_tree, new_tree) {
+            break 'trees Some(Err(internal(
+                new_tree,
+                offset,
+                format!("introduced a syntax error ({message})"),
+            )));
+        }
+        if !rule.may_edit_comments() && guard::comments(&old_tree) != guard::comments(new_tree) {
+            break 'trees Some(Err(internal(&old_tree, 0, "changed a comment".to_string())));
+        }
+        let hazards = guard::unsafe_comment_chars(new_tree);
+        if hazards.len() > guard::unsafe_comment_chars(&old_tree).len() {
+            break 'trees Some(Err(internal(
+                new_tree,
+                hazards[0],
+                "wrote a line break or control character into a comment".to_string(),
+            )));
+        }
+        guard::same_data(&old_tree, new_tree, edits).then_some(Ok(None))
+    };
+    if let Some(verdict) = settled {
+        return (verdict, old_tree.into_text());
     }
-    if !rule.may_edit_comments() && guard::comments(old_tree) != guard::comments(new_tree) {
-        return Err(internal(old_tree, 0, "changed a comment".to_string()));
-    }
-    let hazards = guard::unsafe_comment_chars(new_tree);
-    if hazards.len() > guard::unsafe_comment_chars(old_tree).len() {
-        return Err(internal(
-            new_tree,
-            hazards[0],
-            "wrote a line break or control character into a comment".to_string(),
-        ));
-    }
-    if guard::same_data(old_tree, new_tree, edits) {
-        return Ok(None);
-    }
+    // yaml-rust2 reads the texts; the old tree's tokens and nodes go first (a large file's two
+    // trees and two readings are the most memory a file takes). The rare outcomes that need the
+    // old tree again parse its text again.
+    let old_text = old_tree.into_text();
     let patterns: Vec<RoutePattern> = rule
         .allowed_routes()
         .iter()
         .filter_map(|p| RoutePattern::parse(p).ok())
         .collect();
-    let (outcome, new_reading) =
-        compare_reading(old_tree.text(), known, new_tree.text(), &patterns);
-    match outcome {
+    let (outcome, new_reading) = compare_reading(&old_text, known, new_tree.text(), &patterns);
+    let verdict = match outcome {
         Ok(Outcome::Equivalent) => Ok(new_reading),
         Ok(Outcome::OriginalRejected(_)) => {
-            match guard::untouched_tokens_kept(old_tree, new_tree, edits) {
+            let old_tree = parse(&old_text);
+            match guard::untouched_tokens_kept(&old_tree, new_tree, edits) {
                 None => Ok(None),
                 Some(offset) => Err(internal(
-                    old_tree,
+                    &old_tree,
                     offset,
                     "changed text outside its own edits".to_string(),
                 )),
             }
         }
         Err(mismatch) => Err(internal(
-            old_tree,
+            &parse(&old_text),
             mismatch.offset,
             format!(
                 "changed the data at `{}` ({})",
                 mismatch.route, mismatch.detail
             ),
         )),
-    }
+    };
+    (verdict, old_text)
 }
 
 /// The document being processed, as every rule run sees it.
@@ -605,15 +632,14 @@ mod tests {
     }
 
     #[test]
-    fn a_shared_tree_gives_the_same_result() {
+    fn a_parsed_tree_gives_the_same_result_and_its_text_back() {
         let rule = Meddler {
             routes: &["jobs.*.runs-on"],
             from: "ubuntu-latest",
             to: "windows-latest",
         };
-        let tree = parse(WF);
         let shared = process_parsed(
-            &tree,
+            parse(WF),
             FileKind::Workflow,
             "w.yml",
             None,
@@ -622,6 +648,14 @@ mod tests {
             &Options::default(),
         );
         assert_eq!(shared.output, run(&rule, WF).output);
+        assert_ne!(shared.output, WF);
+        assert_eq!(shared.input, WF);
+        // Nothing to change: the text in and out.
+        let same = run(&rule, &shared.output);
+        assert_eq!(
+            (same.input.as_str(), same.output.as_str()),
+            (&*shared.output, &*shared.output)
+        );
     }
 
     #[test]
@@ -635,6 +669,8 @@ mod tests {
         };
         let out = run(&rule, text);
         assert!(out.error.is_some(), "{}", out.output);
+        // Refused after the rewrite: the original text in and out.
+        assert_eq!((out.input.as_str(), out.output.as_str()), (text, text));
     }
 }
 

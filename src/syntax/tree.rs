@@ -118,6 +118,11 @@ impl SyntaxTree {
         &self.text
     }
 
+    /// The text, without the rest of the tree.
+    pub fn into_text(self) -> String {
+        self.text
+    }
+
     pub fn tokens(&self) -> &[Token] {
         &self.tokens
     }
