@@ -96,6 +96,7 @@ pub fn compare_reading(
     allowed: &[RoutePattern],
 ) -> (Result<Outcome, Mismatch>, Option<Reading>) {
     let bom = original.len() - strip_bom(original).len();
+    let original_text = strip_bom(original);
     let original = match known {
         Some(Reading(stream)) => stream,
         None => match stream::read(strip_bom(original)) {
@@ -134,7 +135,7 @@ pub fn compare_reading(
                 offset: d
                     .node
                     .and_then(|n| original.node(n))
-                    .map_or(0, |n| n.offset + bom),
+                    .map_or(0, |n| byte_offset(original_text, n.offset) + bom),
                 route: d.route,
                 detail: d.detail,
             };
@@ -150,6 +151,13 @@ pub fn canonical_events(text: &str) -> Result<String, String> {
     stream::read(strip_bom(text))
         .map(|s| s.dump())
         .map_err(|r| r.message)
+}
+
+/// The byte offset of character `index` of `text`: yaml-rust2's markers count characters.
+fn byte_offset(text: &str, index: usize) -> usize {
+    text.char_indices()
+        .nth(index)
+        .map_or(text.len(), |(at, _)| at)
 }
 
 fn strip_bom(text: &str) -> &str {
@@ -241,6 +249,9 @@ jobs:
             offset(a, "x: 1\nrun: |\n  one\n  three\n"),
             a.find("one").unwrap()
         );
+        // Characters before the node that take several bytes.
+        let a = "é: ü\nb: [x, y]\n";
+        assert_eq!(offset(a, "é: ü\nb: [x, z]\n"), a.find("y").unwrap());
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub(crate) struct Node<'a> {
     pub(crate) tag: Option<&'a str>,
     /// Index one past the last node of this node's subtree.
     pub(crate) end: usize,
-    /// Where the node starts in the text (yaml-rust2's marker, a byte offset).
+    /// Where the node starts in the text: yaml-rust2's marker, which counts characters.
     pub(crate) offset: usize,
 }
 
