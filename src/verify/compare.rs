@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use super::pattern::{RoutePattern, Step};
 use super::schema::{resolve, Resolved, Schema};
-use super::stream::{display_tag, Kind, Node, Stream};
+use super::stream::{display_tag, Kind, Node, View};
 
 /// The first difference: where and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,15 +32,16 @@ pub(crate) struct Difference {
 }
 
 /// Compare all documents of two streams.
-pub(crate) fn streams(a: &Stream, b: &Stream, allowed: &[RoutePattern]) -> Result<(), Difference> {
-    if a.documents.len() != b.documents.len() {
+pub(crate) fn streams(a: View, b: View, allowed: &[RoutePattern]) -> Result<(), Difference> {
+    let (da, db) = (&a.stream.documents, &b.stream.documents);
+    if da.len() != db.len() {
         return Err(Difference {
             node: None,
             route: ROOT.to_string(),
             detail: format!(
                 "the original has {} document(s), the rewritten text {}",
-                a.documents.len(),
-                b.documents.len()
+                da.len(),
+                db.len()
             ),
         });
     }
@@ -54,8 +55,8 @@ pub(crate) fn streams(a: &Stream, b: &Stream, allowed: &[RoutePattern]) -> Resul
         tasks: Vec::new(),
         current: None,
     };
-    let multi = a.documents.len() > 1;
-    for (number, (&ra, &rb)) in a.documents.iter().zip(&b.documents).enumerate() {
+    let multi = da.len() > 1;
+    for (number, (&ra, &rb)) in da.iter().zip(db).enumerate() {
         walk.document(ra, rb).map_err(|mut d| {
             if multi {
                 d.detail = format!("in document {}: {}", number + 1, d.detail);
@@ -112,8 +113,8 @@ enum Side {
 }
 
 struct Walk<'a> {
-    a: &'a Stream,
-    b: &'a Stream,
+    a: View<'a>,
+    b: View<'a>,
     allowed: &'a [RoutePattern],
     /// Length of the longest pattern: deeper routes cannot be allowed.
     longest: usize,
@@ -167,7 +168,7 @@ impl Walk<'_> {
         }
     }
 
-    fn stream(&self, side: Side) -> &Stream {
+    fn stream(&self, side: Side) -> View<'_> {
         match side {
             Side::A => self.a,
             Side::B => self.b,

@@ -97,14 +97,15 @@ pub fn compare_reading(
 ) -> (Result<Outcome, Mismatch>, Option<Reading>) {
     let bom = original.len() - strip_bom(original).len();
     let original_text = strip_bom(original);
+    let rewritten_text = strip_bom(rewritten);
     let original = match known {
         Some(Reading(stream)) => stream,
-        None => match stream::read(strip_bom(original)) {
+        None => match stream::read(original_text) {
             Ok(s) => s,
             Err(rejection) => return (Ok(Outcome::OriginalRejected(rejection.message)), None),
         },
     };
-    let rewritten = match stream::read(strip_bom(rewritten)) {
+    let rewritten = match stream::read(rewritten_text) {
         Ok(s) => s,
         Err(rejection) => {
             let route = if rejection.route.is_empty() {
@@ -128,13 +129,17 @@ pub fn compare_reading(
             return (Err(mismatch), None);
         }
     };
-    match compare::streams(&original, &rewritten, allowed) {
+    match compare::streams(
+        original.with(original_text),
+        rewritten.with(rewritten_text),
+        allowed,
+    ) {
         Ok(()) => (Ok(Outcome::Equivalent), Some(Reading(rewritten))),
         Err(d) => {
             let mismatch = Mismatch {
                 offset: d
                     .node
-                    .and_then(|n| original.node(n))
+                    .and_then(|n| original.with(original_text).node(n))
                     .map_or(0, |n| byte_offset(original_text, n.offset) + bom),
                 route: d.route,
                 detail: d.detail,
@@ -149,7 +154,7 @@ pub fn compare_reading(
 /// texts' data side by side. `Err` carries yaml-rust2's message if it rejects the text.
 pub fn canonical_events(text: &str) -> Result<String, String> {
     stream::read(strip_bom(text))
-        .map(|s| s.dump())
+        .map(|s| s.with(strip_bom(text)).dump())
         .map_err(|r| r.message)
 }
 

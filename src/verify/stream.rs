@@ -13,8 +13,10 @@
 //! when two texts differ.
 //!
 //! A comparison holds the readings of two texts at once, about one node per 20 bytes of each:
-//! nodes are stored in 28 bytes (32-bit numbers, the scalars' texts one after another in one
-//! string, tags apart), and [`Stream::node`] gives a view of one with its text.
+//! nodes are stored in 28 bytes (32-bit numbers, tags apart), a scalar's text as a range of the
+//! text read when it is written there as it is (most plain and quoted scalars), else of one
+//! string holding the other scalars' texts one after another. [`View::node`] gives a node with
+//! its text, from the stream and the text it was read from.
 //!
 //! `Parser::load` also forgets anchors between documents, while the pull parser does not; an
 //! alias to an anchor of an earlier document is rejected here the way `load` rejects it.
@@ -34,7 +36,7 @@ pub(crate) struct Stream {
     nodes: Vec<Stored>,
     /// Index of each document's root node.
     pub(crate) documents: Vec<usize>,
-    /// The text of every scalar, one after another.
+    /// The text of every scalar that is not written as it is, one after another.
     texts: String,
     /// The tags of the nodes that have one ([`Stored::tag`] is an index + 1).
     tags: Vec<Box<str>>,
@@ -53,11 +55,12 @@ struct Stored {
 
 #[derive(Debug)]
 enum StoredKind {
-    /// The text is `texts[start..end]`.
+    /// The text is `texts[start..end]`, or with `in_source` the text read's `[start..end]`.
     Scalar {
         start: u32,
         end: u32,
         plain: bool,
+        in_source: bool,
     },
     Sequence,
     Mapping,
@@ -110,9 +113,11 @@ struct Frame {
     key: Option<usize>,
 }
 
-/// Read every document of `text` (a leading BOM must already be removed).
+/// Read every document of `text` (a leading BOM must already be removed). The stream is read
+/// with the same text ([`Stream::with`]).
 pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
     let mut reader = Reader {
+        source: text,
         stream: Stream {
             // Fewer than most texts need (workflows have one node per 16 to 30 bytes, and most of
             // their bytes are scalars): `add` grows them at the density read so far, and the
@@ -162,7 +167,11 @@ pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let plain = style == TScalarStyle::Plain;
-                let kind = reader.keep_text(&text, plain, mark.index())?;
+                let quoted = matches!(
+                    style,
+                    TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted
+                );
+                let kind = reader.scalar(&text, plain, quoted, mark.index())?;
                 let index = reader.add(kind, anchor, tag, &mark)?;
                 let block = matches!(style, TScalarStyle::Literal | TScalarStyle::Folded);
                 reader.last_block_scalar = block.then_some(index);
@@ -181,16 +190,21 @@ pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
         return Err(reader.reject_at("unexpected end of the event stream", None));
     }
     if let Some(index) = reader.last_block_scalar {
-        let right = match reader.stream.node(index).map(|n| n.kind) {
+        let right = match reader.stream.with(text).node(index).map(|n| n.kind) {
             Some(Kind::Scalar { text: value, .. }) => divergence::end_of_stream_block(text, value),
             _ => None,
         };
         if let Some(right) = right {
             // The old value stays in `texts`, unused (one value, once); a block scalar is not
             // plain.
-            let kind = reader.keep_text(&right, false, text.len())?;
+            let (start, end) = reader.keep_text(&right, text.len())?;
             if let Some(node) = reader.stream.nodes.get_mut(index) {
-                node.kind = kind;
+                node.kind = StoredKind::Scalar {
+                    start,
+                    end,
+                    plain: false,
+                    in_source: false,
+                };
             }
         }
     }
@@ -200,7 +214,9 @@ pub(crate) fn read(text: &str) -> Result<Stream, Rejection> {
     Ok(reader.stream)
 }
 
-struct Reader {
+struct Reader<'t> {
+    /// The text being read.
+    source: &'t str,
     stream: Stream,
     open: Vec<Frame>,
     /// Length of the text being read (to size the arena).
@@ -212,14 +228,45 @@ struct Reader {
     last_block_scalar: Option<usize>,
 }
 
-impl Reader {
+impl Reader<'_> {
     /// `n` as stored (32 bits); texts too large for that are not read.
     fn small(&self, n: usize) -> Result<u32, Rejection> {
         u32::try_from(n).map_err(|_| self.reject_at("the text is too large to compare", None))
     }
 
-    /// Append a scalar's text to [`Stream::texts`]; `read` is how far the text has been read.
-    fn keep_text(&mut self, text: &str, plain: bool, read: usize) -> Result<StoredKind, Rejection> {
+    /// A scalar whose value is `text`, `read` characters into the text (where yaml-rust2's
+    /// marker is: at the scalar, or at its opening quote).
+    fn scalar(
+        &mut self,
+        text: &str,
+        plain: bool,
+        quoted: bool,
+        read: usize,
+    ) -> Result<StoredKind, Rejection> {
+        // The marker counts characters: it is the byte offset only while the text read so far
+        // is ASCII, and the bytes found there are compared in any case.
+        let start = read + usize::from(quoted);
+        let end = start + text.len();
+        if (plain || quoted) && self.source.as_bytes().get(start..end) == Some(text.as_bytes()) {
+            return Ok(StoredKind::Scalar {
+                start: self.small(start)?,
+                end: self.small(end)?,
+                plain,
+                in_source: true,
+            });
+        }
+        let (start, end) = self.keep_text(text, read)?;
+        Ok(StoredKind::Scalar {
+            start,
+            end,
+            plain,
+            in_source: false,
+        })
+    }
+
+    /// Append a scalar's text to [`Stream::texts`] and give its range there; `read` is how far
+    /// the text has been read.
+    fn keep_text(&mut self, text: &str, read: usize) -> Result<(u32, u32), Rejection> {
         let texts = &mut self.stream.texts;
         if texts.capacity() - texts.len() < text.len() {
             // As for the nodes in `add`: what the rest of the text likely needs.
@@ -231,11 +278,7 @@ impl Reader {
         let start = texts.len();
         texts.push_str(text);
         let end = texts.len();
-        Ok(StoredKind::Scalar {
-            start: self.small(start)?,
-            end: self.small(end)?,
-            plain,
-        })
+        Ok((self.small(start)?, self.small(end)?))
     }
 
     fn add(
@@ -357,7 +400,9 @@ impl Reader {
                     frame.children % 2 == 0
                 };
                 match frame.key {
-                    Some(key) if in_value => self.stream.push_key_step(&mut out, key),
+                    Some(key) if in_value => {
+                        self.stream.with(self.source).push_key_step(&mut out, key)
+                    }
                     _ if !innermost => push_raw_key(&mut out, "(key)"),
                     _ => {}
                 }
@@ -375,21 +420,44 @@ impl Reader {
 }
 
 impl Stream {
-    /// A view of node `index`.
-    pub(crate) fn node(&self, index: usize) -> Option<Node<'_>> {
-        let stored = self.nodes.get(index)?;
+    /// The stream with `text`, the text it was read from (without its BOM).
+    pub(crate) fn with<'a>(&'a self, text: &'a str) -> View<'a> {
+        View { stream: self, text }
+    }
+}
+
+/// A [`Stream`] with the text it was read from: how its nodes are read.
+#[derive(Clone, Copy)]
+pub(crate) struct View<'a> {
+    pub(crate) stream: &'a Stream,
+    pub(crate) text: &'a str,
+}
+
+impl<'a> View<'a> {
+    /// Node `index`.
+    pub(crate) fn node(&self, index: usize) -> Option<Node<'a>> {
+        let stream = self.stream;
+        let stored = stream.nodes.get(index)?;
         let kind = match stored.kind {
-            StoredKind::Scalar { start, end, plain } => Kind::Scalar {
-                text: self.texts.get(start as usize..end as usize)?,
+            StoredKind::Scalar {
+                start,
+                end,
                 plain,
-            },
+                in_source,
+            } => {
+                let texts = if in_source { self.text } else { &stream.texts };
+                Kind::Scalar {
+                    text: texts.get(start as usize..end as usize)?,
+                    plain,
+                }
+            }
             StoredKind::Sequence => Kind::Sequence,
             StoredKind::Mapping => Kind::Mapping,
             StoredKind::Alias(id) => Kind::Alias(id as usize),
         };
         let tag = match stored.tag {
             0 => None,
-            i => Some(&*self.tags[i as usize - 1]),
+            i => Some(&*stream.tags[i as usize - 1]),
         };
         Some(Node {
             kind,
@@ -402,15 +470,15 @@ impl Stream {
 
     /// Index one past the last node of the subtree of node `index`.
     pub(crate) fn end(&self, index: usize) -> Option<usize> {
-        self.nodes.get(index).map(|n| n.end as usize)
+        self.stream.nodes.get(index).map(|n| n.end as usize)
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.nodes.len()
+        self.stream.nodes.len()
     }
 
     /// How a key node takes part in route matching.
-    pub(crate) fn key_step(&self, key: usize) -> Step<'_> {
+    pub(crate) fn key_step(&self, key: usize) -> Step<'a> {
         match self.node(key).map(|n| n.kind) {
             Some(Kind::Scalar { text, .. }) => Step::Key(text),
             _ => Step::OtherKey,
@@ -434,7 +502,7 @@ impl Stream {
         let mut out = String::new();
         let mut anchors: Vec<usize> = Vec::new();
         let mut ends: Vec<(usize, &str)> = Vec::new();
-        let mut next_document = self.documents.iter().peekable();
+        let mut next_document = self.stream.documents.iter().peekable();
         for (index, node) in (0..self.len()).filter_map(|i| Some((i, self.node(i)?))) {
             while ends.last().is_some_and(|&(end, _)| end <= index) {
                 if let Some((_, closing)) = ends.pop() {
@@ -506,7 +574,7 @@ mod tests {
 
     fn dump(text: &str) -> String {
         match read(text) {
-            Ok(s) => s.dump(),
+            Ok(s) => s.with(text).dump(),
             Err(r) => format!("rejected at {}: {}", r.route, r.message),
         }
     }
@@ -522,8 +590,39 @@ mod tests {
         );
         let stream = read(text).unwrap();
         assert_eq!(stream.documents, vec![0]);
-        assert_eq!(stream.end(0), Some(stream.len()));
-        assert_eq!(stream.end(2), Some(6));
+        let view = stream.with(text);
+        assert_eq!(view.end(0), Some(view.len()));
+        assert_eq!(view.end(2), Some(6));
+    }
+
+    #[test]
+    fn scalars_written_as_they_are_are_not_copied() {
+        let scalars = |text: &str| {
+            let stream = read(text).unwrap();
+            let view = stream.with(text);
+            let values: Vec<&str> = (0..view.len())
+                .filter_map(|i| match view.node(i)?.kind {
+                    Kind::Scalar { text, .. } => Some(text),
+                    _ => None,
+                })
+                .collect();
+            (values.join("|"), stream.texts.clone())
+        };
+        let text = "a: 'b c'\n\"d\": [e, \"f g\"]\n";
+        assert_eq!(scalars(text), ("a|b c|d|e|f g".into(), String::new()));
+        // Escapes, folded lines and block scalars are kept apart.
+        let text = "a: 'it''s'\nb: \"x\\ty\"\nc: one\n  two\nd: |\n  z\n";
+        assert_eq!(
+            scalars(text),
+            (
+                "a|it's|b|x\ty|c|one two|d|z\n".into(),
+                "it'sx\tyone twoz\n".into()
+            )
+        );
+        // After characters of several bytes, yaml-rust2's marker (characters) is not the byte
+        // offset: the values are still right.
+        let text = "é: ü\nb: [x, 'y']\n";
+        assert_eq!(scalars(text).0, "é|ü|b|x|y");
     }
 
     #[test]
