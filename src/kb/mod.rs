@@ -179,6 +179,9 @@ impl KnowledgeBase {
                     Err(msg) => kb.errors.push(msg),
                 }
             }
+            // Kept for the whole run: without the room left by growing.
+            kb.entries.shrink_to_fit();
+            kb.index.shrink_to_fit();
             kb
         })
     }

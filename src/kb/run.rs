@@ -298,6 +298,9 @@ impl CommandTable {
                 }
             }
         }
+        // Kept for the whole run: without the room left by growing.
+        rules.shrink_to_fit();
+        by_program.shrink_to_fit();
         Ok(CommandTable {
             rules,
             by_program,
