@@ -16,6 +16,11 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use crate::discover::Discovered;
 
+/// At most this many files are worked out early, and as many wait: their results are held
+/// until the walk ends, however long it takes, so memory holds a bounded number of results and
+/// not a share of the tree.
+pub const MOST_HELD: usize = 256;
+
 /// Results of files worked out while the walk lasts, by display path.
 pub struct EarlyWork<R> {
     state: Mutex<State<R>>,
@@ -64,13 +69,18 @@ impl<R: Send> EarlyWork<R> {
     {
         let mut state = self.lock();
         if !state.walking
+            || state.started.len() >= MOST_HELD
             || state.started.contains_key(&file.display)
             || state.waiting.contains_key(&file.display)
         {
             return;
         }
         state.waiting.insert(file.display.clone(), file.clone());
-        if state.workers < self.threads {
+        // Only the first files in path order of those found can still be started.
+        if state.waiting.len() + state.started.len() > MOST_HELD {
+            state.waiting.pop_last();
+        }
+        if state.workers < self.threads && !state.waiting.is_empty() {
             state.workers += 1;
             scope.spawn(move |_| self.work_while_walking(work));
         }
@@ -84,7 +94,7 @@ impl<R: Send> EarlyWork<R> {
         loop {
             let slot = {
                 let mut state = self.lock();
-                let next = match state.walking {
+                let next = match state.walking && state.started.len() < MOST_HELD {
                     true => state.waiting.pop_first(),
                     false => None,
                 };
@@ -221,6 +231,41 @@ mod tests {
         let rest = &order[1..];
         assert!(rest.windows(2).all(|w| w[0] < w[1]), "{order:?}");
         assert_eq!(order.len(), files.len());
+    }
+
+    /// However many files the walk finds, at most `MOST_HELD` are worked out early, and the
+    /// rest are worked out when taken.
+    #[test]
+    fn at_most_so_many_results_are_held() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let calls = AtomicUsize::new(0);
+        let work = |f: &Discovered| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            f.display.clone()
+        };
+        let early = EarlyWork::new(2);
+        let files: Vec<Discovered> = (0..MOST_HELD * 3)
+            .map(|i| file(&format!("f{i:04}.yml")))
+            .collect();
+        let results: Vec<String> = pool.in_place_scope(|scope| {
+            for f in &files {
+                early.start(scope, f, &work);
+            }
+            // Give the workers time to take everything they may.
+            while calls.load(Ordering::Relaxed) < MOST_HELD {
+                std::thread::yield_now();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            assert_eq!(calls.load(Ordering::Relaxed), MOST_HELD);
+            assert!(early.lock().waiting.is_empty());
+            early.walk_ended();
+            files.iter().map(|f| early.take_or_work(f, &work)).collect()
+        });
+        assert_eq!(calls.load(Ordering::Relaxed), files.len());
+        assert!(results.iter().zip(&files).all(|(r, f)| *r == f.display));
     }
 
     /// A result made for a file is not used for another file of the same display path (a file
