@@ -54,7 +54,7 @@ use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
 use crate::discover::{display_path, normalize_lexically};
-use crate::memo::Memo;
+use crate::memo::{path_key, Memo, PathKey};
 
 /// File names looked for, in order of preference within one directory.
 pub const CONFIG_FILE_NAMES: [&str; 2] = [".wffmt.toml", "wffmt.toml"];
@@ -555,13 +555,13 @@ pub struct ConfigFinder {
     /// Whether the user-wide file exists, looked at once.
     user_file_exists: OnceLock<bool>,
     /// Directory (normalised, absolute) -> the configuration file that applies to files in it.
-    nearest: Memo<PathBuf, Option<PathBuf>>,
+    nearest: Memo<PathKey, Option<PathBuf>>,
     /// Configuration file -> its parsed contents (or why it could not be parsed).
     loaded: Memo<PathBuf, Result<Arc<Config>, ConfigError>>,
     /// Directory -> what it holds that the lookup asks about, each directory asked once.
-    markers: Memo<PathBuf, DirMarkers>,
+    markers: Memo<PathKey, DirMarkers>,
     /// Directory -> the root of the repository holding it, if any.
-    repository_roots: Memo<PathBuf, Option<PathBuf>>,
+    repository_roots: Memo<PathKey, Option<PathBuf>>,
 }
 
 /// What one directory holds that the configuration lookup needs.
@@ -657,7 +657,7 @@ impl ConfigFinder {
     }
 
     fn config_file_for(&self, dir: &Path) -> Option<PathBuf> {
-        if let Some(cached) = self.nearest.get(dir) {
+        if let Some(cached) = self.nearest.get(path_key(dir)) {
             return cached;
         }
         let boundary = self.boundary(dir);
@@ -667,12 +667,12 @@ impl ConfigFinder {
         let mut found = None;
         for ancestor in dir.ancestors() {
             if ancestor != dir {
-                if let Some(known) = self.nearest.get(ancestor) {
+                if let Some(known) = self.nearest.get(path_key(ancestor)) {
                     found = known;
                     break;
                 }
             }
-            visited.push(ancestor.to_path_buf());
+            visited.push(PathKey::from(path_key(ancestor)));
             found = self.markers(ancestor).config_file;
             if found.is_some() || ancestor == boundary.as_ref() {
                 break;
@@ -709,7 +709,7 @@ impl ConfigFinder {
     /// The nearest of `dir` and its parents that is a repository's root, remembered for each
     /// directory (a tree's directories share their parents' answer).
     fn repository_root(&self, dir: &Path) -> Option<PathBuf> {
-        if let Some(known) = self.repository_roots.get(dir) {
+        if let Some(known) = self.repository_roots.get(path_key(dir)) {
             return known;
         }
         let root = if self.markers(dir).repository_root {
@@ -717,13 +717,13 @@ impl ConfigFinder {
         } else {
             dir.parent().and_then(|parent| self.repository_root(parent))
         };
-        self.repository_roots.insert(dir.to_path_buf(), root)
+        self.repository_roots.insert(path_key(dir).into(), root)
     }
 
     /// The markers of `dir`, looked at on disk the first time it is asked about (the parents
     /// of a tree's directories are asked about once, not once per directory below them).
     fn markers(&self, dir: &Path) -> DirMarkers {
-        if let Some(known) = self.markers.get(dir) {
+        if let Some(known) = self.markers.get(path_key(dir)) {
             return known;
         }
         let on_disk = match dir.strip_prefix(&self.cwd) {
@@ -737,7 +737,7 @@ impl ConfigFinder {
                 .find(|name| on_disk.join(name).is_file())
                 .map(|name| dir.join(name)),
         };
-        self.markers.insert(dir.to_path_buf(), found)
+        self.markers.insert(path_key(dir).into(), found)
     }
 
     fn load_cached(&self, path: &Path) -> Result<Arc<Config>, ConfigError> {
@@ -991,7 +991,7 @@ ignore = ["my-org/*", "actions/checkout"]
         );
         assert!(finder
             .nearest
-            .get(&normalize_lexically(&root.join("b/deep")))
+            .get(path_key(&normalize_lexically(&root.join("b/deep"))))
             .is_some());
     }
 

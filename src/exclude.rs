@@ -15,7 +15,7 @@ use ignore::Match;
 
 use crate::config::{Config, ConfigError, ConfigFinder};
 use crate::discover::normalize_lexically;
-use crate::memo::Memo;
+use crate::memo::{path_key, Memo, PathKey};
 
 /// Decides exclusion for a run. Thread-safe; matchers are built once per configuration file.
 pub struct Excluder {
@@ -28,7 +28,7 @@ pub struct Excluder {
     /// Configuration file (`None`: the defaults) -> its matcher.
     matchers: Memo<Option<PathBuf>, Arc<Gitignore>>,
     /// Directory -> how the paths in it are matched, worked out for its first path.
-    dirs: Memo<PathBuf, Arc<DirMatchers>>,
+    dirs: Memo<PathKey, Arc<DirMatchers>>,
 }
 
 /// The matchers that apply to the paths in one directory, with what each says of the
@@ -99,7 +99,7 @@ impl Excluder {
     }
 
     fn dir_matchers(&self, dir: &Path) -> Arc<DirMatchers> {
-        if let Some(known) = self.dirs.get(dir) {
+        if let Some(known) = self.dirs.get(path_key(dir)) {
             return known;
         }
         let config = self
@@ -113,7 +113,7 @@ impl Excluder {
             command_line: parents(&self.command_line, dir),
             config,
         };
-        self.dirs.insert(dir.to_path_buf(), Arc::new(matchers))
+        self.dirs.insert(path_key(dir).into(), Arc::new(matchers))
     }
 
     /// `--config`, else what `lookup` finds; `None` for a broken configuration.

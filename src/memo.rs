@@ -7,9 +7,20 @@
 
 use std::borrow::Borrow;
 use std::hash::Hash;
+use std::path::Path;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use foldhash::HashMap;
+
+/// A directory's key in a memo: its path's bytes. `Path` hashes and compares component by
+/// component, which costs several times more; for the normalised absolute paths kept here
+/// (no `.`, `..`, repeated or trailing separators) equal bytes and equal paths are the same.
+pub type PathKey = Box<[u8]>;
+
+/// The bytes of `path`, to look up a [`PathKey`].
+pub fn path_key(path: &Path) -> &[u8] {
+    path.as_os_str().as_encoded_bytes()
+}
 
 #[derive(Debug)]
 pub struct Memo<K, V> {
