@@ -1,11 +1,12 @@
 //! Work started on files while the directory walk is still going.
 //!
 //! The walk of a tree is mostly system calls on one core, and the files can be taken in path
-//! order only once it has ended, so the other cores would wait for it. [`EarlyWork`] gives each
-//! file found to a free worker at once; when the files are then taken in path order, a result
-//! worked out early is used instead of working the file out again. Only work that starts while
-//! the walk lasts is done early: afterwards files are taken in path order, so that their results
-//! are printed as they come and memory holds the files in flight, not the tree.
+//! order only once it has ended, so the other cores would wait for it. With [`EarlyWork`], free
+//! workers take the files found while the walk goes on, the first in path order first; when the
+//! files are then taken in path order, a result worked out early is used instead of working the
+//! file out again. Only work that starts while the walk lasts is done early, and at most
+//! [`MOST_HELD`] files: afterwards files are taken in path order, so that their results are
+//! printed as they come and memory holds the files in flight, not the tree.
 //!
 //! A result is used only for the very file it was made for (the same [`Discovered`], field for
 //! field), and it may be thrown away (a file found under two names keeps one), so the work
