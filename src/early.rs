@@ -150,6 +150,13 @@ mod tests {
     use std::path::PathBuf;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+    }
+
     fn file(name: &str) -> Discovered {
         Discovered {
             path: PathBuf::from(name),
@@ -164,10 +171,7 @@ mod tests {
     /// Each file is worked out once, early or when taken, and taking gives its own result.
     #[test]
     fn every_file_is_worked_out_once() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
+        let pool = pool(2);
         let files: Vec<Discovered> = (0..300).map(|i| file(&format!("f{i}.yml"))).collect();
         let calls = AtomicUsize::new(0);
         let work = |f: &Discovered| {
@@ -200,10 +204,7 @@ mod tests {
     /// Waiting files are started first in path order, however they were found.
     #[test]
     fn the_first_in_path_order_starts_first() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
+        let pool = pool(1);
         let released = std::sync::atomic::AtomicBool::new(false);
         let order = Mutex::new(Vec::new());
         let work = |f: &Discovered| {
@@ -238,10 +239,7 @@ mod tests {
     /// rest are worked out when taken.
     #[test]
     fn at_most_so_many_results_are_held() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
+        let pool = pool(2);
         let calls = AtomicUsize::new(0);
         let work = |f: &Discovered| {
             calls.fetch_add(1, Ordering::Relaxed);
@@ -273,10 +271,7 @@ mod tests {
     /// named on the command line as well as found, say).
     #[test]
     fn a_result_is_used_only_for_its_own_file() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
+        let pool = pool(1);
         let calls = AtomicUsize::new(0);
         let work = |f: &Discovered| {
             calls.fetch_add(1, Ordering::Relaxed);
